@@ -1,0 +1,36 @@
+# The two README commands: `make run` (the main job) and `make test`.
+SWIFT ?= swift
+OUT ?= outputs
+# Release builds for this machine's vector units: AVX2/FMA code paths when the CPU has them.
+CPU_FLAGS := $(shell grep -q ' avx2 ' /proc/cpuinfo 2>/dev/null && grep -q ' fma ' /proc/cpuinfo 2>/dev/null && echo '-Xswiftc -target-cpu -Xswiftc haswell')
+RELEASE := $(SWIFT) build -c release $(CPU_FLAGS)
+BIN = $(shell $(SWIFT) build -c release $(CPU_FLAGS) --show-bin-path)/rectrain
+
+.PHONY: all deps build release run test bench clean
+
+all: release
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(RELEASE) --product rectrain
+
+## The main job.
+run: release
+	$(BIN) pipeline --out $(OUT)
+
+## Build (release, warnings visible) and run every test.
+test: deps
+	$(SWIFT) build -c release
+	$(SWIFT) test
+
+## package-benchmark suites (nested package; pulls its own dependencies).
+bench: deps
+	cd Benchmarks && $(SWIFT) package benchmark
+
+clean:
+	rm -rf .build

@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Recommend",
+    products: [
+        .library(name: "DenseLinalg", targets: ["DenseLinalg"]),
+        .library(name: "Factorization", targets: ["Factorization"]),
+        .library(name: "Recommend", targets: ["Recommend"]),
+        .executable(name: "rectrain", targets: ["rectrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: OpenBLAS (CBLAS interface) and LAPACKE. Only DenseLinalg imports them.
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLapacke",
+            path: "Sources/CLapacke",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]
+        ),
+        .target(name: "DenseLinalg", dependencies: ["CBLAS", "CLapacke"]),
+        .target(name: "Factorization", dependencies: ["DenseLinalg"]),
+        .target(name: "Recommend", dependencies: ["Factorization", "DenseLinalg"]),
+        .executableTarget(
+            name: "rectrain",
+            dependencies: [
+                "Recommend", "Factorization", "DenseLinalg",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DenseLinalgTests", dependencies: ["DenseLinalg"]),
+        .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
+        .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
+    ]
+)

@@ -1,0 +1,49 @@
+/// Sparse × dense products (SpMM). Rows are independent, so they run in parallel over blocks of
+/// rows; each output row is a sum of scaled dense rows (a vectorised axpy per nonzero).
+extension SparseMatrix {
+    /// A·B for dense B (columns × k), as a new rows × k matrix.
+    /// - Throws: ``LinalgError/shapeMismatch(operation:lhs:rhs:)`` when B's rows differ from A's columns.
+    /// - Complexity: O(nnz · k).
+    public func multiply(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
+        guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
+        var c = Matrix<Float>(rows: rows, columns: b.columns)
+        multiplyAccumulate(b, into: &c, threads: threads)
+        return c
+    }
+
+    /// Aᵀ·B for dense B (rows × k), as a new columns × k matrix. Builds the transpose first; when
+    /// the same A is used many times, keep ``transposed()`` and call ``multiply(_:threads:)`` on it.
+    /// - Complexity: O(nnz · k + nnz + rows + columns).
+    public func transposeMultiply(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
+        guard b.rows == rows else {
+            throw LinalgError.shapeMismatch(operation: "sparse transpose-multiply", lhs: Shape(columns, rows), rhs: b.shape)
+        }
+        return try transposed().multiply(b, threads: threads)
+    }
+
+    /// C += A·B, shapes already checked.
+    func multiplyAccumulate(_ b: Matrix<Float>, into c: inout Matrix<Float>, threads: Int) {
+        let k = b.columns
+        if k == 0 || rows == 0 { return }
+        rowPointers.withUnsafeBufferPointer { rp in
+            columnIndices.withUnsafeBufferPointer { ci in
+                values.withUnsafeBufferPointer { vs in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            let shared = UncheckedSendable((rp, ci, vs, bp, cp.baseAddress!))
+                            Parallel.forEachBlock(count: rows, threads: threads) { range in
+                                let (rp, ci, vs, bp, out) = shared.value
+                                for i in range {
+                                    let row = out + i * k
+                                    for p in rp[i]..<rp[i + 1] {
+                                        UnsafeKernels.axpy(vs[p], bp.baseAddress! + Int(ci[p]) * k, row, k)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

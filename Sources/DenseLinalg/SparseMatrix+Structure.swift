@@ -1,0 +1,66 @@
+extension SparseMatrix {
+    /// The transpose in CSR form, which is the CSC view of `self` (column access).
+    /// - Complexity: O(nnz + rows + columns), a counting sort by column.
+    public func transposed() -> SparseMatrix {
+        var pointers = [Int](repeating: 0, count: columns + 1)
+        for j in columnIndices { pointers[Int(j) + 1] += 1 }
+        for j in 0..<columns { pointers[j + 1] += pointers[j] }
+        var next = pointers
+        var cols = [Int32](repeating: 0, count: nnz)
+        var vals = [Float](repeating: 0, count: nnz)
+        cols.withUnsafeMutableBufferPointer { c in
+            vals.withUnsafeMutableBufferPointer { v in
+                for i in 0..<rows {
+                    for p in rowPointers[i]..<rowPointers[i + 1] {
+                        let j = Int(columnIndices[p])
+                        let q = next[j]
+                        c[q] = Int32(i); v[q] = values[p]
+                        next[j] = q + 1
+                    }
+                }
+            }
+        }
+        return SparseMatrix(unchecked: columns, rows, pointers, cols, vals)
+    }
+
+    /// Rows `range` as a new matrix with the same columns.
+    public func rowSlice(_ range: Range<Int>) -> SparseMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "row range out of bounds")
+        let start = rowPointers[range.lowerBound], end = rowPointers[range.upperBound]
+        let pointers = rowPointers[range.lowerBound...range.upperBound].map { $0 - start }
+        return SparseMatrix(unchecked: range.count, columns, pointers,
+                            Array(columnIndices[start..<end]), Array(values[start..<end]))
+    }
+
+    /// Σⱼ aᵢⱼ for each row.
+    public var rowSums: [Float] {
+        (0..<rows).map { i in values[rowPointers[i]..<rowPointers[i + 1]].reduce(0, +) }
+    }
+
+    /// Σᵢ aᵢⱼ for each column.
+    public var columnSums: [Float] {
+        var sums = [Float](repeating: 0, count: columns)
+        for p in 0..<nnz { sums[Int(columnIndices[p])] += values[p] }
+        return sums
+    }
+
+    /// ‖aᵢ‖₂ for each row.
+    public var rowNorms: [Float] {
+        (0..<rows).map { i in values[rowPointers[i]..<rowPointers[i + 1]].reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    }
+
+    /// ‖a_·ⱼ‖₂ for each column.
+    public var columnNorms: [Float] {
+        var sums = [Float](repeating: 0, count: columns)
+        for p in 0..<nnz { sums[Int(columnIndices[p])] += values[p] * values[p] }
+        return sums.map { $0.squareRoot() }
+    }
+
+    /// The squared Frobenius norm Σ aᵢⱼ², accumulated in Double.
+    public var squaredFrobeniusNorm: Double {
+        values.reduce(0.0) { $0 + Double($1) * Double($1) }
+    }
+
+    /// Whether every value is finite (always true for matrices built through the checked initialisers).
+    public var isFinite: Bool { values.allSatisfy { $0.isFinite } }
+}

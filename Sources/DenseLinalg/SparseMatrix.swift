@@ -1,0 +1,198 @@
+/// A sparse matrix in compressed sparse row (CSR) form with `Float` values.
+///
+/// Row `i`'s entries are `columnIndices[rowPointers[i] ..< rowPointers[i + 1]]` with the matching
+/// `values`, columns strictly increasing within a row. The transpose in CSR form is the CSC view
+/// of the original, which is how column access is done (``transposed()``).
+public struct SparseMatrix: Sendable, Equatable {
+    /// Number of rows.
+    public let rows: Int
+    /// Number of columns.
+    public let columns: Int
+    /// Row starts into `columnIndices` and `values`; `rows + 1` entries, first 0, last `nnz`.
+    public let rowPointers: [Int]
+    /// Column of each stored entry, increasing within a row.
+    public let columnIndices: [Int32]
+    /// Value of each stored entry.
+    public let values: [Float]
+
+    /// What to do when the same (row, column) appears more than once in triplets.
+    public enum DuplicatePolicy: Sendable {
+        /// Add the values (the usual meaning for interaction counts).
+        case sum
+        /// Throw ``LinalgError/duplicateEntry(row:column:)``.
+        case reject
+    }
+
+    /// Number of stored entries.
+    @inlinable public var nnz: Int { values.count }
+
+    /// Stored entries over all entries: nnz / (rows · columns), 0 for an empty shape.
+    public var density: Double {
+        rows == 0 || columns == 0 ? 0 : Double(nnz) / (Double(rows) * Double(columns))
+    }
+
+    /// The shape, as used in error messages.
+    public var shape: Shape { Shape(rows, columns) }
+
+    /// A matrix from CSR arrays, validated: pointer monotonicity, index range, strictly
+    /// increasing columns within each row, finite values.
+    public init(rows: Int, columns: Int, rowPointers: [Int], columnIndices: [Int32], values: [Float]) throws {
+        guard rows >= 0, columns >= 0, columns <= Int(Int32.max) else {
+            throw LinalgError.invalidArgument("sparse matrix: invalid shape \(rows)×\(columns)")
+        }
+        guard rowPointers.count == rows + 1, rowPointers.first == 0, rowPointers.last == columnIndices.count,
+              columnIndices.count == values.count else {
+            throw LinalgError.invalidArgument(
+                "sparse matrix: \(rowPointers.count) row pointers for \(rows) rows, \(columnIndices.count) indices, \(values.count) values")
+        }
+        for i in 0..<rows where rowPointers[i] > rowPointers[i + 1] {
+            throw LinalgError.invalidArgument("sparse matrix: row pointers decrease at row \(i)")
+        }
+        for i in 0..<rows {
+            var previous: Int32 = -1
+            for p in rowPointers[i]..<rowPointers[i + 1] {
+                let j = columnIndices[p]
+                guard j >= 0, Int(j) < columns else {
+                    throw LinalgError.indexOutOfRange(operation: "sparse matrix", row: i, column: Int(j), shape: Shape(rows, columns))
+                }
+                guard j > previous else {
+                    throw LinalgError.invalidArgument("sparse matrix: columns not strictly increasing in row \(i)")
+                }
+                previous = j
+            }
+        }
+        guard values.allSatisfy({ $0.isFinite }) else { throw LinalgError.nonFiniteInput(operation: "sparse matrix") }
+        self.init(unchecked: rows, columns, rowPointers, columnIndices, values)
+    }
+
+    /// Internal: arrays already known to be valid.
+    init(unchecked rows: Int, _ columns: Int, _ rowPointers: [Int], _ columnIndices: [Int32], _ values: [Float]) {
+        self.rows = rows
+        self.columns = columns
+        self.rowPointers = rowPointers
+        self.columnIndices = columnIndices
+        self.values = values
+    }
+
+    /// A matrix from coordinate triplets (row, column, value) in any order.
+    ///
+    /// - Throws: ``LinalgError/indexOutOfRange(operation:row:column:shape:)`` for an index outside
+    ///   the shape; ``LinalgError/nonFiniteInput(operation:)``; ``LinalgError/duplicateEntry(row:column:)``
+    ///   when `duplicates` is `.reject`.
+    /// - Complexity: O(nnz + rows) plus sorting each row's columns.
+    public init(rows: Int, columns: Int, rowIndices: [Int], columnIndices: [Int], values: [Float],
+                duplicates: DuplicatePolicy = .sum) throws {
+        guard rowIndices.count == columnIndices.count, rowIndices.count == values.count else {
+            throw LinalgError.invalidArgument(
+                "sparse matrix: \(rowIndices.count) rows, \(columnIndices.count) columns and \(values.count) values given")
+        }
+        guard rows >= 0, columns >= 0, columns <= Int(Int32.max) else {
+            throw LinalgError.invalidArgument("sparse matrix: invalid shape \(rows)×\(columns)")
+        }
+        let shape = Shape(rows, columns)
+        var counts = [Int](repeating: 0, count: rows + 1)
+        for t in 0..<rowIndices.count {
+            let (i, j) = (rowIndices[t], columnIndices[t])
+            guard i >= 0, i < rows, j >= 0, j < columns else {
+                throw LinalgError.indexOutOfRange(operation: "sparse matrix", row: i, column: j, shape: shape)
+            }
+            guard values[t].isFinite else { throw LinalgError.nonFiniteInput(operation: "sparse matrix") }
+            counts[i + 1] += 1
+        }
+        for i in 0..<rows { counts[i + 1] += counts[i] }
+        // Scatter into rows, then sort each row by column and merge duplicates.
+        var next = counts
+        var cols = [Int32](repeating: 0, count: values.count)
+        var vals = [Float](repeating: 0, count: values.count)
+        for t in 0..<rowIndices.count {
+            let p = next[rowIndices[t]]
+            cols[p] = Int32(columnIndices[t]); vals[p] = values[t]
+            next[rowIndices[t]] += 1
+        }
+        var pointers = [Int](repeating: 0, count: rows + 1)
+        var write = 0
+        var order: [Int] = []
+        for i in 0..<rows {
+            let (start, end) = (counts[i], counts[i + 1])
+            order.removeAll(keepingCapacity: true)
+            order.append(contentsOf: start..<end)
+            var sorted = true
+            for p in start..<max(start, end - 1) where cols[p] >= cols[p + 1] { sorted = false; break }
+            if !sorted { order.sort { cols[$0] < cols[$1] || (cols[$0] == cols[$1] && $0 < $1) } }
+            let rowCols = order.map { cols[$0] }, rowVals = order.map { vals[$0] }
+            var q = 0
+            while q < rowCols.count {
+                var v = rowVals[q]
+                var r = q + 1
+                while r < rowCols.count, rowCols[r] == rowCols[q] {
+                    if duplicates == .reject { throw LinalgError.duplicateEntry(row: i, column: Int(rowCols[q])) }
+                    v += rowVals[r]; r += 1
+                }
+                cols[write] = rowCols[q]; vals[write] = v
+                write += 1
+                q = r
+            }
+            pointers[i + 1] = write
+        }
+        cols.removeLast(cols.count - write)
+        vals.removeLast(vals.count - write)
+        self.init(unchecked: rows, columns, pointers, cols, vals)
+    }
+
+    /// A matrix from (row, column, value) triplets; see ``init(rows:columns:rowIndices:columnIndices:values:duplicates:)``.
+    public init(rows: Int, columns: Int, triplets: [(row: Int, column: Int, value: Float)],
+                duplicates: DuplicatePolicy = .sum) throws {
+        try self.init(rows: rows, columns: columns, rowIndices: triplets.map(\.row),
+                      columnIndices: triplets.map(\.column), values: triplets.map(\.value), duplicates: duplicates)
+    }
+
+    /// The dense matrix with the same entries.
+    public init(dense: Matrix<Float>) {
+        var pointers = [0], cols: [Int32] = [], vals: [Float] = []
+        for i in 0..<dense.rows {
+            for j in 0..<dense.columns where dense[i, j] != 0 {
+                cols.append(Int32(j)); vals.append(dense[i, j])
+            }
+            pointers.append(cols.count)
+        }
+        self.init(unchecked: dense.rows, dense.columns, pointers, cols, vals)
+    }
+
+    /// The entries of row `i`: their columns and values.
+    public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Float>) {
+        precondition(i >= 0 && i < rows, "row index out of range")
+        let range = rowPointers[i]..<rowPointers[i + 1]
+        return (columnIndices[range], values[range])
+    }
+
+    /// Number of stored entries in each row.
+    public var rowCounts: [Int] { (0..<rows).map { rowPointers[$0 + 1] - rowPointers[$0] } }
+
+    /// The value at (i, j), zero when not stored. O(log of the row's length).
+    public subscript(i: Int, j: Int) -> Float {
+        precondition(i >= 0 && i < rows && j >= 0 && j < columns, "sparse index out of range")
+        var lo = rowPointers[i], hi = rowPointers[i + 1]
+        let target = Int32(j)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if columnIndices[mid] < target { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < rowPointers[i + 1] && columnIndices[lo] == target ? values[lo] : 0
+    }
+
+    /// The dense matrix with the same entries.
+    public func toDense() -> Matrix<Float> {
+        var m = Matrix<Float>(rows: rows, columns: columns)
+        m.withUnsafeMutableBufferPointer { d in
+            for i in 0..<rows {
+                for p in rowPointers[i]..<rowPointers[i + 1] { d[i * columns + Int(columnIndices[p])] = values[p] }
+            }
+        }
+        return m
+    }
+
+    /// The same pattern with every value replaced by `transform(value)`.
+    public func mapValues(_ transform: (Float) -> Float) -> SparseMatrix {
+        SparseMatrix(unchecked: rows, columns, rowPointers, columnIndices, values.map(transform))
+    }
+}

@@ -1,0 +1,93 @@
+import CBLAS
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thread control for BLAS and for the project's own parallel loops.
+///
+/// OpenBLAS keeps its own pool; our loops use Dispatch. The two must not oversubscribe the cores:
+/// ``Parallel/forEachBlock(count:threads:minimumBlock:_:)`` sets BLAS to one thread while its
+/// workers run (so BLAS calls made inside them stay on the calling thread) and restores it after.
+public enum Parallel {
+    /// The number of cores this process may use.
+    public static var availableCores: Int {
+        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// The number of threads BLAS uses for one call.
+    public static var blasThreads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+
+    /// Runs `body` with BLAS set to `threads` threads, then restores the previous setting.
+    public static func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = blasThreads
+        blasThreads = threads
+        defer { blasThreads = previous }
+        return try body()
+    }
+
+    /// Calls `body` on disjoint blocks of `0..<count` that together cover it, from up to
+    /// `threads` workers. Blocks are handed out dynamically (a shared counter), so uneven work,
+    /// such as the rows of a long-tailed sparse matrix, balances across workers.
+    ///
+    /// With `threads > 1`, BLAS runs single-threaded for the duration so the two never
+    /// oversubscribe the cores. With `threads == 1` everything runs on the calling thread.
+    /// - Parameters:
+    ///   - count: the number of items.
+    ///   - threads: the number of workers (at least 1).
+    ///   - minimumBlock: the smallest block worth a hand-off; blocks are about count / (8·threads).
+    public static func forEachBlock(count: Int, threads: Int, minimumBlock: Int = 64,
+                                    _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = max(1, min(threads, (count + minimumBlock - 1) / minimumBlock))
+        if workers == 1 {
+            body(0..<count)
+            return
+        }
+        let block = max(minimumBlock, count / (8 * workers))
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            // The workers only run while this call waits for them; body outlives none of them.
+            let shared = UncheckedSendable(body)
+            withBLASThreads(1) {
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while true {
+                        let start = next.wrappingAdd(block, ordering: .relaxed).oldValue
+                        if start >= count { break }
+                        shared.value(start..<min(count, start + block))
+                    }
+                }
+            }
+        }
+    }
+
+    /// `forEachBlock` with a per-worker result, combined at the end in worker order. For
+    /// reductions: each worker owns its partial result, so no locking is needed.
+    public static func mapBlocks<R>(count: Int, threads: Int, minimumBlock: Int = 64,
+                                    _ body: (Range<Int>) -> R) -> [R] {
+        guard count > 0 else { return [] }
+        let blocks = max(1, min(threads * 4, (count + minimumBlock - 1) / minimumBlock))
+        let size = (count + blocks - 1) / blocks
+        var results = [R?](repeating: nil, count: blocks)
+        results.withUnsafeMutableBufferPointer { slots in
+            // Each block writes only its own slot.
+            let slots = UncheckedSendable(slots)
+            forEachBlock(count: blocks, threads: threads, minimumBlock: 1) { range in
+                for b in range where b * size < count {
+                    slots.value[b] = body(b * size ..< min(count, (b + 1) * size))
+                }
+            }
+        }
+        return results.compactMap { $0 }
+    }
+}
+
+/// Carries a value into worker closures that run strictly within the caller's scope.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

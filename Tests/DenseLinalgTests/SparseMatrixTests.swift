@@ -1,0 +1,76 @@
+import Testing
+@testable import DenseLinalg
+
+@Suite struct SparseMatrixTests {
+    /// A random sparse matrix with about `density` of its entries set.
+    static func random(rows: Int, columns: Int, density: Double, seed: UInt64) throws -> SparseMatrix {
+        var g = SeededGenerator(seed: seed)
+        var r: [Int] = [], c: [Int] = [], v: [Float] = []
+        for i in 0..<rows { for j in 0..<columns where g.nextUnit() < density {
+            r.append(i); c.append(j); v.append(Float(g.nextGaussian()))
+        } }
+        return try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v)
+    }
+
+    @Test func tripletsSumDuplicatesAndSortColumns() throws {
+        let s = try SparseMatrix(rows: 2, columns: 4, triplets: [(1, 3, 1), (0, 2, 2), (1, 0, 5), (1, 3, 4)])
+        #expect(s.nnz == 3)
+        #expect(s.rowPointers == [0, 1, 3])
+        #expect(s.columnIndices == [2, 0, 3])
+        #expect(s.values == [2, 5, 5])
+        #expect(s[1, 3] == 5 && s[0, 0] == 0)
+        #expect(abs(s.density - 3.0 / 8) < 1e-12)
+        #expect(throws: LinalgError.duplicateEntry(row: 1, column: 3)) {
+            try SparseMatrix(rows: 2, columns: 4, triplets: [(1, 3, 1), (1, 3, 4)], duplicates: .reject)
+        }
+    }
+
+    @Test func outOfRangeAndNonFiniteAreRejected() {
+        #expect(throws: LinalgError.indexOutOfRange(operation: "sparse matrix", row: 2, column: 0, shape: Shape(2, 2))) {
+            try SparseMatrix(rows: 2, columns: 2, triplets: [(2, 0, 1)])
+        }
+        #expect(throws: LinalgError.self) { try SparseMatrix(rows: 2, columns: 2, triplets: [(0, -1, 1)]) }
+        #expect(throws: LinalgError.self) { try SparseMatrix(rows: 2, columns: 2, triplets: [(0, 0, .nan)]) }
+        #expect(throws: LinalgError.self) {
+            try SparseMatrix(rows: 2, columns: 2, rowPointers: [0, 2, 1], columnIndices: [0], values: [1])
+        }
+        #expect(throws: LinalgError.self) {
+            try SparseMatrix(rows: 1, columns: 2, rowPointers: [0, 2], columnIndices: [1, 0], values: [1, 1])
+        }
+    }
+
+    @Test func transposeSliceAndReductions() throws {
+        let s = try Self.random(rows: 23, columns: 17, density: 0.2, seed: 4)
+        let d = s.toDense()
+        #expect(s.transposed().toDense() == d.transposed)
+        #expect(s.transposed().transposed() == s)
+        #expect(s.rowSlice(5..<11).toDense() == d.rows(5..<11))
+        #expect(SparseMatrix(dense: d) == s)
+        for i in 0..<23 {
+            let row = d.row(i)
+            #expect(abs(s.rowSums[i] - row.reduce(0, +)) < 1e-5)
+            #expect(abs(s.rowNorms[i] - row.reduce(0) { $0 + $1 * $1 }.squareRoot()) < 1e-5)
+        }
+        for j in 0..<17 {
+            let col = d.column(j)
+            #expect(abs(s.columnSums[j] - col.reduce(0, +)) < 1e-5)
+            #expect(abs(s.columnNorms[j] - col.reduce(0) { $0 + $1 * $1 }.squareRoot()) < 1e-5)
+        }
+    }
+
+    @Test(arguments: [1, 2])
+    func spmmMatchesDenseProduct(threads: Int) throws {
+        for (m, n, k) in [(1, 9, 5), (9, 1, 3), (40, 30, 17), (300, 50, 64), (0, 4, 2), (4, 4, 0)] {
+            let s = try Self.random(rows: m, columns: n, density: 0.15, seed: UInt64(m + n + k))
+            let b = Matrix<Float>.random(rows: n, columns: k, seed: 2)
+            let got = try s.multiply(b, threads: threads)
+            #expect(got.isApproximatelyEqual(to: Reference.matmul(s.toDense(), false, b, false), relativeTolerance: 1e-5))
+            let bt = Matrix<Float>.random(rows: m, columns: k, seed: 3)
+            let gotT = try s.transposeMultiply(bt, threads: threads)
+            #expect(gotT.isApproximatelyEqual(to: Reference.matmul(s.toDense(), true, bt, false), relativeTolerance: 1e-5))
+        }
+        let s = try Self.random(rows: 4, columns: 5, density: 0.5, seed: 1)
+        #expect(throws: LinalgError.self) { try s.multiply(Matrix(rows: 4, columns: 2)) }
+        #expect(throws: LinalgError.self) { try s.transposeMultiply(Matrix(rows: 5, columns: 2)) }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the system packages the build needs, when they are missing:
+#   libopenblas-dev, liblapacke-dev (BLAS/LAPACK), pkg-config (to find them),
+#   librsvg2-bin (rsvg-convert, to render the dashboard SVG to PNG).
+# Uses apt-get as root, or through sudo; otherwise says what to run and fails.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if command -v pkg-config >/dev/null 2>&1; then
+    pkg-config --exists openblas || missing+=(libopenblas-dev)
+    pkg-config --exists lapacke || missing+=(liblapacke-dev)
+else
+    missing+=(libopenblas-dev liblapacke-dev)
+fi
+if [ "${WITH_RSVG:-1}" = 1 ]; then
+    command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing system packages: ${missing[*]}" >&2
+if [ "$(id -u)" = 0 ]; then
+    apt=(apt-get)
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    apt=(sudo apt-get)
+else
+    echo "error: missing system packages: ${missing[*]}" >&2
+    echo "       install them as root:  apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: apt-get not found; install the equivalents of: ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${apt[@]}" update -qq >/dev/null
+"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "Installed: ${missing[*]}" >&2
