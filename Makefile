@@ -1,10 +1,8 @@
 # The two README commands: `make run` (the main job) and `make test`.
 SWIFT ?= swift
 OUT ?= outputs
-# Release builds for this machine's vector units: AVX2/FMA code paths when the CPU has them.
-CPU_FLAGS := $(shell grep -q ' avx2 ' /proc/cpuinfo 2>/dev/null && grep -q ' fma ' /proc/cpuinfo 2>/dev/null && echo '-Xswiftc -target-cpu -Xswiftc haswell')
-RELEASE := $(SWIFT) build -c release $(CPU_FLAGS)
-BIN = $(shell $(SWIFT) build -c release $(CPU_FLAGS) --show-bin-path)/rectrain
+RELEASE := $(SWIFT) build -c release
+BIN = $(shell $(SWIFT) build -c release --show-bin-path)/rectrain
 
 .PHONY: all deps build release run test bench clean
 

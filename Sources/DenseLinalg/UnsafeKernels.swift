@@ -3,7 +3,13 @@
 ///
 /// They exist because a BLAS call costs more than the work for the short vectors (a factor
 /// row, 16–256 floats) that sparse kernels touch once per nonzero.
+import CBLAS
+
 public enum UnsafeKernels {
+    /// Hints that the memory at `p` will be read soon. It only moves data into cache.
+    @inlinable @inline(__always)
+    public static func prefetch(_ p: UnsafeRawPointer) { recommend_prefetch(p) }
+
     public typealias Vector = SIMD16<Float>
 
     @inlinable @inline(__always)
@@ -30,9 +36,19 @@ public enum UnsafeKernels {
             acc0 += load(x + i) * load(y + i)
             i += 16
         }
-        var sum = (acc0 + acc1).sum()
+        var sum = horizontalSum(acc0 + acc1)
         while i < n { sum += x[i] * y[i]; i += 1 }
         return sum
+    }
+
+    /// The sum of a vector's lanes by a balanced tree (log₂ 16 = 4 dependent adds), where
+    /// `SIMD.sum()` adds the lanes in order (16 dependent adds).
+    @inlinable @inline(__always)
+    public static func horizontalSum(_ v: Vector) -> Float {
+        let v8 = v.lowHalf + v.highHalf
+        let v4 = v8.lowHalf + v8.highHalf
+        let v2 = v4.lowHalf + v4.highHalf
+        return v2[0] + v2[1]
     }
 
     /// y[i] += alpha·x[i] over `n` elements.
@@ -57,5 +73,66 @@ public enum UnsafeKernels {
             i += 16
         }
         while i < n { x[i] *= alpha; i += 1 }
+    }
+}
+
+extension UnsafeKernels {
+    /// C ← α·op(A)·op(B) + β·C on raw row-major Float buffers (BLAS sgemm), for kernels that
+    /// multiply sub-blocks of larger buffers. Dimensions must be positive and fit `Int32`; the
+    /// caller guarantees the buffers' extents.
+    @inlinable
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m > 0 && n > 0 && k > 0 && max(m, n, k, lda, ldb, ldc) <= Int(Int32.max), "gemm: invalid dimensions")
+        Float._gemm(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                    b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+extension UnsafeKernels {
+    /// Gathered dot products: `out[q] = rows[index[q]] · x` for `q < count`, where row `j` of
+    /// `rows` starts at `rows + j·k`.
+    @inlinable
+    public static func gatherDots(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                  x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        if k == 64 {
+            let x0 = load(x), x1 = load(x + 16), x2 = load(x + 32), x3 = load(x + 48)
+            for q in 0..<count {
+                if q + 8 < count { let ahead = rows + Int(indices[q + 8]) * 64; prefetch(ahead); prefetch(ahead + 16); prefetch(ahead + 32); prefetch(ahead + 48) }
+                let r = rows + Int(indices[q]) * 64
+                out[q] = horizontalSum((load(r) * x0 + load(r + 16) * x1) + (load(r + 32) * x2 + load(r + 48) * x3))
+            }
+            return
+        }
+        for q in 0..<count { out[q] = dot(rows + Int(indices[q]) * k, x, k) }
+    }
+
+    /// Gathered accumulation: `y += Σ_q weights[q] · rows[index[q]]` (length k), with the
+    /// accumulator held in registers, 64 lanes at a time.
+    @inlinable
+    public static func gatherAxpy(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                  weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        if count == 0 { return }
+        var c = 0
+        while c + 64 <= k {
+            var a0 = load(y + c), a1 = load(y + c + 16), a2 = load(y + c + 32), a3 = load(y + c + 48)
+            for q in 0..<count {
+                let r = rows + Int(indices[q]) * k + c
+                let w = Vector(repeating: weights[q])
+                a0 += w * load(r); a1 += w * load(r + 16); a2 += w * load(r + 32); a3 += w * load(r + 48)
+            }
+            store(a0, y + c); store(a1, y + c + 16); store(a2, y + c + 32); store(a3, y + c + 48)
+            c += 64
+        }
+        while c + 16 <= k {
+            var a0 = load(y + c)
+            for q in 0..<count { a0 += Vector(repeating: weights[q]) * load(rows + Int(indices[q]) * k + c) }
+            store(a0, y + c)
+            c += 16
+        }
+        if c < k {
+            for q in 0..<count { axpy(weights[q], rows + Int(indices[q]) * k + c, y + c, k - c) }
+        }
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import DenseLinalg
+
+/// Errors of the factorization kernels, each with a message a person understands.
+public enum FactorizationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The input matrix has no rows, no columns or no stored entries.
+    case emptyInput(operation: String)
+    /// The requested rank does not fit the matrix.
+    case rankTooLarge(operation: String, rank: Int, rows: Int, columns: Int)
+    /// A hyperparameter is out of its range.
+    case invalidParameter(name: String, value: String, expected: String)
+    /// Input contains NaN or infinity.
+    case nonFiniteInput(operation: String)
+    /// NMF was given a negative entry.
+    case negativeInput(operation: String, row: Int, column: Int, value: Float)
+    /// A dense result would not fit in memory.
+    case tooLarge(operation: String, requiredBytes: Int, availableBytes: Int)
+    /// Factors of the wrong shape were passed in.
+    case shapeMismatch(operation: String, expected: String, got: String)
+
+    public var description: String {
+        switch self {
+        case let .emptyInput(operation):
+            return "\(operation): the input matrix is empty"
+        case let .rankTooLarge(operation, rank, rows, columns):
+            return "\(operation): rank \(rank) is larger than min(rows, columns) = min(\(rows), \(columns)) = \(min(rows, columns))"
+        case let .invalidParameter(name, value, expected):
+            return "invalid \(name) \(value): expected \(expected)"
+        case let .nonFiniteInput(operation):
+            return "\(operation): input contains NaN or infinity"
+        case let .negativeInput(operation, row, column, value):
+            return "\(operation): needs non-negative input, found \(value) at (\(row), \(column))"
+        case let .tooLarge(operation, required, available):
+            return "\(operation): needs \(formatBytes(required)) of memory, more than the \(formatBytes(available)) available"
+        case let .shapeMismatch(operation, expected, got):
+            return "\(operation): expected \(expected), got \(got)"
+        }
+    }
+}
+
+/// "1.5 GiB", "512 MiB", "12 KiB".
+func formatBytes(_ bytes: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+/// Checks shared by every kernel: non-empty, finite.
+func validate(_ x: SparseMatrix, _ operation: String) throws {
+    guard x.rows > 0, x.columns > 0, x.nnz > 0 else { throw FactorizationError.emptyInput(operation: operation) }
+    guard x.isFinite else { throw FactorizationError.nonFiniteInput(operation: operation) }
+}
+
+func require(_ condition: Bool, _ name: String, _ value: Any, _ expected: String) throws {
+    if !condition { throw FactorizationError.invalidParameter(name: name, value: "\(value)", expected: expected) }
+}

@@ -1,0 +1,164 @@
+import DenseLinalg
+import Synchronization
+
+/// The per-row solves of implicit ALS. All pointer code of the model lives here.
+extension ImplicitALS {
+    /// Rows per block: each block's products with G = YᵀY + λI are one GEMM.
+    static let blockRows = 128
+
+    /// Updates every row of `target` given the `fixed` factors of the other side.
+    /// `confidence` is target-rows × fixed-rows with cᵤᵢ as values.
+    static func solveHalf(_ target: inout Matrix<Float>, fixed: Matrix<Float>, confidence: SparseMatrix,
+                          _ configuration: ImplicitALSConfiguration) throws {
+        var gram = try fixed.gram()
+        gram.addToDiagonal(configuration.regularization)
+        switch configuration.solver {
+        case let .conjugateGradient(steps):
+            conjugateGradient(&target, fixed: fixed, gram: gram, confidence: confidence, steps: steps,
+                              threads: configuration.threads)
+        case .cholesky:
+            try cholesky(&target, fixed: fixed, gram: gram, confidence: confidence, threads: configuration.threads)
+        }
+    }
+
+    /// Block conjugate gradient: every row runs its own CG on
+    /// (G + Yᵤᵀ(Cᵤ − I)Yᵤ) x = YᵤᵀCᵤ1, warm-started from its current x, in lock-step with the
+    /// other rows of its block so the G·P products of the block are one GEMM.
+    static func conjugateGradient(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
+                                  confidence: SparseMatrix, steps: Int, threads: Int) {
+        let k = target.columns
+        let rows = target.rows
+        confidence.rowPointers.withUnsafeBufferPointer { rp in
+        confidence.columnIndices.withUnsafeBufferPointer { ci in
+        confidence.values.withUnsafeBufferPointer { cv in
+        fixed.withUnsafeBufferPointer { yp in
+        gram.withUnsafeBufferPointer { gp in
+        target.withUnsafeMutableBufferPointer { xp in
+            let shared = SendableBox((rp, ci, cv, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
+            Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
+                let (rp, ci, cv, y, g, x) = shared.value
+                var start = range.lowerBound
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * blockRows * k)
+                let rsold = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
+                let weights = UnsafeMutablePointer<Float>.allocate(capacity: chunkEntries)
+                defer { scratch.deallocate(); rsold.deallocate(); weights.deallocate() }
+                while start < range.upperBound {
+                    let end = min(range.upperBound, start + blockRows)
+                    cgBlock(start..<end, k: k, rp: rp, ci: ci, cv: cv, y: y, g: g, x: x, steps: steps,
+                            r: scratch, p: scratch + blockRows * k, ap: scratch + 2 * blockRows * k, rsold: rsold,
+                            weights: weights)
+                    start = end
+                }
+            }
+        }}}}}}
+    }
+
+    @inline(__always)
+    static func cgBlock(_ block: Range<Int>, k: Int, rp: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>,
+                        cv: UnsafeBufferPointer<Float>, y: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                        x: UnsafeMutablePointer<Float>, steps: Int,
+                        r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>,
+                        ap: UnsafeMutablePointer<Float>, rsold: UnsafeMutablePointer<Float>,
+                        weights w: UnsafeMutablePointer<Float>) {
+        let n = block.count
+        let xb = x + block.lowerBound * k
+        // r = b − A·x = −G·x + Σ (c − (c − 1)·yᵢ·x) yᵢ
+        UnsafeKernels.gemm(transposeA: false, transposeB: false, m: n, n: k, k: k, alpha: -1,
+                           a: xb, lda: k, b: g, ldb: k, beta: 0, c: r, ldc: k)
+        for row in 0..<n {
+            let u = block.lowerBound + row
+            let xu = xb + row * k, ru = r + row * k
+            forEachChunk(rp[u]..<rp[u + 1]) { start, count in
+                let idx = ci.baseAddress! + start, c = cv.baseAddress! + start
+                UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: xu, out: w)
+                for q in 0..<count { w[q] = c[q] - (c[q] - 1) * w[q] }
+                UnsafeKernels.gatherAxpy(rows: y, k: k, indices: idx, count: count, weights: w, y: ru)
+            }
+            rsold[row] = UnsafeKernels.dot(ru, ru, k)
+        }
+        p.update(from: r, count: n * k)
+        for _ in 0..<steps {
+            // ap = A·p = G·p + Σ (c − 1)(yᵢ·p) yᵢ
+            UnsafeKernels.gemm(transposeA: false, transposeB: false, m: n, n: k, k: k, alpha: 1,
+                               a: p, lda: k, b: g, ldb: k, beta: 0, c: ap, ldc: k)
+            for row in 0..<n where rsold[row] > 1e-20 {
+                let u = block.lowerBound + row
+                let pu = p + row * k, apu = ap + row * k
+                forEachChunk(rp[u]..<rp[u + 1]) { start, count in
+                    let idx = ci.baseAddress! + start, c = cv.baseAddress! + start
+                    UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: pu, out: w)
+                    for q in 0..<count { w[q] *= c[q] - 1 }
+                    UnsafeKernels.gatherAxpy(rows: y, k: k, indices: idx, count: count, weights: w, y: apu)
+                }
+                let pap = UnsafeKernels.dot(pu, apu, k)
+                if !(pap > 0) { rsold[row] = 0; continue }
+                let alpha = rsold[row] / pap
+                let xu = xb + row * k, ru = r + row * k
+                UnsafeKernels.axpy(alpha, pu, xu, k)
+                UnsafeKernels.axpy(-alpha, apu, ru, k)
+                let rsnew = UnsafeKernels.dot(ru, ru, k)
+                // p = r + (rsnew / rsold) p
+                UnsafeKernels.scale(rsnew / rsold[row], pu, k)
+                UnsafeKernels.axpy(1, ru, pu, k)
+                rsold[row] = rsnew
+            }
+        }
+    }
+
+    /// Entries per chunk of a long row: its gathered factor rows stay in cache between the dot
+    /// products and the accumulation.
+    static let chunkEntries = 256
+
+    @inline(__always)
+    static func forEachChunk(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(chunkEntries, range.upperBound - start)
+            body(start, count)
+            start += count
+        }
+    }
+
+    /// Exact solves: for every row, A = G + Σ (c − 1) yᵢyᵢᵀ and b = Σ c·yᵢ, then Cholesky.
+    static func cholesky(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
+                         confidence: SparseMatrix, threads: Int) throws {
+        let k = target.columns
+        let rows = target.rows
+        let failure = Mutex<(any Error)?>(nil)
+        confidence.rowPointers.withUnsafeBufferPointer { rp in
+        confidence.columnIndices.withUnsafeBufferPointer { ci in
+        confidence.values.withUnsafeBufferPointer { cv in
+        fixed.withUnsafeBufferPointer { yp in
+        target.withUnsafeMutableBufferPointer { xp in
+            let shared = SendableBox((rp, ci, cv, yp.baseAddress!, xp.baseAddress!))
+            Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 16) { range in
+                let (rp, ci, cv, y, x) = shared.value
+                var a = gram
+                var b = [Float](repeating: 0, count: k)
+                for u in range {
+                    a = gram
+                    for i in 0..<k { b[i] = 0 }
+                    a.withUnsafeMutableBufferPointer { ap in
+                        b.withUnsafeMutableBufferPointer { bp in
+                            for q in rp[u]..<rp[u + 1] {
+                                let yi = y + Int(ci[q]) * k
+                                let c = cv[q]
+                                for j in 0..<k { UnsafeKernels.axpy((c - 1) * yi[j], yi, ap.baseAddress! + j * k, k) }
+                                UnsafeKernels.axpy(c, yi, bp.baseAddress!, k)
+                            }
+                        }
+                    }
+                    do {
+                        let solution = try a.cholesky().solve(b)
+                        for j in 0..<k { x[u * k + j] = solution[j] }
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                }
+            }
+        }}}}}
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+}
+

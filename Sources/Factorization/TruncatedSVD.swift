@@ -1,0 +1,93 @@
+import DenseLinalg
+
+/// Hyperparameters of the randomized truncated SVD.
+public struct TruncatedSVDConfiguration: Sendable, Equatable {
+    /// Rank k. Default 64.
+    public var rank: Int = 64
+    /// Extra sketch columns p beyond k (the sketch is rounded up to a multiple of 16). Default 10.
+    public var oversampling: Int = 10
+    /// Power iterations q; each sharpens the spectrum's decay. Default 7, as scikit-learn's
+    /// `randomized_svd` uses for small ranks.
+    public var powerIterations: Int = 7
+    /// Seed of the Gaussian sketch.
+    public var seed: UInt64 = 42
+    /// Worker threads for the sparse products (BLAS uses its own setting).
+    public var threads: Int = Parallel.availableCores
+
+    public init(rank: Int = 64, oversampling: Int = 10, powerIterations: Int = 7, seed: UInt64 = 42,
+                threads: Int = Parallel.availableCores) {
+        self.rank = rank; self.oversampling = oversampling; self.powerIterations = powerIterations
+        self.seed = seed; self.threads = threads
+    }
+}
+
+/// Truncated singular value decomposition A ≈ U·diag(σ)·Vᵀ with the k largest singular values.
+public enum TruncatedSVD {
+    /// Exact: LAPACK gesdd on the dense matrix, truncated to rank k.
+    /// - Throws: ``FactorizationError/rankTooLarge(operation:rank:rows:columns:)``, empty or
+    ///   non-finite input.
+    public static func exact(_ a: Matrix<Float>, rank: Int) throws -> SingularValueDecomposition<Float> {
+        guard a.rows > 0, a.columns > 0 else { throw FactorizationError.emptyInput(operation: "truncated SVD") }
+        try checkRank(rank, a.rows, a.columns)
+        guard a.isFinite else { throw FactorizationError.nonFiniteInput(operation: "truncated SVD") }
+        return try truncate(a.svd(), rank)
+    }
+
+    /// Randomized SVD of a sparse matrix (Halko, Martinsson & Tropp, "Finding structure with
+    /// randomness", SIAM Review 2011, algorithms 4.4 and 5.1):
+    /// ```
+    /// Ω ~ N(0, 1)^{n×l};  Q = qr(A·Ω)
+    /// repeat q times:  Q = qr(A·qr(Aᵀ·Q))
+    /// B = Qᵀ·A = (Aᵀ·Q)ᵀ;  B = Ũ·Σ·Vᵀ (LAPACK);  U = Q·Ũ
+    /// ```
+    /// with l = k + p rounded up to a multiple of 16.
+    /// - Complexity: O((2q + 2)·nnz·l + (q + 1)(m + n)·l²).
+    public static func randomized(_ a: SparseMatrix, configuration: TruncatedSVDConfiguration = .init())
+        throws -> SingularValueDecomposition<Float> {
+        try validate(a, "randomized SVD")
+        let k = configuration.rank
+        try checkRank(k, a.rows, a.columns)
+        try require(configuration.oversampling >= 0, "oversampling", configuration.oversampling, "an integer ≥ 0")
+        try require(configuration.powerIterations >= 0, "power iterations", configuration.powerIterations, "an integer ≥ 0")
+        try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
+        let limit = min(a.rows, a.columns)
+        let l = min(limit, (k + configuration.oversampling + 15) / 16 * 16)
+        let at = a.transposed()
+        let threads = configuration.threads
+        let omega = Matrix<Float>.random(rows: a.columns, columns: l, seed: configuration.seed)
+        var q = try a.multiply(omega, threads: threads).thinQR().q
+        for _ in 0..<configuration.powerIterations {
+            let z = try at.multiply(q, threads: threads).thinQR().q
+            q = try a.multiply(z, threads: threads).thinQR().q
+        }
+        let bt = try at.multiply(q, threads: threads)          // n × l = (QᵀA)ᵀ
+        let small = try bt.transposed.svd()                    // l × n = Ũ Σ Vᵀ
+        let u = try q.matmul(small.u)
+        return truncate(SingularValueDecomposition(u: u, singularValues: small.singularValues, vt: small.vt), k)
+    }
+
+    static func checkRank(_ k: Int, _ rows: Int, _ columns: Int) throws {
+        guard k > 0 else { throw FactorizationError.invalidParameter(name: "rank", value: "\(k)", expected: "a positive integer") }
+        guard k <= min(rows, columns) else {
+            throw FactorizationError.rankTooLarge(operation: "truncated SVD", rank: k, rows: rows, columns: columns)
+        }
+    }
+
+    static func truncate(_ svd: SingularValueDecomposition<Float>, _ k: Int) -> SingularValueDecomposition<Float> {
+        if svd.singularValues.count == k { return svd }
+        let u = leadingColumns(svd.u, k)
+        let vt = svd.vt.rows(0..<k)
+        return SingularValueDecomposition(u: u, singularValues: Array(svd.singularValues.prefix(k)), vt: vt)
+    }
+}
+
+/// The first k columns of a matrix.
+func leadingColumns(_ m: Matrix<Float>, _ k: Int) -> Matrix<Float> {
+    var out = Matrix<Float>(rows: m.rows, columns: k)
+    m.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<m.rows { for j in 0..<k { dst[i * k + j] = src[i * m.columns + j] } }
+        }
+    }
+    return out
+}

@@ -1,0 +1,73 @@
+import DenseLinalg
+
+/// A table of user–item interactions with raw ids mapped once to dense inner indices.
+///
+/// Columns are stored as parallel arrays: user, item, value (a rating or an implicit
+/// strength), timestamp (Unix seconds, 0 when unknown).
+public struct Interactions: Sendable {
+    public var userIDs: IDMap
+    public var itemIDs: IDMap
+    public var users: [Int32] = []
+    public var items: [Int32] = []
+    public var values: [Float] = []
+    public var timestamps: [Int64] = []
+
+    public init(userIDs: IDMap = IDMap(), itemIDs: IDMap = IDMap()) {
+        self.userIDs = userIDs
+        self.itemIDs = itemIDs
+    }
+
+    /// Number of interactions.
+    public var count: Int { values.count }
+
+    /// Appends one interaction, interning its ids.
+    public mutating func append(user: String, item: String, value: Float, timestamp: Int64 = 0) {
+        users.append(userIDs.intern(user))
+        items.append(itemIDs.intern(item))
+        values.append(value)
+        timestamps.append(timestamp)
+    }
+
+    /// Appends one interaction by inner indices.
+    public mutating func append(user: Int32, item: Int32, value: Float, timestamp: Int64 = 0) {
+        users.append(user)
+        items.append(item)
+        values.append(value)
+        timestamps.append(timestamp)
+    }
+
+    /// What each stored matrix entry holds.
+    public enum MatrixValue: Sendable {
+        /// 1 for every interacted pair.
+        case binary
+        /// The value (rating or strength); repeated pairs are summed.
+        case value
+        /// The most recent value for a repeated pair.
+        case lastValue
+    }
+
+    /// The users × items CSR matrix. Repeated (user, item) pairs collapse to one entry.
+    public func matrix(_ kind: MatrixValue = .binary, users userCount: Int? = nil, items itemCount: Int? = nil) throws -> SparseMatrix {
+        let rows = userCount ?? userIDs.count, columns = itemCount ?? itemIDs.count
+        let r = users.map(Int.init), c = items.map(Int.init)
+        switch kind {
+        case .binary:
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c,
+                                    values: [Float](repeating: 1, count: count)).mapValues { _ in 1 }
+        case .value:
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: values)
+        case .lastValue:
+            // Keep the latest by timestamp (then by position) for each pair.
+            var latest: [Int64: Int] = [:]
+            for t in 0..<count {
+                let key = Int64(users[t]) << 32 | Int64(items[t])
+                if let prev = latest[key], timestamps[prev] > timestamps[t] { continue }
+                latest[key] = t
+            }
+            let keep = latest.values.sorted()
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: keep.map { r[$0] },
+                                    columnIndices: keep.map { c[$0] }, values: keep.map { values[$0] },
+                                    duplicates: .reject)
+        }
+    }
+}

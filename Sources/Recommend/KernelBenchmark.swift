@@ -1,0 +1,141 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// Times one factorization kernel on a ratings file, the way `rectrain bench` reports it.
+public struct KernelBenchmark: Sendable {
+    /// The kernels `rectrain bench` can time.
+    public enum Kernel: String, CaseIterable, Sendable {
+        case als, alsExplicit = "als-explicit", svd, nmf, cosine, topn, ease
+    }
+
+    public var kernel: Kernel
+    public var factors = 64
+    public var iterations = 10
+    public var regularization: Float = 0.05
+    public var alpha: Float = 1
+    public var k = 20
+    public var threads = 2
+    public var repeats = 3
+    public var seed: UInt64 = 42
+
+    public init(kernel: Kernel) { self.kernel = kernel }
+
+    /// What one benchmark run measured.
+    public struct Result: Sendable {
+        public var kernel: String
+        public var users = 0, items = 0, nnz = 0
+        public var factors = 0, iterations = 0, threads = 0, repeats = 0
+        public var loadSeconds = 0.0
+        public var times: [Double] = []
+        public var peakRSSBytes = 0
+        public var perIterationSeconds: Double?
+        public var gflops: Double?
+        public var loss: Double?
+        public var singularValues: [Float]?
+
+        public var medianSeconds: Double {
+            let s = times.sorted()
+            return s.isEmpty ? 0 : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
+        }
+        public var minSeconds: Double { times.min() ?? 0 }
+        public var maxSeconds: Double { times.max() ?? 0 }
+
+        /// One JSON object with the fields of the `rectrain bench` contract.
+        public var json: String {
+            var fields: [(String, String)] = [
+                ("kernel", "\"\(kernel)\""), ("users", "\(users)"), ("items", "\(items)"), ("nnz", "\(nnz)"),
+                ("factors", "\(factors)"), ("iterations", "\(iterations)"), ("threads", "\(threads)"),
+                ("repeats", "\(repeats)"), ("load_seconds", num(loadSeconds)), ("median_seconds", num(medianSeconds)),
+                ("min_seconds", num(minSeconds)), ("max_seconds", num(maxSeconds)), ("peak_rss_bytes", "\(peakRSSBytes)"),
+                ("times", "[" + times.map(num).joined(separator: ",") + "]"),
+            ]
+            if let perIterationSeconds { fields.append(("per_iteration_seconds", num(perIterationSeconds))) }
+            if let gflops { fields.append(("gflops", num(gflops))) }
+            if let loss { fields.append(("loss", num(loss))) }
+            if let singularValues { fields.append(("singular_values", "[" + singularValues.map { num(Double($0)) }.joined(separator: ",") + "]")) }
+            return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        }
+
+        func num(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    }
+
+    /// Loads `path`, runs the kernel once as a warm-up, then `repeats` timed runs.
+    public func run(path: String, log: (String) -> Void = { _ in }) throws -> Result {
+        let loadStart = Date()
+        let loaded = try RatingsCSV.load(path: path)
+        let binary = try loaded.interactions.matrix(.binary)
+        let ratings = kernel == .alsExplicit ? try loaded.interactions.matrix(.lastValue) : binary
+        var result = Result(kernel: kernel.rawValue)
+        result.loadSeconds = Date().timeIntervalSince(loadStart)
+        result.users = binary.rows; result.items = binary.columns; result.nnz = binary.nnz
+        result.factors = factors; result.iterations = iterations; result.threads = threads; result.repeats = repeats
+        log("loaded \(binary.rows) users × \(binary.columns) items, \(binary.nnz) nonzeros in \(String(format: "%.2f", result.loadSeconds)) s")
+        let prepared = try prepare(binary)
+        for run in 0...repeats {
+            let start = Date()
+            let outcome = try Parallel.withBLASThreads(threads) { try once(binary, ratings: ratings, prepared: prepared) }
+            let seconds = Date().timeIntervalSince(start)
+            if run > 0 { result.times.append(seconds) }
+            log(run == 0 ? "warm-up: \(String(format: "%.3f", seconds)) s" : "run \(run)/\(repeats): \(String(format: "%.3f", seconds)) s")
+            result.loss = outcome.loss
+            result.singularValues = outcome.singularValues
+            result.gflops = outcome.flops.map { $0 / result.medianSecondsOrCurrent(seconds) / 1e9 }
+        }
+        if [.als, .alsExplicit, .nmf].contains(kernel), iterations > 0 {
+            result.perIterationSeconds = result.medianSeconds / Double(iterations)
+        }
+        if let flops = try once(binary, ratings: ratings, prepared: prepared, flopsOnly: true).flops {
+            result.gflops = flops / result.medianSeconds / 1e9
+        }
+        result.peakRSSBytes = ProcessMemory.peakResidentBytes()
+        return result
+    }
+
+    /// Untimed set-up a kernel needs (top-N needs trained factors).
+    struct Prepared { var users: Matrix<Float>?; var items: Matrix<Float>? }
+
+    func prepare(_ x: SparseMatrix) throws -> Prepared {
+        guard kernel == .topn else { return Prepared() }
+        let model = try ImplicitALS.fit(x, configuration: alsConfiguration)
+        return Prepared(users: model.userFactors, items: model.itemFactors)
+    }
+
+    var alsConfiguration: ImplicitALSConfiguration {
+        ImplicitALSConfiguration(factors: factors, regularization: regularization, alpha: alpha,
+                                 iterations: iterations, threads: threads, seed: seed)
+    }
+
+    struct Outcome { var loss: Double?; var singularValues: [Float]?; var flops: Double? }
+
+    func once(_ x: SparseMatrix, ratings: SparseMatrix, prepared: Prepared, flopsOnly: Bool = false) throws -> Outcome {
+        let nnz = Double(x.nnz), k = Double(factors), m = Double(x.rows), n = Double(x.columns)
+        switch kernel {
+        case .als:
+            // CG: 4 sparse passes of 2 dot/axpy per nonzero and 4 G·P products per side.
+            let flops = Double(iterations) * 2 * (4 * nnz * 4 * k + 4 * (m + n) / 2 * 2 * k * k)
+            if flopsOnly { return Outcome(flops: flops) }
+            _ = try ImplicitALS.fit(x, configuration: alsConfiguration)
+            return Outcome(flops: flops)
+        default:
+            throw FactorizationError.invalidParameter(name: "kernel", value: kernel.rawValue, expected: "a kernel this build implements")
+        }
+    }
+}
+
+extension KernelBenchmark.Result {
+    func medianSecondsOrCurrent(_ current: Double) -> Double { times.isEmpty ? current : medianSeconds }
+}
+
+/// The process's memory high-water mark.
+public enum ProcessMemory {
+    /// Peak resident set size in bytes (VmHWM from /proc/self/status), 0 where unavailable.
+    public static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+/// Splits and converts one data line according to the header.
+struct RowParser {
+    let path: String
+    let options: RatingsCSVOptions
+    var delimiter: UInt8 = 44
+    var fieldCount = 0
+    var userField = 0, itemField = 1
+    var ratingField: Int? = nil, timestampField: Int? = nil
+    var fields: [Range<Int>] = []
+    var unquoted: [[UInt8]] = []
+    var lastUserBytes: [UInt8] = [], lastUser: Int32 = -1
+
+    init(path: String, options: RatingsCSVOptions) {
+        self.path = path
+        self.options = options
+    }
+
+    func fail(_ line: Int, _ reason: String) -> DataError { DataError(file: path, line: line, reason: reason) }
+
+    mutating func readHeader(_ bytes: [UInt8], lineNumber: Int) throws {
+        if bytes.contains(0) { throw fail(lineNumber, "binary content (NUL byte) where a header was expected") }
+        guard var header = String(validating: bytes, as: UTF8.self) else {
+            throw fail(lineNumber, "header is not valid UTF-8 text")
+        }
+        if header.hasSuffix("\r") { header.removeLast() }
+        if header.hasPrefix("\u{FEFF}") { header.removeFirst() }
+        if let d = options.delimiter {
+            delimiter = d
+        } else {
+            let candidates: [UInt8] = [44, 9, 59, 124]
+            let counts = candidates.map { c in header.utf8.filter { $0 == c }.count }
+            guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] > 0 else {
+                throw fail(lineNumber, "cannot detect the delimiter: the header has one column (\"\(header.prefix(60))\"); expected user and item columns")
+            }
+            delimiter = candidates[best]
+        }
+        let names = header.utf8.split(separator: delimiter, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self).trimmingQuotesAndSpaces().lowercased()
+        }
+        fieldCount = names.count
+        func find(_ given: String?, _ defaults: [String], required: Bool, _ role: String) throws -> Int? {
+            if let given {
+                guard let i = names.firstIndex(of: given.lowercased()) else {
+                    throw fail(lineNumber, "missing column \"\(given)\" for the \(role) (header has: \(names.joined(separator: ", ")))")
+                }
+                return i
+            }
+            if let i = defaults.lazy.compactMap({ names.firstIndex(of: $0) }).first { return i }
+            if required {
+                throw fail(lineNumber, "missing \(role) column: expected one of \(defaults.joined(separator: ", ")) (header has: \(names.joined(separator: ", ")))")
+            }
+            return nil
+        }
+        userField = try find(options.userColumn, RatingsCSV.userNames, required: true, "user")!
+        itemField = try find(options.itemColumn, RatingsCSV.itemNames, required: true, "item")!
+        ratingField = try find(options.ratingColumn, ["rating", "score", "value"], required: false, "rating")
+        timestampField = try find(options.timestampColumn, ["timestamp", "time", "ts"], required: false, "timestamp")
+    }
+
+    /// Splits `line` into field ranges, honouring double quotes. Returns false on an unterminated quote.
+    mutating func split(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        fields.removeAll(keepingCapacity: true)
+        var i = 0
+        var end = line.count
+        if end > 0 && line[end - 1] == 13 { end -= 1 }
+        var fieldStart = 0
+        while i <= end {
+            if i < end && line[i] == 34 && i == fieldStart {
+                // Quoted field: find the closing quote ("" is an escaped quote).
+                var j = i + 1
+                while true {
+                    guard j < end else { return false }
+                    if line[j] == 34 {
+                        if j + 1 < end && line[j + 1] == 34 { j += 2; continue }
+                        break
+                    }
+                    j += 1
+                }
+                fields.append(i..<(j + 1))
+                i = j + 1
+                guard i == end || line[i] == delimiter else { return false }
+                i += 1
+                fieldStart = i
+                if i > end { break }
+                continue
+            }
+            if i == end || line[i] == delimiter {
+                fields.append(fieldStart..<i)
+                fieldStart = i + 1
+            }
+            i += 1
+        }
+        return true
+    }
+
+    mutating func parse(_ bytes: [UInt8], lineNumber: Int, into result: inout Interactions) throws {
+        try bytes.withUnsafeBufferPointer { line in
+            if line.contains(0) { throw fail(lineNumber, "binary content (NUL byte)") }
+            guard split(line) else { throw fail(lineNumber, "unterminated quoted field") }
+            guard fields.count == fieldCount else {
+                throw fail(lineNumber, "expected \(fieldCount) fields as in the header, found \(fields.count)")
+            }
+            let userRange = fields[userField], itemRange = fields[itemField]
+            let user: Int32
+            if lastUser >= 0, userRange.count == lastUserBytes.count,
+               lastUserBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, line.baseAddress! + userRange.lowerBound, userRange.count) == 0 }) {
+                user = lastUser
+            } else {
+                let id = try text(line, userRange, lineNumber, "user id")
+                user = result.userIDs.intern(id)
+                lastUser = user
+                lastUserBytes = Array(line[userRange])
+            }
+            let item = result.itemIDs.intern(try text(line, itemRange, lineNumber, "item id"))
+            var rating: Float = 1
+            if let r = ratingField {
+                guard let v = parseNumber(line, fields[r]) else {
+                    throw fail(lineNumber, "rating \"\(String(decoding: line[fields[r]], as: UTF8.self))\" is not a number")
+                }
+                guard v.isFinite else { throw fail(lineNumber, "rating \(v) is not finite") }
+                rating = Float(v)
+            }
+            var timestamp: Int64 = 0
+            if let t = timestampField, !fields[t].isEmpty {
+                guard let v = parseNumber(line, fields[t]), v.isFinite else {
+                    throw fail(lineNumber, "timestamp \"\(String(decoding: line[fields[t]], as: UTF8.self))\" is not a number")
+                }
+                timestamp = Int64(v)
+            }
+            result.append(user: user, item: item, value: rating, timestamp: timestamp)
+        }
+    }
+
+    func text(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ lineNumber: Int, _ what: String) throws -> String {
+        var slice = line[range]
+        if slice.first == 34 { slice = slice.dropFirst().dropLast() }
+        guard let s = String(validating: slice, as: UTF8.self) else { throw fail(lineNumber, "\(what) is not valid UTF-8 text") }
+        let id = slice.contains(34) ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
+        let trimmed = id.trimmingQuotesAndSpaces()
+        guard !trimmed.isEmpty else { throw fail(lineNumber, "empty \(what)") }
+        return trimmed
+    }
+
+    /// Parses a decimal number; a fast path for plain integers and decimals, the standard
+    /// library for anything else (exponents, "nan", "inf").
+    func parseNumber(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi && (line[lo] == 32 || line[lo] == 34) { lo += 1 }
+        while hi > lo && (line[hi - 1] == 32 || line[hi - 1] == 34) { hi -= 1 }
+        guard lo < hi else { return nil }
+        var i = lo
+        var negative = false
+        if line[i] == 45 || line[i] == 43 { negative = line[i] == 45; i += 1 }
+        var mantissa: UInt64 = 0, digits = 0, fractionDigits = 0, seenDot = false
+        while i < hi {
+            let c = line[i]
+            if c >= 48 && c <= 57 {
+                if digits < 18 { mantissa = mantissa * 10 + UInt64(c - 48); digits += 1; if seenDot { fractionDigits += 1 } }
+                else if !seenDot { return slowNumber(line, lo..<hi) }
+            } else if c == 46 && !seenDot {
+                seenDot = true
+            } else {
+                return slowNumber(line, lo..<hi)
+            }
+            i += 1
+        }
+        guard digits > 0 else { return slowNumber(line, lo..<hi) }
+        var value = Double(mantissa)
+        if fractionDigits > 0 { value /= RowParser.powersOfTen[fractionDigits] }
+        return negative ? -value : value
+    }
+
+    static let powersOfTen: [Double] = (0...18).map { p in (0..<p).reduce(1.0) { r, _ in r * 10 } }
+
+    func slowNumber(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
+        Double(String(decoding: line[range], as: UTF8.self))
+    }
+}
+
+extension String {
+    func trimmingQuotesAndSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\"" || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\"" || l == "\t" || l == "\r" { s.removeLast() }
+        return String(s)
+    }
+}

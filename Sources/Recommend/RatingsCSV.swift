@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Options of the ratings CSV/TSV loader.
+public struct RatingsCSVOptions: Sendable {
+    /// Column holding the user id; nil means the first of `user`, `userId`, `user_id`.
+    public var userColumn: String? = nil
+    /// Column holding the item id; nil means the first of `item`, `movieId`, `itemId`, `item_id`, `title_id`.
+    public var itemColumn: String? = nil
+    /// Column holding the rating; nil means `rating` when present. Without one every row is an implicit 1.
+    public var ratingColumn: String? = nil
+    /// Column holding a Unix timestamp; nil means `timestamp` when present.
+    public var timestampColumn: String? = nil
+    /// The field separator; nil detects it from the header (comma, tab, semicolon or `|`).
+    public var delimiter: UInt8? = nil
+    /// Skip malformed lines (and count them) instead of failing on the first.
+    public var skipBadLines = false
+
+    public init(userColumn: String? = nil, itemColumn: String? = nil, ratingColumn: String? = nil,
+                timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false) {
+        self.userColumn = userColumn; self.itemColumn = itemColumn; self.ratingColumn = ratingColumn
+        self.timestampColumn = timestampColumn; self.delimiter = delimiter; self.skipBadLines = skipBadLines
+    }
+}
+
+/// The result of loading: the interactions and how many bad lines were skipped.
+public struct LoadedRatings: Sendable {
+    public var interactions: Interactions
+    public var skippedLines: Int
+    /// The first few skipped lines' errors, for reporting.
+    public var skippedExamples: [DataError]
+}
+
+/// A streaming, header-driven reader of ratings files (`user,item,rating,timestamp` and
+/// variants). It reads in 4 MiB chunks and parses bytes directly, so memory stays close to the
+/// arrays it produces.
+public enum RatingsCSV {
+    static let userNames = ["user", "userid", "user_id"]
+    static let itemNames = ["item", "movieid", "itemid", "item_id", "title_id", "movie_id"]
+
+    /// Loads a ratings file.
+    /// - Throws: ``DataError`` naming the file, line and reason (a missing column, a non-numeric
+    ///   or non-finite rating, an empty file, binary content, a ragged row), unless
+    ///   `skipBadLines` is set, in which case bad data lines are skipped and counted.
+    public static func load(path: String, options: RatingsCSVOptions = .init(),
+                            into existing: Interactions = Interactions()) throws -> LoadedRatings {
+        guard let file = fopen(path, "rb") else {
+            throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var reader = LineReader(file: file)
+        var parser = RowParser(path: path, options: options)
+        var result = existing
+        var skipped = 0
+        var examples: [DataError] = []
+        var lineNumber = 0
+        var sawHeader = false
+        while let line = try reader.nextLine(path: path) {
+            lineNumber += 1
+            if !sawHeader {
+                if line.isEmpty && reader.atEnd { break }
+                try parser.readHeader(line, lineNumber: lineNumber)
+                sawHeader = true
+                continue
+            }
+            if line.isEmpty || (line.count == 1 && line[0] == 13) { continue } // blank line
+            do {
+                try parser.parse(line, lineNumber: lineNumber, into: &result)
+            } catch let error as DataError where options.skipBadLines {
+                skipped += 1
+                if examples.count < 5 { examples.append(error) }
+            }
+        }
+        if !sawHeader { throw DataError(file: path, reason: "empty file: expected a header line") }
+        if result.count == existing.count {
+            throw DataError(file: path, reason: skipped > 0 ? "no valid data rows (\(skipped) bad lines skipped)" : "no data rows after the header")
+        }
+        return LoadedRatings(interactions: result, skippedLines: skipped, skippedExamples: examples)
+    }
+}
+
+/// Reads a file in large chunks and hands out lines (without the newline) as byte buffers.
+struct LineReader {
+    let file: UnsafeMutablePointer<FILE>
+    var buffer = [UInt8](repeating: 0, count: 4 << 20)
+    var start = 0, end = 0
+    var atEnd = false
+    var pending: [UInt8] = []
+
+    init(file: UnsafeMutablePointer<FILE>) { self.file = file }
+
+    /// The next line, or nil at the end of the file.
+    mutating func nextLine(path: String) throws -> [UInt8]? {
+        pending.removeAll(keepingCapacity: true)
+        while true {
+            if start == end {
+                if atEnd { return pending.isEmpty ? nil : pending }
+                let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress!, 1, $0.count, file) }
+                if n == 0 {
+                    if ferror(file) != 0 { throw DataError(file: path, reason: "read error") }
+                    atEnd = true
+                    return pending.isEmpty ? nil : pending
+                }
+                start = 0; end = n
+            }
+            if let newline = buffer[start..<end].firstIndex(of: 10) {
+                pending.append(contentsOf: buffer[start..<newline])
+                start = newline + 1
+                return pending
+            }
+            pending.append(contentsOf: buffer[start..<end])
+            start = end
+        }
+    }
+}

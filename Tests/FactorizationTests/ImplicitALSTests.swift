@@ -1,0 +1,83 @@
+import DenseLinalg
+import Testing
+@testable import Factorization
+
+@Suite struct ImplicitALSTests {
+    let x = TestData.implicitMatrix()
+
+    func config(_ solver: ImplicitALSConfiguration.Solver, threads: Int = 1, iterations: Int = 8) -> ImplicitALSConfiguration {
+        ImplicitALSConfiguration(factors: 8, regularization: 0.1, alpha: 2, iterations: iterations, solver: solver,
+                                 threads: threads, seed: 3, trackLoss: true)
+    }
+
+    /// The loss computed by brute force over every (user, item) pair.
+    func naiveLoss(_ model: ImplicitALSModel) -> Double {
+        let dense = x.toDense()
+        var total = 0.0
+        for u in 0..<x.rows {
+            for i in 0..<x.columns {
+                let s = Double(zip(model.userFactors.row(u), model.itemFactors.row(i)).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+                let value = dense[u, i]
+                let c = Double(model.configuration.confidence(of: value))
+                let p = value > 0 ? 1.0 : 0.0
+                total += (value > 0 ? c : 1) * (p - s) * (p - s)
+            }
+        }
+        let norms = Double(model.userFactors.frobeniusNorm * model.userFactors.frobeniusNorm
+                           + model.itemFactors.frobeniusNorm * model.itemFactors.frobeniusNorm)
+        return total + Double(model.configuration.regularization) * norms
+    }
+
+    @Test func choleskyLossNeverIncreasesAndMatchesBruteForce() throws {
+        let model = try ImplicitALS.fit(x, configuration: config(.cholesky))
+        #expect(model.lossHistory.count == 8)
+        for (a, b) in zip(model.lossHistory, model.lossHistory.dropFirst()) { #expect(b <= a * (1 + 1e-5)) }
+        let naive = naiveLoss(model)
+        #expect(abs(model.lossHistory.last! - naive) / naive < 1e-3)
+    }
+
+    @Test func conjugateGradientApproachesCholesky() throws {
+        let exact = try ImplicitALS.fit(x, configuration: config(.cholesky, iterations: 15))
+        let cg = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 3), iterations: 15))
+        let lossGap = abs(cg.lossHistory.last! - exact.lossHistory.last!) / exact.lossHistory.last!
+        #expect(lossGap < 0.02, "CG loss \(cg.lossHistory.last!) vs Cholesky \(exact.lossHistory.last!)")
+        // Many CG steps from the same start solve each system exactly: same factors as Cholesky.
+        let deep = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 30), iterations: 3))
+        let exact3 = try ImplicitALS.fit(x, configuration: config(.cholesky, iterations: 3))
+        #expect(maxRelativeDifference(deep.userFactors.elements, exact3.userFactors.elements) < 1e-3)
+    }
+
+    @Test func foldInReproducesTrainedUserFactors() throws {
+        let model = try ImplicitALS.fit(x, configuration: config(.cholesky))
+        for u in [0, 7, 33] {
+            let row = x.row(u)
+            let folded = try model.foldIn(items: row.columns.map(Int.init), strengths: Array(row.values))
+            #expect(maxRelativeDifference(folded, model.userFactors.row(u)) < 1e-3)
+        }
+        #expect(throws: FactorizationError.self) { try model.foldIn(items: [999], strengths: [1]) }
+        #expect(throws: FactorizationError.self) { try model.foldIn(items: [1], strengths: [.nan]) }
+    }
+
+    @Test func sameSeedSameResultAndThreadsAgree() throws {
+        let a = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 3), threads: 1))
+        let b = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 3), threads: 1))
+        let c = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 3), threads: 2))
+        #expect(a.userFactors == b.userFactors && a.itemFactors == b.itemFactors)
+        #expect(maxRelativeDifference(a.userFactors.elements, c.userFactors.elements) < 1e-4)
+        var other = config(.conjugateGradient(steps: 3))
+        other.seed = 4
+        #expect(try ImplicitALS.fit(x, configuration: other).userFactors != a.userFactors)
+    }
+
+    @Test func badInputIsRejected() throws {
+        #expect(throws: FactorizationError.emptyInput(operation: "implicit ALS")) {
+            try ImplicitALS.fit(SparseMatrix(rows: 3, columns: 3, triplets: []))
+        }
+        let negative = try SparseMatrix(rows: 2, columns: 2, triplets: [(0, 0, 1), (1, 1, -2)])
+        #expect(throws: FactorizationError.negativeInput(operation: "implicit ALS", row: 1, column: 1, value: -2)) {
+            try ImplicitALS.fit(negative)
+        }
+        #expect(throws: FactorizationError.self) { try ImplicitALS.fit(x, configuration: .init(factors: 0)) }
+        #expect(throws: FactorizationError.self) { try ImplicitALS.fit(x, configuration: .init(regularization: -1)) }
+    }
+}

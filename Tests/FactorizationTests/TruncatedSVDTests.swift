@@ -1,0 +1,54 @@
+import DenseLinalg
+import Testing
+@testable import Factorization
+
+@Suite struct TruncatedSVDTests {
+    @Test func randomizedMatchesExactOnLowRankPlusNoise() throws {
+        let dense = TestData.lowRankPlusNoise(rows: 120, columns: 80, rank: 6, noise: 0.01, seed: 5)
+        let sparse = SparseMatrix(dense: dense)
+        let exact = try dense.svd()
+        for threads in [1, 2] {
+            let approx = try TruncatedSVD.randomized(sparse, configuration: .init(rank: 6, oversampling: 10, powerIterations: 4, seed: 1, threads: threads))
+            #expect(approx.singularValues.count == 6)
+            for i in 0..<6 {
+                let rel = abs(approx.singularValues[i] - exact.singularValues[i]) / exact.singularValues[i]
+                #expect(rel < 1e-3, "σ\(i): \(approx.singularValues[i]) vs \(exact.singularValues[i])")
+            }
+            #expect(zip(approx.singularValues, approx.singularValues.dropFirst()).allSatisfy { $0 >= $1 })
+            // Orthonormal factors.
+            let utu = try approx.u.gram()
+            #expect(utu.isApproximatelyEqual(to: .identity(6), relativeTolerance: 1e-4))
+            let vvt = try approx.vt.gram(transpose: false)
+            #expect(vvt.isApproximatelyEqual(to: .identity(6), relativeTolerance: 1e-4))
+        }
+    }
+
+    @Test func exactTruncatesLAPACK() throws {
+        let dense = TestData.lowRankPlusNoise(rows: 30, columns: 20, rank: 3, noise: 0.1, seed: 2)
+        let t = try TruncatedSVD.exact(dense, rank: 4)
+        let full = try dense.svd()
+        #expect(t.singularValues == Array(full.singularValues.prefix(4)))
+        #expect(t.u.shape == Shape(30, 4) && t.vt.shape == Shape(4, 20))
+    }
+
+    @Test func sameSeedSameResult() throws {
+        let sparse = SparseMatrix(dense: TestData.lowRankPlusNoise(rows: 50, columns: 40, rank: 4, noise: 0.05, seed: 9))
+        let a = try TruncatedSVD.randomized(sparse, configuration: .init(rank: 4, seed: 3, threads: 1))
+        let b = try TruncatedSVD.randomized(sparse, configuration: .init(rank: 4, seed: 3, threads: 1))
+        #expect(a.singularValues == b.singularValues && a.u == b.u)
+    }
+
+    @Test func badInputIsRejected() throws {
+        let sparse = SparseMatrix(dense: TestData.lowRankPlusNoise(rows: 10, columns: 8, rank: 2, noise: 0.1, seed: 1))
+        #expect(throws: FactorizationError.rankTooLarge(operation: "truncated SVD", rank: 9, rows: 10, columns: 8)) {
+            try TruncatedSVD.randomized(sparse, configuration: .init(rank: 9))
+        }
+        #expect(throws: FactorizationError.emptyInput(operation: "randomized SVD")) {
+            try TruncatedSVD.randomized(SparseMatrix(rows: 0, columns: 3, triplets: []), configuration: .init(rank: 1))
+        }
+        var bad = Matrix<Float>(rows: 3, columns: 3, repeating: 1)
+        bad[1, 1] = .infinity
+        #expect(throws: FactorizationError.nonFiniteInput(operation: "truncated SVD")) { try TruncatedSVD.exact(bad, rank: 2) }
+        #expect(throws: FactorizationError.self) { try TruncatedSVD.exact(bad, rank: 0) }
+    }
+}
