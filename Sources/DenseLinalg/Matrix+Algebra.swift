@@ -1,5 +1,6 @@
 extension Matrix {
     /// The transpose, as a new row-major matrix. O(rows · columns), blocked for cache reuse.
+    @inlinable
     public var transposed: Matrix {
         var t = Matrix(rows: columns, columns: rows)
         let block = 32
@@ -28,8 +29,12 @@ extension Matrix {
     }
 
     /// Whether every element is finite.
+    @inlinable
     public var isFinite: Bool {
-        storage.allSatisfy { $0.isFinite }
+        storage.withUnsafeBufferPointer { p in
+            for x in p where !x.isFinite { return false }
+            return true
+        }
     }
 
     /// Whether `self` equals `other` within a relative tolerance:

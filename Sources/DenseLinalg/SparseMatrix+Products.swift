@@ -33,11 +33,10 @@ extension SparseMatrix {
                             let shared = UncheckedSendable((rp, ci, vs, bp, cp.baseAddress!))
                             Parallel.forEachBlock(count: rows, threads: threads) { range in
                                 let (rp, ci, vs, bp, out) = shared.value
-                                for i in range {
-                                    let row = out + i * k
-                                    for p in rp[i]..<rp[i + 1] {
-                                        UnsafeKernels.axpy(vs[p], bp.baseAddress! + Int(ci[p]) * k, row, k)
-                                    }
+                                for i in range where rp[i + 1] > rp[i] {
+                                    UnsafeKernels.gatherAxpy(rows: bp.baseAddress!, k: k, indices: ci.baseAddress! + rp[i],
+                                                             count: rp[i + 1] - rp[i], weights: vs.baseAddress! + rp[i],
+                                                             y: out + i * k)
                                 }
                             }
                         }

@@ -64,3 +64,18 @@ extension SparseMatrix {
     /// Whether every value is finite (always true for matrices built through the checked initialisers).
     public var isFinite: Bool { values.allSatisfy { $0.isFinite } }
 }
+
+extension SparseMatrix {
+    /// The rows `indices`, in that order, as a new matrix (rows may repeat).
+    public func selectingRows(_ indices: [Int]) -> SparseMatrix {
+        var pointers = [0], cols: [Int32] = [], vals: [Float] = []
+        pointers.reserveCapacity(indices.count + 1)
+        for i in indices {
+            precondition(i >= 0 && i < rows, "row index out of range")
+            let range = rowPointers[i]..<rowPointers[i + 1]
+            cols.append(contentsOf: columnIndices[range]); vals.append(contentsOf: values[range])
+            pointers.append(cols.count)
+        }
+        return SparseMatrix(unchecked: indices.count, columns, pointers, cols, vals)
+    }
+}

@@ -196,3 +196,13 @@ public struct SparseMatrix: Sendable, Equatable {
         SparseMatrix(unchecked: rows, columns, rowPointers, columnIndices, values.map(transform))
     }
 }
+
+extension SparseMatrix {
+    /// The same pattern with row i multiplied by `factors[i]`.
+    public func scalingRows(by factors: [Float]) -> SparseMatrix {
+        precondition(factors.count == rows, "one factor per row")
+        var scaled = values
+        for i in 0..<rows { for p in rowPointers[i]..<rowPointers[i + 1] { scaled[p] *= factors[i] } }
+        return SparseMatrix(unchecked: rows, columns, rowPointers, columnIndices, scaled)
+    }
+}

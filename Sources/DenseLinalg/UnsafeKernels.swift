@@ -118,6 +118,10 @@ extension UnsafeKernels {
         while c + 64 <= k {
             var a0 = load(y + c), a1 = load(y + c + 16), a2 = load(y + c + 32), a3 = load(y + c + 48)
             for q in 0..<count {
+                if c == 0, q + 8 < count {
+                    let ahead = rows + Int(indices[q + 8]) * k
+                    prefetch(ahead); prefetch(ahead + 16); prefetch(ahead + 32); prefetch(ahead + 48)
+                }
                 let r = rows + Int(indices[q]) * k + c
                 let w = Vector(repeating: weights[q])
                 a0 += w * load(r); a1 += w * load(r + 16); a2 += w * load(r + 32); a3 += w * load(r + 48)

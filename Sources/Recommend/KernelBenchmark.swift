@@ -117,8 +117,44 @@ public struct KernelBenchmark: Sendable {
             if flopsOnly { return Outcome(flops: flops) }
             _ = try ImplicitALS.fit(x, configuration: alsConfiguration)
             return Outcome(flops: flops)
-        default:
-            throw FactorizationError.invalidParameter(name: "kernel", value: kernel.rawValue, expected: "a kernel this build implements")
+        case .alsExplicit:
+            // Per row: syrk over its gathered factors, Cholesky of (k+1)².
+            let k1 = k + 1
+            let flops = Double(iterations) * (2 * nnz * k1 * k1 + (m + n) * k1 * k1 * k1 / 3)
+            if flopsOnly { return Outcome(flops: flops) }
+            let model = try ExplicitALS.fit(ratings, configuration: .init(factors: factors, regularization: regularization,
+                                                                           iterations: iterations, threads: threads, seed: seed))
+            return Outcome(loss: ExplicitALS.objective(ratings, model.userFactors, model.itemFactors, model.userBias,
+                                                       model.itemBias, model.globalMean, regularization), flops: flops)
+        case .svd:
+            let config = TruncatedSVDConfiguration(rank: factors, seed: seed, threads: threads)
+            let l = Double(min(min(x.rows, x.columns), (factors + config.oversampling + 15) / 16 * 16))
+            let q = Double(config.powerIterations)
+            let flops = (2 * q + 2) * 2 * nnz * l + (2 * q + 1) * 2 * (m + n) / 2 * l * l * 2
+            if flopsOnly { return Outcome(flops: flops) }
+            let svd = try TruncatedSVD.randomized(x, configuration: config)
+            return Outcome(singularValues: svd.singularValues, flops: flops)
+        case .nmf:
+            let flops = Double(iterations) * (2 * 2 * nnz * k + 3 * (m + n) * k * k + 2 * (m + n) * k * k)
+            if flopsOnly { return Outcome(flops: flops) }
+            let model = try NMF.fit(x, configuration: .init(rank: factors, maxIterations: iterations, tolerance: 0,
+                                                            seed: seed, threads: threads))
+            return Outcome(loss: model.lossHistory.last, flops: flops)
+        case .cosine:
+            if flopsOnly { return Outcome() }
+            _ = try CosineNeighbors.items(x, k: self.k, threads: threads)
+            return Outcome()
+        case .topn:
+            let flops = 2 * m * n * k
+            if flopsOnly { return Outcome(flops: flops) }
+            _ = try TopN.recommend(userFactors: prepared.users!, itemFactors: prepared.items!, count: 10,
+                                   excluding: x, threads: threads)
+            return Outcome(flops: flops)
+        case .ease:
+            let flops = n * n * n  // potrf n³/3 + potri 2n³/3
+            if flopsOnly { return Outcome(flops: flops) }
+            _ = try EASE.fit(x, configuration: .init(regularization: regularization, threads: threads))
+            return Outcome(flops: flops)
         }
     }
 }

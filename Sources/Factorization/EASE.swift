@@ -1,0 +1,97 @@
+import DenseLinalg
+import Foundation
+
+/// Hyperparameters of EASE.
+public struct EASEConfiguration: Sendable, Equatable {
+    /// λ, the L2 penalty. Default 500 (Steck's setting for MovieLens-sized data).
+    public var regularization: Float = 500
+    /// Threads for building XᵀX and for LAPACK.
+    public var threads: Int = Parallel.availableCores
+    /// Memory the dense item × item matrices may use; nil means the machine's available memory.
+    public var memoryLimitBytes: Int? = nil
+
+    public init(regularization: Float = 500, threads: Int = Parallel.availableCores, memoryLimitBytes: Int? = nil) {
+        self.regularization = regularization; self.threads = threads; self.memoryLimitBytes = memoryLimitBytes
+    }
+}
+
+/// Embarrassingly Shallow Autoencoder (Steck, "Embarrassingly Shallow Autoencoders for Sparse
+/// Data", WWW 2019): the item × item weights in closed form,
+/// ```
+/// P = (XᵀX + λI)⁻¹,   B = I − P·diag(1/diag(P)),   i.e. Bᵢⱼ = −Pᵢⱼ / Pⱼⱼ, Bⱼⱼ = 0
+/// ```
+/// Scores of a user are xᵤ·B.
+public enum EASE {
+    /// Bytes the dense matrices of a fit need for `items` items: XᵀX, its factor and the
+    /// weights, in Float.
+    public static func requiredBytes(items: Int) -> Int { 3 * items * items * MemoryLayout<Float>.size }
+
+    /// The items × items weight matrix B.
+    /// - Throws: ``FactorizationError/tooLarge(operation:requiredBytes:availableBytes:)`` when the
+    ///   dense matrices would not fit in memory (saying how much they need); empty or non-finite input.
+    /// - Complexity: O(Σᵤ nᵤ² + n³) for n items: the Gram matrix from the sparse rows, then
+    ///   Cholesky and its inverse (LAPACK potrf + potri).
+    public static func fit(_ x: SparseMatrix, configuration: EASEConfiguration = .init()) throws -> Matrix<Float> {
+        try validate(x, "EASE")
+        try require(configuration.regularization > 0 && configuration.regularization.isFinite,
+                    "regularization", configuration.regularization, "a finite value > 0")
+        try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
+        let needed = requiredBytes(items: x.columns)
+        let available = configuration.memoryLimitBytes ?? availableMemoryBytes()
+        guard needed <= available else {
+            throw FactorizationError.tooLarge(operation: "EASE with \(x.columns) items", requiredBytes: needed, availableBytes: available)
+        }
+        var g = gram(x, threads: configuration.threads)
+        g.addToDiagonal(configuration.regularization)
+        var p = try Parallel.withBLASThreads(configuration.threads) { try g.inversePositiveDefinite() }
+        let n = x.columns
+        p.withUnsafeMutableBufferPointer { pp in
+            var inverseDiagonal = [Float](repeating: 0, count: n)
+            for j in 0..<n { inverseDiagonal[j] = -1 / pp[j * n + j] }
+            for i in 0..<n {
+                let row = pp.baseAddress! + i * n
+                for j in 0..<n { row[j] *= inverseDiagonal[j] }
+                row[i] = 0
+            }
+        }
+        return p
+    }
+
+    /// XᵀX as a dense items × items matrix, built row by row from the sparse data:
+    /// row i is Σ over the users u of item i of xᵤᵢ·xᵤ. Rows are independent, so they run in parallel.
+    static func gram(_ x: SparseMatrix, threads: Int) -> Matrix<Float> {
+        let n = x.columns
+        let xt = x.transposed()
+        var g = Matrix<Float>(rows: n, columns: n)
+        x.rowPointers.withUnsafeBufferPointer { rp in
+        x.columnIndices.withUnsafeBufferPointer { ci in
+        x.values.withUnsafeBufferPointer { cv in
+        xt.rowPointers.withUnsafeBufferPointer { trp in
+        xt.columnIndices.withUnsafeBufferPointer { tci in
+        xt.values.withUnsafeBufferPointer { tcv in
+        g.withUnsafeMutableBufferPointer { gp in
+            let shared = SendableBox((rp, ci, cv, trp, tci, tcv, gp.baseAddress!))
+            Parallel.forEachBlock(count: n, threads: threads, minimumBlock: 16) { range in
+                let (rp, ci, cv, trp, tci, tcv, g) = shared.value
+                for i in range {
+                    let row = g + i * n
+                    for q in trp[i]..<trp[i + 1] {
+                        let u = Int(tci[q]), weight = tcv[q]
+                        for p in rp[u]..<rp[u + 1] { row[Int(ci[p])] += weight * cv[p] }
+                    }
+                }
+            }
+        }}}}}}}
+        return g
+    }
+}
+
+/// MemAvailable from /proc/meminfo, or 8 GiB where unknown.
+func availableMemoryBytes() -> Int {
+    if let info = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
+        for line in info.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            if let kb = line.split(separator: " ").compactMap({ Int($0) }).first { return kb * 1024 }
+        }
+    }
+    return 8 << 30
+}

@@ -1,0 +1,93 @@
+import DenseLinalg
+
+/// Top-N recommendation from factor matrices: scores X·Yᵀ a block of users at a time by GEMM,
+/// excludes each user's given items, and keeps the best N by bounded selection (no full sort).
+public enum TopN {
+    /// The best `count` items for each row of `userFactors` (or for `users` only), excluding
+    /// the items stored in row u of `excluding` (users × items, e.g. the training matrix).
+    /// - Returns: one neighbour row per user, in the order of `users` (or of all users).
+    /// - Complexity: O(u·n·k) flops in GEMM plus O(u·n) comparisons and O(u·N log N) heap work.
+    public static func recommend(userFactors: Matrix<Float>, itemFactors: Matrix<Float>, count: Int,
+                                 excluding seen: SparseMatrix? = nil, users: [Int]? = nil,
+                                 threads: Int = Parallel.availableCores) throws -> NeighborList {
+        guard userFactors.columns == itemFactors.columns else {
+            throw FactorizationError.shapeMismatch(operation: "top-N", expected: "\(userFactors.columns) item factor columns",
+                                                   got: "\(itemFactors.columns)")
+        }
+        try require(count > 0, "count", count, "a positive integer")
+        if let seen {
+            guard seen.rows == userFactors.rows, seen.columns == itemFactors.rows else {
+                throw FactorizationError.shapeMismatch(operation: "top-N", expected: "a \(userFactors.rows)×\(itemFactors.rows) exclusion matrix",
+                                                       got: "\(seen.rows)×\(seen.columns)")
+            }
+        }
+        var queries = userFactors
+        var excluded = seen
+        if let users {
+            for u in users where u < 0 || u >= userFactors.rows {
+                throw FactorizationError.invalidParameter(name: "user index", value: "\(u)", expected: "0..<\(userFactors.rows)")
+            }
+            queries = try Matrix(rows: users.count, columns: userFactors.columns,
+                                 elements: users.flatMap { userFactors.row($0) })
+            excluded = seen?.selectingRows(users)
+        }
+        return try DenseTopK.select(queries: queries, items: itemFactors, count: count, excluding: excluded,
+                                    excludeSelf: false, threads: threads)
+    }
+}
+
+/// The shared engine of top-N and dense cosine neighbours.
+enum DenseTopK {
+    /// Scores per block of queries: about 1 MiB of Float scores, so they stay in cache.
+    static func blockRows(items: Int) -> Int { max(1, min(256, (1 << 18) / max(1, items))) }
+
+    static func select(queries: Matrix<Float>, items: Matrix<Float>, count: Int, excluding: SparseMatrix?,
+                       excludeSelf: Bool, threads: Int) throws -> NeighborList {
+        guard queries.isFinite, items.isFinite else { throw FactorizationError.nonFiniteInput(operation: "top-N") }
+        let q = queries.rows, n = items.rows, d = queries.columns
+        var indices = [Int32](repeating: -1, count: q * count)
+        var scores = [Float](repeating: 0, count: q * count)
+        if q == 0 || n == 0 || d == 0 { return NeighborList(k: count, indices: indices, scores: scores) }
+        let block = blockRows(items: n)
+        let emptyPointers = [Int](repeating: 0, count: q + 1)
+        let exRP = excluding?.rowPointers ?? emptyPointers
+        let exCI = excluding?.columnIndices ?? []
+        queries.withUnsafeBufferPointer { qp in
+        items.withUnsafeBufferPointer { ip in
+        exRP.withUnsafeBufferPointer { erp in
+        exCI.withUnsafeBufferPointer { eci in
+        indices.withUnsafeMutableBufferPointer { outIndex in
+        scores.withUnsafeMutableBufferPointer { outScore in
+            let shared = SendableBox((qp.baseAddress!, ip.baseAddress!, erp, eci, outIndex.baseAddress!, outScore.baseAddress!))
+            Parallel.forEachBlock(count: (q + block - 1) / block, threads: threads, minimumBlock: 1) { blocks in
+                let (qp, ip, erp, eci, outIndex, outScore) = shared.value
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
+                defer { buffer.deallocate() }
+                var selector = TopKSelector(capacity: count)
+                for b in blocks {
+                    let start = b * block, rows = min(block, q - start)
+                    UnsafeKernels.gemm(transposeA: false, transposeB: true, m: rows, n: n, k: d, alpha: 1,
+                                       a: qp + start * d, lda: d, b: ip, ldb: d, beta: 0, c: buffer, ldc: n)
+                    for r in 0..<rows {
+                        let u = start + r
+                        let row = buffer + r * n
+                        if erp.count > u + 1 { for p in erp[u]..<erp[u + 1] { row[Int(eci[p])] = -.infinity } }
+                        if excludeSelf { row[u] = -.infinity }
+                        selector.reset()
+                        // Ties keep the smaller index, so a later equal score never enters.
+                        var threshold = -Float.infinity
+                        for j in 0..<n where row[j] > threshold {
+                            selector.insert(row[j], Int32(j))
+                            threshold = selector.threshold
+                        }
+                        for (rank, entry) in selector.sorted().enumerated() {
+                            outIndex[u * count + rank] = Int32(entry.index)
+                            outScore[u * count + rank] = entry.score
+                        }
+                    }
+                }
+            }
+        }}}}}}
+        return NeighborList(k: count, indices: indices, scores: scores)
+    }
+}
