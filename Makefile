@@ -17,9 +17,15 @@ build: deps
 release: deps
 	$(RELEASE) --product rectrain
 
-## The main job.
+DATA := $(OUT)/longtail-50k-10k-2m.csv
+KERNELS ?= als svd nmf cosine topn
+
+## The main job. Until the pipeline exists: generate a long-tailed 50,000 × 10,000 matrix with
+## 2,000,000 interactions and time every factorization kernel on it.
 run: release
-	$(BIN) pipeline --out $(OUT)
+	@mkdir -p $(OUT)
+	@test -f $(DATA) || $(BIN) synth-matrix --users 50000 --items 10000 --nnz 2000000 --seed 42 --out $(DATA)
+	@for kernel in $(KERNELS); do echo "== $$kernel"; $(BIN) bench --kernel $$kernel --data $(DATA) --repeats 1 --threads 2 || exit 1; done
 
 ## Build (release, warnings visible) and run every test.
 test: deps
