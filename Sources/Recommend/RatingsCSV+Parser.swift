@@ -134,12 +134,12 @@ struct RowParser {
 
     func text(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ lineNumber: Int, _ what: String) throws -> String {
         var slice = line[range]
-        if slice.first == 34 { slice = slice.dropFirst().dropLast() }
+        let quoted = slice.first == 34
+        if quoted { slice = slice.dropFirst().dropLast() }
         guard let s = String(validating: slice, as: UTF8.self) else { throw fail(lineNumber, "\(what) is not valid UTF-8 text") }
-        let id = slice.contains(34) ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
-        let trimmed = id.trimmingQuotesAndSpaces()
-        guard !trimmed.isEmpty else { throw fail(lineNumber, "empty \(what)") }
-        return trimmed
+        let id = quoted ? s.replacingOccurrences(of: "\"\"", with: "\"") : s.trimmingCharacters(in: .whitespaces)
+        guard !id.isEmpty else { throw fail(lineNumber, "empty \(what)") }
+        return id
     }
 
     /// Parses a decimal number; a fast path for plain integers and decimals, the standard
