@@ -206,3 +206,33 @@ extension SparseMatrix {
         return SparseMatrix(unchecked: rows, columns, rowPointers, columnIndices, scaled)
     }
 }
+
+/// The three CSR arrays of a ``SparseMatrix`` as buffers, for kernel code. Valid only inside
+/// ``SparseMatrix/withUnsafeCSR(_:)``; it may be shared with worker threads that run within it.
+public struct CSRBuffers: @unchecked Sendable {
+    public let rowPointers: UnsafeBufferPointer<Int>
+    public let columnIndices: UnsafeBufferPointer<Int32>
+    public let values: UnsafeBufferPointer<Float>
+
+    @usableFromInline
+    init(rowPointers: UnsafeBufferPointer<Int>, columnIndices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>) {
+        self.rowPointers = rowPointers; self.columnIndices = columnIndices; self.values = values
+    }
+
+    /// The entries of row `i`.
+    @inlinable public func range(of i: Int) -> Range<Int> { rowPointers[i]..<rowPointers[i + 1] }
+}
+
+extension SparseMatrix {
+    /// Calls `body` with the CSR arrays as buffers.
+    @inlinable
+    public func withUnsafeCSR<R>(_ body: (CSRBuffers) throws -> R) rethrows -> R {
+        try rowPointers.withUnsafeBufferPointer { rp in
+            try columnIndices.withUnsafeBufferPointer { ci in
+                try values.withUnsafeBufferPointer { cv in
+                    try body(CSRBuffers(rowPointers: rp, columnIndices: ci, values: cv))
+                }
+            }
+        }
+    }
+}

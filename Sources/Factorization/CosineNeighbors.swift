@@ -39,30 +39,26 @@ public enum CosineNeighbors {
         let n = a.rows
         var indices = [Int32](repeating: -1, count: n * k)
         var scores = [Float](repeating: 0, count: n * k)
-        normalized.rowPointers.withUnsafeBufferPointer { rp in
-        normalized.columnIndices.withUnsafeBufferPointer { ci in
-        normalized.values.withUnsafeBufferPointer { cv in
-        byColumn.rowPointers.withUnsafeBufferPointer { trp in
-        byColumn.columnIndices.withUnsafeBufferPointer { tci in
-        byColumn.values.withUnsafeBufferPointer { tcv in
+        normalized.withUnsafeCSR { rows in
+        byColumn.withUnsafeCSR { columns in
         indices.withUnsafeMutableBufferPointer { outIndex in
         scores.withUnsafeMutableBufferPointer { outScore in
-            let shared = SendableBox((rp, ci, cv, trp, tci, tcv, outIndex.baseAddress!, outScore.baseAddress!))
+            let output = SendableBox((outIndex.baseAddress!, outScore.baseAddress!))
             Parallel.forEachBlock(count: n, threads: threads, minimumBlock: 32) { range in
-                let (rp, ci, cv, trp, tci, tcv, outIndex, outScore) = shared.value
+                let (outIndex, outScore) = output.value
                 var accumulator = [Float](repeating: 0, count: n)
                 var counts = [Int32](repeating: 0, count: n)
                 var touched: [Int32] = []
                 var selector = TopKSelector(capacity: k)
                 for i in range {
                     touched.removeAll(keepingCapacity: true)
-                    for p in rp[i]..<rp[i + 1] {
-                        let column = Int(ci[p]), v = cv[p]
-                        for q in trp[column]..<trp[column + 1] {
-                            let j = Int(tci[q])
+                    for p in rows.range(of: i) {
+                        let column = Int(rows.columnIndices[p]), v = rows.values[p]
+                        for q in columns.range(of: column) {
+                            let j = Int(columns.columnIndices[q])
                             if counts[j] == 0 { touched.append(Int32(j)) }
                             counts[j] += 1
-                            accumulator[j] += v * tcv[q]
+                            accumulator[j] += v * columns.values[q]
                         }
                     }
                     selector.reset()
@@ -71,7 +67,7 @@ public enum CosineNeighbors {
                         var s = accumulator[j]
                         if shrinkage > 0 { let c = Float(counts[j]); s *= c / (c + shrinkage) }
                         accumulator[j] = 0; counts[j] = 0
-                        if j != i, s > 0, s > selector.threshold || selector.count < k { selector.insert(s, j32) }
+                        if j != i, s > 0, s > selector.threshold { selector.insert(s, j32) }
                     }
                     for (r, entry) in selector.sorted().enumerated() {
                         outIndex[i * k + r] = Int32(entry.index)
@@ -79,7 +75,7 @@ public enum CosineNeighbors {
                     }
                 }
             }
-        }}}}}}}}
+        }}}}
         return NeighborList(k: k, indices: indices, scores: scores)
     }
 

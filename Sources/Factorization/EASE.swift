@@ -63,25 +63,20 @@ public enum EASE {
         let n = x.columns
         let xt = x.transposed()
         var g = Matrix<Float>(rows: n, columns: n)
-        x.rowPointers.withUnsafeBufferPointer { rp in
-        x.columnIndices.withUnsafeBufferPointer { ci in
-        x.values.withUnsafeBufferPointer { cv in
-        xt.rowPointers.withUnsafeBufferPointer { trp in
-        xt.columnIndices.withUnsafeBufferPointer { tci in
-        xt.values.withUnsafeBufferPointer { tcv in
+        x.withUnsafeCSR { rows in
+        xt.withUnsafeCSR { columns in
         g.withUnsafeMutableBufferPointer { gp in
-            let shared = SendableBox((rp, ci, cv, trp, tci, tcv, gp.baseAddress!))
+            let g = SendableBox(gp.baseAddress!)
             Parallel.forEachBlock(count: n, threads: threads, minimumBlock: 16) { range in
-                let (rp, ci, cv, trp, tci, tcv, g) = shared.value
                 for i in range {
-                    let row = g + i * n
-                    for q in trp[i]..<trp[i + 1] {
-                        let u = Int(tci[q]), weight = tcv[q]
-                        for p in rp[u]..<rp[u + 1] { row[Int(ci[p])] += weight * cv[p] }
+                    let row = g.value + i * n
+                    for q in columns.range(of: i) {
+                        let u = Int(columns.columnIndices[q]), weight = columns.values[q]
+                        for p in rows.range(of: u) { row[Int(rows.columnIndices[p])] += weight * rows.values[p] }
                     }
                 }
             }
-        }}}}}}}
+        }}}
         return g
     }
 }

@@ -28,13 +28,11 @@ extension ImplicitALS {
                                   confidence: SparseMatrix, steps: Int, threads: Int) {
         let k = target.columns
         let rows = target.rows
-        confidence.rowPointers.withUnsafeBufferPointer { rp in
-        confidence.columnIndices.withUnsafeBufferPointer { ci in
-        confidence.values.withUnsafeBufferPointer { cv in
+        confidence.withUnsafeCSR { csr in
         fixed.withUnsafeBufferPointer { yp in
         gram.withUnsafeBufferPointer { gp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = SendableBox((rp, ci, cv, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
+            let shared = SendableBox((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
                 let (rp, ci, cv, y, g, x) = shared.value
                 var start = range.lowerBound
@@ -50,7 +48,7 @@ extension ImplicitALS {
                     start = end
                 }
             }
-        }}}}}}
+        }}}}
     }
 
     @inline(__always)
@@ -125,12 +123,10 @@ extension ImplicitALS {
         let k = target.columns
         let rows = target.rows
         let failure = Mutex<(any Error)?>(nil)
-        confidence.rowPointers.withUnsafeBufferPointer { rp in
-        confidence.columnIndices.withUnsafeBufferPointer { ci in
-        confidence.values.withUnsafeBufferPointer { cv in
+        confidence.withUnsafeCSR { csr in
         fixed.withUnsafeBufferPointer { yp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = SendableBox((rp, ci, cv, yp.baseAddress!, xp.baseAddress!))
+            let shared = SendableBox((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 16) { range in
                 let (rp, ci, cv, y, x) = shared.value
                 var a = gram
@@ -157,7 +153,7 @@ extension ImplicitALS {
                     }
                 }
             }
-        }}}}}
+        }}}
         if let error = failure.withLock({ $0 }) { throw error }
     }
 }

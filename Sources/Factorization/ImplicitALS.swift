@@ -153,24 +153,20 @@ public enum ImplicitALS {
         var total = 0.0
         for (a, b) in zip(xtx.elements, yty.elements) { total += Double(a) * Double(b) }
         let k = users.columns
-        let parts = confidence.rowPointers.withUnsafeBufferPointer { rp in
-            confidence.columnIndices.withUnsafeBufferPointer { ci in
-                confidence.values.withUnsafeBufferPointer { cv in
-                    users.withUnsafeBufferPointer { xp in
-                        items.withUnsafeBufferPointer { yp in
-                            let shared = SendableBox((rp, ci, cv, xp, yp))
-                            return Parallel.mapBlocks(count: confidence.rows, threads: Parallel.availableCores) { range -> Double in
-                                let (rp, ci, cv, xp, yp) = shared.value
-                                var sum = 0.0
-                                for u in range {
-                                    for p in rp[u]..<rp[u + 1] {
-                                        let s = Double(UnsafeKernels.dot(xp.baseAddress! + u * k, yp.baseAddress! + Int(ci[p]) * k, k))
-                                        sum += Double(cv[p]) * (1 - s) * (1 - s) - s * s
-                                    }
-                                }
-                                return sum
+        let parts = confidence.withUnsafeCSR { csr in
+            users.withUnsafeBufferPointer { xp in
+                items.withUnsafeBufferPointer { yp in
+                    let shared = SendableBox((csr, xp.baseAddress!, yp.baseAddress!))
+                    return Parallel.mapBlocks(count: confidence.rows, threads: Parallel.availableCores) { range -> Double in
+                        let (csr, x, y) = shared.value
+                        var sum = 0.0
+                        for u in range {
+                            for p in csr.range(of: u) {
+                                let s = Double(UnsafeKernels.dot(x + u * k, y + Int(csr.columnIndices[p]) * k, k))
+                                sum += Double(csr.values[p]) * (1 - s) * (1 - s) - s * s
                             }
                         }
+                        return sum
                     }
                 }
             }
