@@ -38,8 +38,10 @@ public enum TopN {
 
 /// The shared engine of top-N and dense cosine neighbours.
 enum DenseTopK {
-    /// Scores per block of queries: about 1 MiB of Float scores, so they stay in cache.
-    static func blockRows(items: Int) -> Int { max(1, min(256, (1 << 18) / max(1, items))) }
+    /// Queries per block: up to 256, at most 4M scores (16 MiB) per worker. Larger GEMMs beat
+    /// keeping the scores in cache for the scan: 0.49 s vs 0.72 s (1 MiB blocks) for top-10 of
+    /// 50,000 users × 10,000 items, 64 factors, 2 threads.
+    static func blockRows(items: Int) -> Int { max(1, min(256, (1 << 22) / max(1, items))) }
 
     static func select(queries: Matrix<Float>, items: Matrix<Float>, count: Int, excluding: SparseMatrix?,
                        excludeSelf: Bool, threads: Int) throws -> NeighborList {
