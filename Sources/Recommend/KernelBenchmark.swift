@@ -80,7 +80,6 @@ public struct KernelBenchmark: Sendable {
             log(run == 0 ? "warm-up: \(String(format: "%.3f", seconds)) s" : "run \(run)/\(repeats): \(String(format: "%.3f", seconds)) s")
             result.loss = outcome.loss
             result.singularValues = outcome.singularValues
-            result.gflops = outcome.flops.map { $0 / result.medianSecondsOrCurrent(seconds) / 1e9 }
         }
         if [.als, .alsExplicit, .nmf].contains(kernel), iterations > 0 {
             result.perIterationSeconds = result.medianSeconds / Double(iterations)
@@ -157,10 +156,6 @@ public struct KernelBenchmark: Sendable {
             return Outcome(flops: flops)
         }
     }
-}
-
-extension KernelBenchmark.Result {
-    func medianSecondsOrCurrent(_ current: Double) -> Double { times.isEmpty ? current : medianSeconds }
 }
 
 /// The process's memory high-water mark.
