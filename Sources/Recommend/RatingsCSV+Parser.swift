@@ -135,11 +135,15 @@ struct RowParser {
     func text(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ lineNumber: Int, _ what: String) throws -> String {
         var slice = line[range]
         let quoted = slice.first == 34
-        if quoted { slice = slice.dropFirst().dropLast() }
+        if quoted {
+            slice = slice.dropFirst().dropLast()
+        } else {
+            while let f = slice.first, f == 32 || f == 9 { slice = slice.dropFirst() }
+            while let l = slice.last, l == 32 || l == 9 { slice = slice.dropLast() }
+        }
+        guard !slice.isEmpty else { throw fail(lineNumber, "empty \(what)") }
         guard let s = String(validating: slice, as: UTF8.self) else { throw fail(lineNumber, "\(what) is not valid UTF-8 text") }
-        let id = quoted ? s.replacingOccurrences(of: "\"\"", with: "\"") : s.trimmingCharacters(in: .whitespaces)
-        guard !id.isEmpty else { throw fail(lineNumber, "empty \(what)") }
-        return id
+        return quoted && slice.contains(34) ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
     }
 
     /// Parses a decimal number; a fast path for plain integers and decimals, the standard
