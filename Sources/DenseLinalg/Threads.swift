@@ -86,8 +86,10 @@ public enum Parallel {
     }
 }
 
-/// Carries a value into worker closures that run strictly within the caller's scope.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Carries a value (typically buffer pointers) into the workers of
+/// ``Parallel/forEachBlock(count:threads:minimumBlock:_:)``, which run strictly within the
+/// caller's scope. The caller guarantees that workers touch disjoint memory.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
 }

@@ -43,7 +43,7 @@ public enum CosineNeighbors {
         byColumn.withUnsafeCSR { columns in
         indices.withUnsafeMutableBufferPointer { outIndex in
         scores.withUnsafeMutableBufferPointer { outScore in
-            let output = SendableBox((outIndex.baseAddress!, outScore.baseAddress!))
+            let output = UncheckedSendable((outIndex.baseAddress!, outScore.baseAddress!))
             Parallel.forEachBlock(count: n, threads: threads, minimumBlock: 32) { range in
                 let (outIndex, outScore) = output.value
                 var accumulator = [Float](repeating: 0, count: n)

@@ -66,7 +66,7 @@ public enum EASE {
         x.withUnsafeCSR { rows in
         xt.withUnsafeCSR { columns in
         g.withUnsafeMutableBufferPointer { gp in
-            let g = SendableBox(gp.baseAddress!)
+            let g = UncheckedSendable(gp.baseAddress!)
             Parallel.forEachBlock(count: n, threads: threads, minimumBlock: 16) { range in
                 for i in range {
                     let row = g.value + i * n

@@ -72,7 +72,7 @@ public enum ExplicitALS {
         let transposed = ratings.transposed()
         var losses: [Double] = []
         try Parallel.withBLASThreads(configuration.threads) {
-            for iteration in 1...max(1, configuration.iterations) where configuration.iterations > 0 {
+            for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
                 try solveSide(&items, &itemBias, fixed: users, fixedBias: userBias, ratings: transposed, mean: mean, configuration)
                 try solveSide(&users, &userBias, fixed: items, fixedBias: itemBias, ratings: ratings, mean: mean, configuration)
                 var loss: Double?
@@ -95,7 +95,7 @@ public enum ExplicitALS {
         let failure = Mutex<(any Error)?>(nil)
         target.withUnsafeMutableBufferPointer { tp in
         bias.withUnsafeMutableBufferPointer { bp in
-            let shared = SendableBox((tp.baseAddress!, bp.baseAddress!))
+            let shared = UncheckedSendable((tp.baseAddress!, bp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: configuration.threads, minimumBlock: 16) { range in
                 let (x, b) = shared.value
                 for u in range {

@@ -55,3 +55,12 @@ func validate(_ x: SparseMatrix, _ operation: String) throws {
 func require(_ condition: Bool, _ name: String, _ value: Any, _ expected: String) throws {
     if !condition { throw FactorizationError.invalidParameter(name: name, value: "\(value)", expected: expected) }
 }
+
+/// Throws ``FactorizationError/negativeInput(operation:row:column:value:)`` naming the first
+/// negative entry, for kernels that need non-negative data.
+func requireNonNegative(_ x: SparseMatrix, _ operation: String) throws {
+    guard let p = x.values.firstIndex(where: { $0 < 0 }) else { return }
+    // The row whose range holds p: the last row starting at or before it.
+    let row = x.rowPointers.lastIndex { $0 <= p }!
+    throw FactorizationError.negativeInput(operation: operation, row: row, column: Int(x.columnIndices[p]), value: x.values[p])
+}

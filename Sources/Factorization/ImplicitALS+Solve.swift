@@ -32,7 +32,7 @@ extension ImplicitALS {
         fixed.withUnsafeBufferPointer { yp in
         gram.withUnsafeBufferPointer { gp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = SendableBox((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
+            let shared = UncheckedSendable((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
                 let (rp, ci, cv, y, g, x) = shared.value
                 var start = range.lowerBound
@@ -126,7 +126,7 @@ extension ImplicitALS {
         confidence.withUnsafeCSR { csr in
         fixed.withUnsafeBufferPointer { yp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = SendableBox((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, xp.baseAddress!))
+            let shared = UncheckedSendable((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 16) { range in
                 let (rp, ci, cv, y, x) = shared.value
                 var a = gram

@@ -115,11 +115,7 @@ public enum ImplicitALS {
                            progress: ((Int, Double?) -> Void)? = nil) throws -> ImplicitALSModel {
         try configuration.validate()
         try validate(interactions, "implicit ALS")
-        if let p = interactions.values.firstIndex(where: { $0 < 0 }) {
-            let row = interactions.rowPointers.lastIndex { $0 <= p }!
-            throw FactorizationError.negativeInput(operation: "implicit ALS", row: row,
-                                                  column: Int(interactions.columnIndices[p]), value: interactions.values[p])
-        }
+        try requireNonNegative(interactions, "implicit ALS")
         let k = configuration.factors
         var generator = SeededGenerator(seed: configuration.seed)
         // Small positive initial factors, as implicit does, scaled so initial scores are O(0.01).
@@ -131,7 +127,7 @@ public enum ImplicitALS {
         let ciu = cui.transposed()
         var losses: [Double] = []
         try Parallel.withBLASThreads(configuration.threads) {
-            for iteration in 1...max(1, configuration.iterations) where configuration.iterations > 0 {
+            for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
                 try solveHalf(&items, fixed: users, confidence: ciu, configuration)
                 try solveHalf(&users, fixed: items, confidence: cui, configuration)
                 var loss: Double?
@@ -156,7 +152,7 @@ public enum ImplicitALS {
         let parts = confidence.withUnsafeCSR { csr in
             users.withUnsafeBufferPointer { xp in
                 items.withUnsafeBufferPointer { yp in
-                    let shared = SendableBox((csr, xp.baseAddress!, yp.baseAddress!))
+                    let shared = UncheckedSendable((csr, xp.baseAddress!, yp.baseAddress!))
                     return Parallel.mapBlocks(count: confidence.rows, threads: Parallel.availableCores) { range -> Double in
                         let (csr, x, y) = shared.value
                         var sum = 0.0
@@ -175,12 +171,6 @@ public enum ImplicitALS {
         let norms = Double(users.frobeniusNorm * users.frobeniusNorm + items.frobeniusNorm * items.frobeniusNorm)
         return total + Double(regularization) * norms
     }
-}
-
-/// Carries pointers into worker closures that run strictly within the caller's scope.
-struct SendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 #if canImport(Glibc)

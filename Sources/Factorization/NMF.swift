@@ -81,17 +81,14 @@ public enum NMF {
         try require(configuration.tolerance >= 0, "tolerance", configuration.tolerance, "a value ≥ 0")
         try require(configuration.l1 >= 0 && configuration.l2 >= 0, "regularization", "\(configuration.l1), \(configuration.l2)", "values ≥ 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
-        if let p = x.values.firstIndex(where: { $0 < 0 }) {
-            let row = x.rowPointers.lastIndex { $0 <= p }!
-            throw FactorizationError.negativeInput(operation: "NMF", row: row, column: Int(x.columnIndices[p]), value: x.values[p])
-        }
+        try requireNonNegative(x, "NMF")
         let xt = x.transposed()
         var (w, ht) = try initialize(x, configuration)
         let threads = configuration.threads
         let normX = x.squaredFrobeniusNorm
         var losses: [Double] = []
         try Parallel.withBLASThreads(threads) {
-            for iteration in 1...max(1, configuration.maxIterations) where configuration.maxIterations > 0 {
+            for iteration in stride(from: 1, through: configuration.maxIterations, by: 1) {
                 // W given H: A = X·Hᵀ (m×k), B = H·Hᵀ (k×k).
                 let a = try x.multiply(ht, threads: threads)
                 let b = try ht.gram()
@@ -132,7 +129,7 @@ public enum NMF {
             b.withUnsafeBufferPointer { bp in
                 f.withUnsafeMutableBufferPointer { fp in
                 fb.withUnsafeMutableBufferPointer { vp in
-                    let shared = SendableBox((ap.baseAddress!, bp.baseAddress!, fp.baseAddress!, vp.baseAddress!))
+                    let shared = UncheckedSendable((ap.baseAddress!, bp.baseAddress!, fp.baseAddress!, vp.baseAddress!))
                     Parallel.forEachBlock(count: count, threads: configuration.threads, minimumBlock: 256) { range in
                         let (data, gram, rows, products) = shared.value
                         switch solver {

@@ -60,7 +60,7 @@ enum DenseTopK {
         exCI.withUnsafeBufferPointer { eci in
         indices.withUnsafeMutableBufferPointer { outIndex in
         scores.withUnsafeMutableBufferPointer { outScore in
-            let shared = SendableBox((qp.baseAddress!, ip.baseAddress!, erp, eci, outIndex.baseAddress!, outScore.baseAddress!))
+            let shared = UncheckedSendable((qp.baseAddress!, ip.baseAddress!, erp, eci, outIndex.baseAddress!, outScore.baseAddress!))
             Parallel.forEachBlock(count: (q + block - 1) / block, threads: threads, minimumBlock: 1) { blocks in
                 let (qp, ip, erp, eci, outIndex, outScore) = shared.value
                 let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
