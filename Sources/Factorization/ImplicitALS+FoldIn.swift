@@ -10,9 +10,8 @@ extension ImplicitALSModel {
     /// - Parameters:
     ///   - items: inner item indices.
     ///   - strengths: interaction strengths xᵢ ≥ 0, one per item (confidence is computed from them).
-    /// - Complexity: O(|items|·k² + k³), plus O(n·k²) the first time for YᵀY.
+    /// - Complexity: O(|items|·k² + k³), plus O(n·k²) for YᵀY.
     public func foldIn(items: [Int], strengths: [Float]) throws -> [Float] {
-        let k = itemFactors.columns
         guard items.count == strengths.count else {
             throw FactorizationError.shapeMismatch(operation: "fold-in", expected: "\(items.count) strengths", got: "\(strengths.count)")
         }
@@ -24,23 +23,12 @@ extension ImplicitALSModel {
                 throw FactorizationError.invalidParameter(name: "strength", value: "\(s)", expected: "a finite value ≥ 0")
             }
         }
-        var a = try itemGramPlusRegularization()
-        var b = [Float](repeating: 0, count: k)
-        for (i, s) in zip(items, strengths) {
-            let c = configuration.confidence(of: s)
-            let y = itemFactors.row(i)
-            for r in 0..<k {
-                b[r] += c * y[r]
-                for col in 0..<k { a[r, col] += (c - 1) * y[r] * y[col] }
-            }
+        let gram = try ImplicitALS.regularizedGram(itemFactors, configuration.regularization)
+        let indices = items.map { Int32($0) }
+        let confidences = strengths.map { configuration.confidence(of: $0) }
+        return try itemFactors.withUnsafeBufferPointer { y in
+            try ImplicitALS.exactRow(gram: gram, fixed: y.baseAddress!, k: itemFactors.columns, indices: indices,
+                                     confidences: confidences, count: indices.count)
         }
-        return try a.cholesky().solve(b)
-    }
-
-    /// YᵀY + λI.
-    func itemGramPlusRegularization() throws -> Matrix<Float> {
-        var g = try itemFactors.gram()
-        g.addToDiagonal(configuration.regularization)
-        return g
     }
 }

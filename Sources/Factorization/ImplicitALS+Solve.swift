@@ -10,8 +10,7 @@ extension ImplicitALS {
     /// `confidence` is target-rows × fixed-rows with cᵤᵢ as values.
     static func solveHalf(_ target: inout Matrix<Float>, fixed: Matrix<Float>, confidence: SparseMatrix,
                           _ configuration: ImplicitALSConfiguration) throws {
-        var gram = try fixed.gram()
-        gram.addToDiagonal(configuration.regularization)
+        let gram = try regularizedGram(fixed, configuration.regularization)
         switch configuration.solver {
         case let .conjugateGradient(steps):
             conjugateGradient(&target, fixed: fixed, gram: gram, confidence: confidence, steps: steps,
@@ -19,6 +18,13 @@ extension ImplicitALS {
         case .cholesky:
             try cholesky(&target, fixed: fixed, gram: gram, confidence: confidence, threads: configuration.threads)
         }
+    }
+
+    /// G = YᵀY + λI (BLAS syrk), shared by every row's system.
+    static func regularizedGram(_ factors: Matrix<Float>, _ regularization: Float) throws -> Matrix<Float> {
+        var g = try factors.gram()
+        g.addToDiagonal(regularization)
+        return g
     }
 
     /// Block conjugate gradient: every row runs its own CG on
@@ -117,7 +123,7 @@ extension ImplicitALS {
         }
     }
 
-    /// Exact solves: for every row, A = G + Σ (c − 1) yᵢyᵢᵀ and b = Σ c·yᵢ, then Cholesky.
+    /// Exact solves: every row's system by ``exactRow(gram:fixed:k:indices:confidences:count:)``.
     static func cholesky(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
                          confidence: SparseMatrix, threads: Int) throws {
         let k = target.columns
@@ -126,26 +132,14 @@ extension ImplicitALS {
         confidence.withUnsafeCSR { csr in
         fixed.withUnsafeBufferPointer { yp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = UncheckedSendable((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, xp.baseAddress!))
+            let shared = UncheckedSendable((csr, yp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 16) { range in
-                let (rp, ci, cv, y, x) = shared.value
-                var a = gram
-                var b = [Float](repeating: 0, count: k)
+                let (csr, y, x) = shared.value
                 for u in range {
-                    a = gram
-                    for i in 0..<k { b[i] = 0 }
-                    a.withUnsafeMutableBufferPointer { ap in
-                        b.withUnsafeMutableBufferPointer { bp in
-                            for q in rp[u]..<rp[u + 1] {
-                                let yi = y + Int(ci[q]) * k
-                                let c = cv[q]
-                                for j in 0..<k { UnsafeKernels.axpy((c - 1) * yi[j], yi, ap.baseAddress! + j * k, k) }
-                                UnsafeKernels.axpy(c, yi, bp.baseAddress!, k)
-                            }
-                        }
-                    }
+                    let start = csr.rowPointers[u]
                     do {
-                        let solution = try a.cholesky().solve(b)
+                        let solution = try exactRow(gram: gram, fixed: y, k: k, indices: csr.columnIndices.baseAddress! + start,
+                                                    confidences: csr.values.baseAddress! + start, count: csr.range(of: u).count)
                         for j in 0..<k { x[u * k + j] = solution[j] }
                     } catch {
                         failure.withLock { if $0 == nil { $0 = error } }
@@ -155,6 +149,25 @@ extension ImplicitALS {
             }
         }}}
         if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// The exact solution of (G + Σᵢ (cᵢ − 1) yᵢyᵢᵀ) x = Σᵢ cᵢ yᵢ over the given rows of the
+    /// fixed factors (G = YᵀY + λI): the per-row system of the Cholesky solver and of fold-in.
+    static func exactRow(gram: Matrix<Float>, fixed y: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>,
+                         confidences: UnsafePointer<Float>, count: Int) throws -> [Float] {
+        var a = gram
+        var b = [Float](repeating: 0, count: k)
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeMutableBufferPointer { bp in
+                for q in 0..<count {
+                    let yi = y + Int(indices[q]) * k
+                    let c = confidences[q]
+                    for j in 0..<k { UnsafeKernels.axpy((c - 1) * yi[j], yi, ap.baseAddress! + j * k, k) }
+                    UnsafeKernels.axpy(c, yi, bp.baseAddress!, k)
+                }
+            }
+        }
+        return try a.cholesky().solve(b)
     }
 }
 
