@@ -14,6 +14,12 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
     /// Worker threads for the sparse products (BLAS uses its own setting).
     public var threads: Int = Parallel.availableCores
 
+    /// Columns of the sketch for an m × n matrix: k + p rounded up to a multiple of 16 (whole
+    /// vector registers in the sparse products), at most min(m, n).
+    public func sketchColumns(rows: Int, columns: Int) -> Int {
+        min(min(rows, columns), (rank + oversampling + 15) / 16 * 16)
+    }
+
     public init(rank: Int = 64, oversampling: Int = 10, powerIterations: Int = 7, seed: UInt64 = 42,
                 threads: Int = Parallel.availableCores) {
         self.rank = rank; self.oversampling = oversampling; self.powerIterations = powerIterations
@@ -50,8 +56,7 @@ public enum TruncatedSVD {
         try require(configuration.oversampling >= 0, "oversampling", configuration.oversampling, "an integer ≥ 0")
         try require(configuration.powerIterations >= 0, "power iterations", configuration.powerIterations, "an integer ≥ 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
-        let limit = min(a.rows, a.columns)
-        let l = min(limit, (k + configuration.oversampling + 15) / 16 * 16)
+        let l = configuration.sketchColumns(rows: a.rows, columns: a.columns)
         let at = a.transposed()
         let threads = configuration.threads
         let omega = Matrix<Float>.random(rows: a.columns, columns: l, seed: configuration.seed)

@@ -49,13 +49,12 @@ public struct Interactions: Sendable {
     /// The users × items CSR matrix. Repeated (user, item) pairs collapse to one entry.
     public func matrix(_ kind: MatrixValue = .binary, users userCount: Int? = nil, items itemCount: Int? = nil) throws -> SparseMatrix {
         let rows = userCount ?? userIDs.count, columns = itemCount ?? itemIDs.count
-        let r = users.map(Int.init), c = items.map(Int.init)
         switch kind {
         case .binary:
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c,
-                                    values: [Float](repeating: 1, count: count)).mapValues { _ in 1 }
+            return try matrix(.value, users: rows, items: columns).mapValues { _ in 1 }
         case .value:
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: values)
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users.map(Int.init),
+                                    columnIndices: items.map(Int.init), values: values)
         case .lastValue:
             // Keep the latest by timestamp (then by position) for each pair.
             var latest: [Int64: Int] = [:]
@@ -65,8 +64,8 @@ public struct Interactions: Sendable {
                 latest[key] = t
             }
             let keep = latest.values.sorted()
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: keep.map { r[$0] },
-                                    columnIndices: keep.map { c[$0] }, values: keep.map { values[$0] },
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: keep.map { Int(users[$0]) },
+                                    columnIndices: keep.map { Int(items[$0]) }, values: keep.map { values[$0] },
                                     duplicates: .reject)
         }
     }

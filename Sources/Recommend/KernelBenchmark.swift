@@ -84,9 +84,7 @@ public struct KernelBenchmark: Sendable {
         if [.als, .alsExplicit, .nmf].contains(kernel), iterations > 0 {
             result.perIterationSeconds = result.medianSeconds / Double(iterations)
         }
-        if let flops = try once(binary, ratings: ratings, prepared: prepared, flopsOnly: true).flops {
-            result.gflops = flops / result.medianSeconds / 1e9
-        }
+        result.gflops = flops(binary).map { $0 / result.medianSeconds / 1e9 }
         result.peakRSSBytes = ProcessMemory.peakResidentBytes()
         return result
     }
@@ -105,55 +103,64 @@ public struct KernelBenchmark: Sendable {
                                  iterations: iterations, threads: threads, seed: seed)
     }
 
-    struct Outcome { var loss: Double?; var singularValues: [Float]?; var flops: Double? }
+    struct Outcome { var loss: Double?; var singularValues: [Float]? }
 
-    func once(_ x: SparseMatrix, ratings: SparseMatrix, prepared: Prepared, flopsOnly: Bool = false) throws -> Outcome {
-        let nnz = Double(x.nnz), k = Double(factors), m = Double(x.rows), n = Double(x.columns)
+    var svdConfiguration: TruncatedSVDConfiguration { TruncatedSVDConfiguration(rank: factors, seed: seed, threads: threads) }
+
+    /// One timed run of the kernel.
+    func once(_ x: SparseMatrix, ratings: SparseMatrix, prepared: Prepared) throws -> Outcome {
         switch kernel {
         case .als:
-            // CG: 4 sparse passes of 2 dot/axpy per nonzero and 4 G·P products per side.
-            let flops = Double(iterations) * 2 * (4 * nnz * 4 * k + 4 * (m + n) / 2 * 2 * k * k)
-            if flopsOnly { return Outcome(flops: flops) }
             _ = try ImplicitALS.fit(x, configuration: alsConfiguration)
-            return Outcome(flops: flops)
+            return Outcome()
         case .alsExplicit:
-            // Per row: syrk over its gathered factors, Cholesky of (k+1)².
-            let k1 = k + 1
-            let flops = Double(iterations) * (2 * nnz * k1 * k1 + (m + n) * k1 * k1 * k1 / 3)
-            if flopsOnly { return Outcome(flops: flops) }
             let model = try ExplicitALS.fit(ratings, configuration: .init(factors: factors, regularization: regularization,
                                                                            iterations: iterations, threads: threads, seed: seed))
             return Outcome(loss: ExplicitALS.objective(ratings, model.userFactors, model.itemFactors, model.userBias,
-                                                       model.itemBias, model.globalMean, regularization), flops: flops)
+                                                       model.itemBias, model.globalMean, regularization))
         case .svd:
-            let config = TruncatedSVDConfiguration(rank: factors, seed: seed, threads: threads)
-            let l = Double(min(min(x.rows, x.columns), (factors + config.oversampling + 15) / 16 * 16))
-            let q = Double(config.powerIterations)
-            let flops = (2 * q + 2) * 2 * nnz * l + (2 * q + 1) * 2 * (m + n) / 2 * l * l * 2
-            if flopsOnly { return Outcome(flops: flops) }
-            let svd = try TruncatedSVD.randomized(x, configuration: config)
-            return Outcome(singularValues: svd.singularValues, flops: flops)
+            return Outcome(singularValues: try TruncatedSVD.randomized(x, configuration: svdConfiguration).singularValues)
         case .nmf:
-            let flops = Double(iterations) * (2 * 2 * nnz * k + 3 * (m + n) * k * k + 2 * (m + n) * k * k)
-            if flopsOnly { return Outcome(flops: flops) }
             let model = try NMF.fit(x, configuration: .init(rank: factors, maxIterations: iterations, tolerance: 0,
                                                             seed: seed, threads: threads))
-            return Outcome(loss: model.lossHistory.last, flops: flops)
+            return Outcome(loss: model.lossHistory.last)
         case .cosine:
-            if flopsOnly { return Outcome() }
             _ = try CosineNeighbors.items(x, k: self.k, threads: threads)
             return Outcome()
         case .topn:
-            let flops = 2 * m * n * k
-            if flopsOnly { return Outcome(flops: flops) }
             _ = try TopN.recommend(userFactors: prepared.users!, itemFactors: prepared.items!, count: 10,
                                    excluding: x, threads: threads)
-            return Outcome(flops: flops)
+            return Outcome()
         case .ease:
-            let flops = n * n * n  // potrf n³/3 + potri 2n³/3
-            if flopsOnly { return Outcome(flops: flops) }
             _ = try EASE.fit(x, configuration: .init(regularization: regularization, threads: threads))
-            return Outcome(flops: flops)
+            return Outcome()
+        }
+    }
+
+    /// The floating-point operations of one run, where the kernel's count is well defined.
+    func flops(_ x: SparseMatrix) -> Double? {
+        let nnz = Double(x.nnz), k = Double(factors), m = Double(x.rows), n = Double(x.columns)
+        switch kernel {
+        case .als:
+            // CG: 4 sparse passes of a dot and an axpy per nonzero, 4 G·P products, both sides.
+            return Double(iterations) * 2 * (4 * nnz * 4 * k + 4 * (m + n) / 2 * 2 * k * k)
+        case .alsExplicit:
+            // Per row: syrk over its gathered factors, Cholesky of (k+1)².
+            let k1 = k + 1
+            return Double(iterations) * (2 * nnz * k1 * k1 + (m + n) * k1 * k1 * k1 / 3)
+        case .svd:
+            let config = svdConfiguration
+            let l = Double(config.sketchColumns(rows: x.rows, columns: x.columns))
+            let q = Double(config.powerIterations)
+            return (2 * q + 2) * 2 * nnz * l + (2 * q + 1) * 2 * (m + n) / 2 * l * l * 2
+        case .nmf:
+            return Double(iterations) * (2 * 2 * nnz * k + 3 * (m + n) * k * k + 2 * (m + n) * k * k)
+        case .cosine:
+            return nil
+        case .topn:
+            return 2 * m * n * k
+        case .ease:
+            return n * n * n  // potrf n³/3 + potri 2n³/3
         }
     }
 }
