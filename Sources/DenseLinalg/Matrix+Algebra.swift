@@ -40,6 +40,7 @@ extension Matrix {
     /// Whether `self` equals `other` within a relative tolerance:
     /// ‖self − other‖_F ≤ tolerance · max(‖self‖_F, ‖other‖_F), or both are all zero.
     /// Matrices of different shapes are never equal.
+    @inlinable
     public func isApproximatelyEqual(to other: Matrix, relativeTolerance: Scalar = Scalar.linalgEpsilon.squareRoot()) -> Bool {
         guard shape == other.shape else { return false }
         var diff: Scalar = 0, a: Scalar = 0, b: Scalar = 0
@@ -77,22 +78,26 @@ extension Matrix {
     }
 
     /// The main diagonal.
+    @inlinable
     public var diagonal: [Scalar] {
         (0..<Swift.min(rows, columns)).map { storage[$0 * columns + $0] }
     }
 
     /// Adds `value` to every diagonal element.
+    @inlinable
     public mutating func addToDiagonal(_ value: Scalar) {
         for i in 0..<Swift.min(rows, columns) { storage[i * columns + i] += value }
     }
 
     /// The same elements in Double precision.
+    @inlinable
     public func converted<T: LinalgScalar>(to: T.Type) -> Matrix<T> {
         // Safe: same count.
         try! Matrix<T>(rows: rows, columns: columns, elements: storage.map { T($0) })
     }
 
     /// Copies the upper triangle onto the lower one (or the reverse), making the matrix exactly symmetric.
+    @inlinable
     mutating func symmetrize(fromUpper: Bool) {
         let n = rows
         for i in 0..<n {

@@ -6,6 +6,8 @@ extension Matrix {
     /// - Throws: ``LinalgError/shapeMismatch(operation:lhs:rhs:)`` naming both operand shapes
     ///   when the inner dimensions, or C's shape, do not fit.
     /// - Complexity: O(m·n·k) flops, multithreaded by BLAS.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func gemm(alpha: Scalar = 1, _ a: Matrix, transposeA: Bool = false,
                             _ b: Matrix, transposeB: Bool = false,
                             beta: Scalar = 0, into c: inout Matrix) throws {
@@ -37,6 +39,8 @@ extension Matrix {
     }
 
     /// The product op(self)·op(other) as a new matrix.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) throws -> Matrix {
         var c = Matrix(rows: transposeSelf ? columns : rows, columns: transposeOther ? other.rows : other.columns)
         try Matrix.gemm(self, transposeA: transposeSelf, other, transposeB: transposeOther, into: &c)
@@ -45,6 +49,8 @@ extension Matrix {
 
     /// Matrix–vector product y ← α·op(A)·x + β·y (BLAS gemv).
     /// - Throws: ``LinalgError/shapeMismatch(operation:lhs:rhs:)`` when lengths do not fit.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gemv(_ x: [Scalar], transpose: Bool = false, alpha: Scalar = 1,
                      beta: Scalar = 0, into y: inout [Scalar]) throws {
         let (m, n) = transpose ? (columns, rows) : (rows, columns)
@@ -71,6 +77,8 @@ extension Matrix {
     }
 
     /// The product op(self)·x as a new vector.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func multiply(_ x: [Scalar], transpose: Bool = false) throws -> [Scalar] {
         var y = [Scalar](repeating: 0, count: transpose ? columns : rows)
         try gemv(x, transpose: transpose, into: &y)
@@ -81,6 +89,8 @@ extension Matrix {
     /// `transpose == true` gives AᵀA (columns × columns), otherwise AAᵀ (rows × rows).
     ///
     /// About half the flops of the equivalent gemm. C ← α·Gram + β·C when `into` is given.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gram(transpose: Bool = true, alpha: Scalar = 1) throws -> Matrix {
         let n = transpose ? columns : rows
         var c = Matrix(rows: n, columns: n)
@@ -89,6 +99,8 @@ extension Matrix {
     }
 
     /// C ← α·op(A)ᵀ·op(A) + β·C (BLAS syrk), both triangles of C filled on return.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func syrk(transpose: Bool = true, alpha: Scalar = 1, beta: Scalar = 0, into c: inout Matrix) throws {
         let n = transpose ? columns : rows
         let k = transpose ? rows : columns

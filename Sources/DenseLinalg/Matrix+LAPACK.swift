@@ -8,6 +8,8 @@ extension Matrix {
     /// - Throws: ``LinalgError/notPositiveDefinite(leadingMinor:)`` naming the first failing
     ///   leading minor; ``LinalgError/notSquare(operation:shape:)``; ``LinalgError/nonFiniteInput(operation:)``.
     /// - Complexity: n³/3 flops.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cholesky() throws -> CholeskyFactorization<Scalar> {
         try checkSquareFinite("cholesky")
         var l = self
@@ -22,6 +24,8 @@ extension Matrix {
 
     /// The solution X of A·X = B for symmetric positive definite A (LAPACK posv).
     /// - Throws: as ``cholesky()``, and a shape mismatch when B's rows differ from A's order.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func solvePositiveDefinite(_ b: Matrix) throws -> Matrix {
         try checkSquareFinite("solvePositiveDefinite")
         guard b.rows == rows else {
@@ -43,6 +47,8 @@ extension Matrix {
     /// The inverse of a symmetric positive definite matrix (LAPACK potrf then potri), symmetric
     /// with both triangles filled.
     /// - Throws: as ``cholesky()``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inversePositiveDefinite() throws -> Matrix {
         var l = try cholesky().lower
         if rows == 0 { return l }
@@ -59,6 +65,8 @@ extension Matrix {
     /// with r = min(m, n): U is m×r, σ has r values in descending order, Vᵀ is r×n.
     /// - Throws: ``LinalgError/nonFiniteInput(operation:)``; ``LinalgError/didNotConverge(operation:info:)``.
     /// - Complexity: O(m·n·min(m, n)).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func svd() throws -> SingularValueDecomposition<Scalar> {
         guard isFinite else { throw LinalgError.nonFiniteInput(operation: "svd") }
         let r = min(rows, columns)
@@ -85,6 +93,8 @@ extension Matrix {
 
     /// Eigenvalues (ascending) and orthonormal eigenvectors (the columns of `vectors`) of a
     /// symmetric matrix (LAPACK syevd). Only the upper triangle of `self` is read.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func symmetricEigen() throws -> (values: [Scalar], vectors: Matrix) {
         try checkSquareFinite("symmetricEigen")
         var v = self
@@ -101,6 +111,8 @@ extension Matrix {
 
     /// The thin QR decomposition A = Q·R with r = min(m, n): Q is m×r with orthonormal columns,
     /// R is r×n upper triangular (LAPACK geqrf then orgqr).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func thinQR() throws -> (q: Matrix, r: Matrix) {
         guard isFinite else { throw LinalgError.nonFiniteInput(operation: "thinQR") }
         let k = min(rows, columns)
@@ -123,12 +135,16 @@ extension Matrix {
         return (q, r)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func leadingColumns(of a: Matrix, _ k: Int) -> Matrix {
         var q = Matrix(rows: a.rows, columns: k)
         for i in 0..<a.rows { for j in 0..<k { q.storage[i * k + j] = a.storage[i * a.columns + j] } }
         return q
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func checkSquareFinite(_ operation: String) throws {
         guard rows == columns else { throw LinalgError.notSquare(operation: operation, shape: shape) }
         guard isFinite else { throw LinalgError.nonFiniteInput(operation: operation) }

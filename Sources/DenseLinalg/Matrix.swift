@@ -25,6 +25,7 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
     @inlinable public var count: Int { storage.count }
 
     /// A matrix filled with one value.
+    @inlinable
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
         self.rows = rows
@@ -34,6 +35,7 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
 
     /// A matrix over row-major `elements`.
     /// - Throws: ``LinalgError/invalidArgument(_:)`` when the count is not `rows * columns`.
+    @inlinable
     public init(rows: Int, columns: Int, elements: [Scalar]) throws {
         guard rows >= 0, columns >= 0 else {
             throw LinalgError.invalidArgument("matrix dimensions must be non-negative, got \(rows)×\(columns)")
@@ -58,11 +60,13 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
     }
 
     /// The zero matrix.
+    @inlinable
     public static func zeros(rows: Int, columns: Int) -> Matrix {
         Matrix(rows: rows, columns: columns)
     }
 
     /// The `n × n` identity.
+    @inlinable
     public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(rows: n, columns: n)
         for i in 0..<n { m.storage[i * n + i] = 1 }
@@ -112,12 +116,14 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
     }
 
     /// Row `i` as a new array.
+    @inlinable
     public func row(_ i: Int) -> [Scalar] {
         precondition(i >= 0 && i < rows, "row index out of range")
         return Array(storage[i * columns ..< (i + 1) * columns])
     }
 
     /// Replaces row `i`.
+    @inlinable
     public mutating func setRow(_ i: Int, to values: [Scalar]) {
         precondition(i >= 0 && i < rows, "row index out of range")
         precondition(values.count == columns, "row length \(values.count) does not match \(columns) columns")
@@ -125,12 +131,14 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
     }
 
     /// Column `j` as a new array.
+    @inlinable
     public func column(_ j: Int) -> [Scalar] {
         precondition(j >= 0 && j < columns, "column index out of range")
         return (0..<rows).map { storage[$0 * columns + j] }
     }
 
     /// Rows `range` as a new matrix.
+    @inlinable
     public func rows(_ range: Range<Int>) -> Matrix {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "row range out of bounds")
         // Safe: the slice holds exactly range.count * columns elements.

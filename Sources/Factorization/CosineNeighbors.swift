@@ -46,28 +46,45 @@ public enum CosineNeighbors {
             let output = UncheckedSendable((outIndex.baseAddress!, outScore.baseAddress!))
             Parallel.forEachBlock(count: n, threads: threads, minimumBlock: 32) { range in
                 let (outIndex, outScore) = output.value
-                var accumulator = [Float](repeating: 0, count: n)
-                var counts = [Int32](repeating: 0, count: n)
+                let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                let counts = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+                accumulator.initialize(repeating: 0, count: n)
+                counts.initialize(repeating: 0, count: n)
+                defer { accumulator.deallocate(); counts.deallocate() }
                 var touched: [Int32] = []
                 var selector = TopKSelector(capacity: k)
                 for i in range {
-                    touched.removeAll(keepingCapacity: true)
+                    selector.reset()
+                    // Accumulations this row will make; when they are many compared with n, scanning
+                    // the whole scratch row is cheaper than keeping a list of the touched entries.
+                    var work = 0
+                    for p in rows.range(of: i) { work += columns.range(of: Int(rows.columnIndices[p])).count }
+                    let dense = work * 4 >= n
                     for p in rows.range(of: i) {
                         let column = Int(rows.columnIndices[p]), v = rows.values[p]
-                        for q in columns.range(of: column) {
-                            let j = Int(columns.columnIndices[q])
-                            if counts[j] == 0 { touched.append(Int32(j)) }
-                            counts[j] += 1
-                            accumulator[j] += v * columns.values[q]
+                        let entries = columns.range(of: column)
+                        if dense && shrinkage == 0 {
+                            for q in entries { accumulator[Int(columns.columnIndices[q])] += v * columns.values[q] }
+                        } else {
+                            for q in entries {
+                                let j = Int(columns.columnIndices[q])
+                                if counts[j] == 0 && !dense { touched.append(Int32(j)) }
+                                counts[j] += 1
+                                accumulator[j] += v * columns.values[q]
+                            }
                         }
                     }
-                    selector.reset()
-                    for j32 in touched {
-                        let j = Int(j32)
+                    func offer(_ j: Int) {
                         var s = accumulator[j]
                         if shrinkage > 0 { let c = Float(counts[j]); s *= c / (c + shrinkage) }
                         accumulator[j] = 0; counts[j] = 0
-                        if j != i, s > 0, s > selector.threshold { selector.insert(s, j32) }
+                        if j != i, s > 0, s > selector.threshold { selector.insert(s, Int32(j)) }
+                    }
+                    if dense {
+                        for j in 0..<n where accumulator[j] != 0 || counts[j] != 0 { offer(j) }
+                    } else {
+                        for j in touched { offer(Int(j)) }
+                        touched.removeAll(keepingCapacity: true)
                     }
                     for (r, entry) in selector.sorted().enumerated() {
                         outIndex[i * k + r] = Int32(entry.index)

@@ -59,16 +59,44 @@ public enum TruncatedSVD {
         let l = configuration.sketchColumns(rows: a.rows, columns: a.columns)
         let at = a.transposed()
         let threads = configuration.threads
-        let omega = Matrix<Float>.random(rows: a.columns, columns: l, seed: configuration.seed)
-        var q = try a.multiply(omega, threads: threads).thinQR().q
-        for _ in 0..<configuration.powerIterations {
-            let z = try at.multiply(q, threads: threads).thinQR().q
-            q = try a.multiply(z, threads: threads).thinQR().q
+        // BLAS stays single-threaded: the dense products are split over our own workers, so no
+        // OpenBLAS pool spins between them and the sparse products.
+        return try Parallel.withBLASThreads(1) {
+            let omega = Matrix<Float>.random(rows: a.columns, columns: l, seed: configuration.seed)
+            var q = try orthonormalize(a.multiply(omega, threads: threads), threads: threads)
+            for _ in 0..<configuration.powerIterations {
+                let z = try orthonormalize(at.multiply(q, threads: threads), threads: threads)
+                q = try orthonormalize(a.multiply(z, threads: threads), threads: threads)
+            }
+            let bt = try at.multiply(q, threads: threads)          // n × l = (QᵀA)ᵀ
+            let small = try bt.transposed.svd()                    // l × n = Ũ Σ Vᵀ
+            let u = try q.matmul(small.u, threads: threads)
+            return truncate(SingularValueDecomposition(u: u, singularValues: small.singularValues, vt: small.vt), k)
         }
-        let bt = try at.multiply(q, threads: threads)          // n × l = (QᵀA)ᵀ
-        let small = try bt.transposed.svd()                    // l × n = Ũ Σ Vᵀ
-        let u = try q.matmul(small.u)
-        return truncate(SingularValueDecomposition(u: u, singularValues: small.singularValues, vt: small.vt), k)
+    }
+
+    /// An orthonormal basis of the column space of Y (m × l) from its Gram matrix, all level-3:
+    /// ```
+    /// YᵀY = V·Λ·Vᵀ (LAPACK syevd, in Double),   Q = Y·V·Λ^(−1/2)
+    /// ```
+    /// applied twice, so the second pass removes what rounding left of non-orthogonality (the
+    /// idea of CholeskyQR2: Fukaya et al., 2014). Directions with eigenvalue below 10⁻¹² of the
+    /// largest become zero columns. Accurate while κ(Y) ≲ 10³, which holds here because Y is
+    /// re-orthonormalised after every product.
+    static func orthonormalize(_ y: Matrix<Float>, threads: Int) throws -> Matrix<Float> {
+        let l = y.columns
+        var q = y
+        for _ in 0..<2 {
+            let (values, vectors) = try q.gram(threads: threads).converted(to: Double.self).symmetricEigen()
+            let largest = values.last ?? 0
+            var transform = Matrix<Float>(rows: l, columns: l)
+            for j in 0..<l where values[j] > largest * 1e-12 {
+                let scale = 1 / values[j].squareRoot()
+                for i in 0..<l { transform[i, j] = Float(vectors[i, j] * scale) }
+            }
+            q = try q.matmul(transform, threads: threads)
+        }
+        return q
     }
 
     static func checkRank(_ k: Int, _ rows: Int, _ columns: Int) throws {

@@ -12,14 +12,18 @@ import Testing
             .prefix(k).map { $0 }
     }
 
-    @Test(arguments: [Float(0), 5])
-    func sparseItemCosineMatchesBruteForce(shrinkage: Float) throws {
+    /// Dense enough that every row scans its whole scratch row, and sparse enough (200 items)
+    /// that rows keep a list of touched entries: both accumulation paths.
+    @Test(arguments: [(Float(0), 30), (5, 30), (0, 200), (5, 200)])
+    func sparseItemCosineMatchesBruteForce(shrinkage: Float, items: Int) throws {
+        let x = items == 30 ? self.x : TestData.implicitMatrix(users: 60, items: items, density: 0.01, seed: 8)
         let dense = x.toDense()
         let list = try CosineNeighbors.items(x, k: 5, shrinkage: shrinkage, threads: 2)
+        let allColumns = (0..<x.columns).map { dense.column($0) }
         for i in 0..<x.columns {
-            let ci = dense.column(i)
+            let ci = allColumns[i]
             let sims: [Float] = (0..<x.columns).map { j in
-                let cj = dense.column(j)
+                let cj = allColumns[j]
                 let dot = zip(ci, cj).reduce(Float(0)) { $0 + $1.0 * $1.1 }
                 let norms = (ci.reduce(0) { $0 + $1 * $1 } * cj.reduce(0) { $0 + $1 * $1 }).squareRoot()
                 let co = Float(zip(ci, cj).filter { $0.0 != 0 && $0.1 != 0 }.count)
