@@ -20,9 +20,10 @@ extension NMF {
     /// NNDSVD (Boutsidis & Gallopoulos, "SVD based initialization: A head start for
     /// nonnegative matrix factorization", Pattern Recognition 2008): each singular pair is
     /// split into its positive and negative parts and the dominant part, scaled by √(σ·norms),
-    /// becomes a column of W and a row of H. Zeros are replaced by `fill`.
+    /// becomes a column of W and a row of H. Zeros are replaced by `fill`. The SVD uses 7 power
+    /// iterations, as scikit-learn's: with 2, NMF ends measurably higher after 50 iterations.
     static func nndsvd(_ x: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
-        let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 2,
+        let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 7,
                                                                       seed: configuration.seed, threads: configuration.threads))
         var w = Matrix<Float>(rows: x.rows, columns: k)
         var ht = Matrix<Float>(rows: x.columns, columns: k)

@@ -87,17 +87,17 @@ public enum NMF {
         let threads = configuration.threads
         let normX = x.squaredFrobeniusNorm
         var losses: [Double] = []
-        try Parallel.withBLASThreads(threads) {
+        try Parallel.withBLASThreads(1) {  // dense products split over our workers (no spinning pool)
             for iteration in stride(from: 1, through: configuration.maxIterations, by: 1) {
                 // W given H: A = X·Hᵀ (m×k), B = H·Hᵀ (k×k).
                 let a = try x.multiply(ht, threads: threads)
-                let b = try ht.gram()
+                let b = try ht.gram(threads: threads)
                 try update(&w, a, b, configuration)
                 // H given W: A' = Xᵀ·W (n×k), B' = WᵀW.
                 let at = try xt.multiply(w, threads: threads)
-                let bt = try w.gram()
+                let bt = try w.gram(threads: threads)
                 try update(&ht, at, bt, configuration)
-                let loss = frobeniusLoss(normX: normX, ht: ht, xtw: at, wtw: bt, hht: try ht.gram())
+                let loss = frobeniusLoss(normX: normX, ht: ht, xtw: at, wtw: bt, hht: try ht.gram(threads: threads))
                 losses.append(loss)
                 progress?(iteration, loss)
                 if configuration.tolerance > 0, losses.count >= 2 {
@@ -122,7 +122,7 @@ public enum NMF {
     static func update(_ f: inout Matrix<Float>, _ a: Matrix<Float>, _ b: Matrix<Float>, _ configuration: NMFConfiguration) throws {
         let k = f.columns, count = f.rows
         // v = f·B for every row at once (GEMM); HALS then keeps each row's v current by axpy.
-        var fb = try f.matmul(b)
+        var fb = try f.matmul(b, threads: configuration.threads)
         let l1 = configuration.l1, l2 = configuration.l2
         let solver = configuration.solver
         a.withUnsafeBufferPointer { ap in
