@@ -10,7 +10,7 @@ extension ImplicitALS {
     /// `confidence` is target-rows × fixed-rows with cᵤᵢ as values.
     static func solveHalf(_ target: inout Matrix<Float>, fixed: Matrix<Float>, confidence: SparseMatrix,
                           _ configuration: ImplicitALSConfiguration) throws {
-        let gram = try regularizedGram(fixed, configuration.regularization)
+        let gram = try regularizedGram(fixed, configuration.regularization, threads: configuration.threads)
         switch configuration.solver {
         case let .conjugateGradient(steps):
             conjugateGradient(&target, fixed: fixed, gram: gram, confidence: confidence, steps: steps,
@@ -21,8 +21,8 @@ extension ImplicitALS {
     }
 
     /// G = YᵀY + λI (BLAS syrk), shared by every row's system.
-    static func regularizedGram(_ factors: Matrix<Float>, _ regularization: Float) throws -> Matrix<Float> {
-        var g = try factors.gram()
+    static func regularizedGram(_ factors: Matrix<Float>, _ regularization: Float, threads: Int = 1) throws -> Matrix<Float> {
+        var g = try factors.gram(threads: threads)
         g.addToDiagonal(regularization)
         return g
     }

@@ -126,7 +126,9 @@ public enum ImplicitALS {
         let cui = interactions.mapValues { configuration.confidence(of: $0) }
         let ciu = cui.transposed()
         var losses: [Double] = []
-        try Parallel.withBLASThreads(configuration.threads) {
+        // BLAS single-threaded: its products are split over our workers, so no OpenBLAS pool
+        // spins while the sparse passes run.
+        try Parallel.withBLASThreads(1) {
             for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
                 try solveHalf(&items, fixed: users, confidence: ciu, configuration)
                 try solveHalf(&users, fixed: items, confidence: cui, configuration)
