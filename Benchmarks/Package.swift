@@ -24,5 +24,15 @@ let package = Package(
             path: "Benchmarks/DenseLinalgBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "FactorizationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Factorization", package: "main"),
+                .product(name: "Recommend", package: "main"),
+            ],
+            path: "Benchmarks/FactorizationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
