@@ -18,11 +18,16 @@ public struct RatingsCSVOptions: Sendable {
     public var delimiter: UInt8? = nil
     /// Skip malformed lines (and count them) instead of failing on the first.
     public var skipBadLines = false
+    /// For files without a header line (MovieLens `u.data`): the column names, in order. The
+    /// first line is then data.
+    public var columnNames: [String]? = nil
 
     public init(userColumn: String? = nil, itemColumn: String? = nil, ratingColumn: String? = nil,
-                timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false) {
+                timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false,
+                columnNames: [String]? = nil) {
         self.userColumn = userColumn; self.itemColumn = itemColumn; self.ratingColumn = ratingColumn
         self.timestampColumn = timestampColumn; self.delimiter = delimiter; self.skipBadLines = skipBadLines
+        self.columnNames = columnNames
     }
 }
 
@@ -58,6 +63,11 @@ public enum RatingsCSV {
         var examples: [DataError] = []
         var lineNumber = 0
         var sawHeader = false
+        if let names = options.columnNames {
+            let separator = String(UnicodeScalar(options.delimiter ?? 44))
+            try parser.readHeader(Array(names.joined(separator: separator).utf8), lineNumber: 0)
+            sawHeader = true
+        }
         while let line = try reader.nextLine(path: path) {
             lineNumber += 1
             if !sawHeader {
