@@ -8,7 +8,7 @@ public enum MovieLens {
     /// Items and users are indexed in the order of `u.item` and `u.user`.
     /// - Throws: ``DataError`` naming the file, the line and what was wrong.
     public static func load100K(directory: String) throws -> Dataset {
-        let genres = try readLines(directory + "/u.genre").compactMap { line -> String? in
+        let genres = try TextFile.readLines(directory + "/u.genre").compactMap { line -> String? in
             let fields = line.text.split(separator: "|", omittingEmptySubsequences: false)
             return fields.count == 2 && !fields[0].isEmpty ? String(fields[0]) : nil
         }
@@ -17,7 +17,7 @@ public enum MovieLens {
         }
         var items: [ItemMetadata] = []
         let itemPath = directory + "/u.item"
-        for line in try readLines(itemPath) where !line.text.isEmpty {
+        for line in try TextFile.readLines(itemPath) where !line.text.isEmpty {
             let f = line.text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 5 + genres.count else {
                 throw DataError(file: itemPath, line: line.number, reason: "expected \(5 + genres.count) fields, found \(f.count)")
@@ -38,7 +38,7 @@ public enum MovieLens {
         }
         var users: [UserMetadata] = []
         let userPath = directory + "/u.user"
-        for line in try readLines(userPath) where !line.text.isEmpty {
+        for line in try TextFile.readLines(userPath) where !line.text.isEmpty {
             let f = line.text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 5 else { throw DataError(file: userPath, line: line.number, reason: "expected 5 fields, found \(f.count)") }
             guard let age = Int(f[1]) else {
@@ -62,7 +62,7 @@ public enum MovieLens {
         var genreOrder: [String] = []
         let moviesPath = directory + "/movies.csv"
         if FileManager.default.fileExists(atPath: moviesPath) {
-            let rows = try readCSV(moviesPath, required: ["movieid", "title", "genres"])
+            let rows = try TextFile.readCSV(moviesPath, required: ["movieid", "title", "genres"])
             for row in rows {
                 let genres = row["genres"]!.split(separator: "|").map(String.init).filter { $0 != "(no genres listed)" }
                 for g in genres where !genreOrder.contains(g) { genreOrder.append(g) }
@@ -79,7 +79,7 @@ public enum MovieLens {
         var tags: [Int: [String]] = [:]
         let tagsPath = directory + "/tags.csv"
         if FileManager.default.fileExists(atPath: tagsPath) {
-            for row in try readCSV(tagsPath, required: ["movieid", "tag"]) {
+            for row in try TextFile.readCSV(tagsPath, required: ["movieid", "tag"]) {
                 if let item = interactions.itemIDs.index(of: row["movieid"]!) { tags[item, default: []].append(row["tag"]!) }
             }
         }
@@ -92,64 +92,6 @@ public enum MovieLens {
         var byIndex = [T?](repeating: nil, count: ids.count)
         for r in records { if let i = ids.index(of: r.id) { byIndex[i] = r } }
         return byIndex
-    }
-
-    /// The lines of a Latin-1 (or ASCII/UTF-8-compatible) text file with their numbers.
-    static func readLines(_ path: String) throws -> [(number: Int, text: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, reason: "cannot open")
-        }
-        if data.contains(0) { throw DataError(file: path, reason: "binary content (NUL byte)") }
-        // Latin-1 maps each byte to the code point of the same value.
-        let text = String(data.map { Character(Unicode.Scalar($0)) })
-        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map {
-            ($0.offset + 1, $0.element.hasSuffix("\r") ? String($0.element.dropLast()) : String($0.element))
-        }
-    }
-
-    /// Rows of a small header-driven CSV (quoted fields allowed) as lowercase-column dictionaries.
-    static func readCSV(_ path: String, required: [String]) throws -> [[String: String]] {
-        let lines = try readLines(path)
-        guard let header = lines.first, !header.text.isEmpty else { throw DataError(file: path, reason: "empty file: expected a header line") }
-        let names = splitCSV(header.text).map { $0.lowercased() }
-        for r in required where !names.contains(r) {
-            throw DataError(file: path, line: 1, reason: "missing column \"\(r)\" (header has: \(names.joined(separator: ", ")))")
-        }
-        var rows: [[String: String]] = []
-        for line in lines.dropFirst() where !line.text.isEmpty {
-            guard let fields = splitCSVChecked(line.text), fields.count == names.count else {
-                throw DataError(file: path, line: line.number, reason: "expected \(names.count) fields as in the header")
-            }
-            rows.append(Dictionary(uniqueKeysWithValues: zip(names, fields)))
-        }
-        return rows
-    }
-
-    static func splitCSV(_ line: String) -> [String] { splitCSVChecked(line) ?? [line] }
-
-    /// Splits one CSV line, honouring double quotes ("" inside quotes is a quote); nil on an
-    /// unterminated quote.
-    static func splitCSVChecked(_ line: String) -> [String]? {
-        var fields: [String] = [], current = "", quoted = false
-        var chars = line.makeIterator()
-        while let c = chars.next() {
-            if quoted {
-                if c == "\"" {
-                    if let next = chars.next() {
-                        if next == "\"" { current.append("\"") } else if next == "," { quoted = false; fields.append(current); current = "" } else { return nil }
-                    } else { quoted = false }
-                } else { current.append(c) }
-            } else if c == "\"" && current.isEmpty {
-                quoted = true
-            } else if c == "," {
-                fields.append(current); current = ""
-            } else {
-                current.append(c)
-            }
-        }
-        if quoted { return nil }
-        fields.append(current)
-        return fields
     }
 }
 

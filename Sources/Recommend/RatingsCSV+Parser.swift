@@ -54,7 +54,7 @@ struct RowParser {
         }
         userField = try find(options.userColumn, RatingsCSV.userNames, required: true, "user")!
         itemField = try find(options.itemColumn, RatingsCSV.itemNames, required: true, "item")!
-        ratingField = try find(options.ratingColumn, ["rating", "score", "value"], required: false, "rating")
+        ratingField = options.implicit ? nil : try find(options.ratingColumn, ["rating", "score", "value"], required: false, "rating")
         timestampField = try find(options.timestampColumn, ["timestamp", "time", "ts"], required: false, "timestamp")
     }
 
@@ -94,8 +94,10 @@ struct RowParser {
         return true
     }
 
-    mutating func parse(_ bytes: [UInt8], lineNumber: Int, into result: inout Interactions) throws {
-        try bytes.withUnsafeBufferPointer { line in
+    /// Parses one data line into `result`; returns false for an unrated row that was skipped.
+    @discardableResult
+    mutating func parse(_ bytes: [UInt8], lineNumber: Int, into result: inout Interactions) throws -> Bool {
+        try bytes.withUnsafeBufferPointer { line -> Bool in
             if line.contains(0) { throw fail(lineNumber, "binary content (NUL byte)") }
             guard split(line) else { throw fail(lineNumber, "unterminated quoted field") }
             guard fields.count == fieldCount else {
@@ -114,6 +116,7 @@ struct RowParser {
             }
             let item = result.itemIDs.intern(try text(line, itemRange, lineNumber, "item id"))
             var rating: Float = 1
+            if let r = ratingField, isBlank(line, fields[r]) { return false }  // unrated: not a rating
             if let r = ratingField {
                 guard let v = parseNumber(line, fields[r]) else {
                     throw fail(lineNumber, "rating \"\(String(decoding: line[fields[r]], as: UTF8.self))\" is not a number")
@@ -129,7 +132,12 @@ struct RowParser {
                 timestamp = Int64(v)
             }
             result.append(user: user, item: item, value: rating, timestamp: timestamp)
+            return true
         }
+    }
+
+    func isBlank(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        range.allSatisfy { line[$0] == 32 || line[$0] == 34 || line[$0] == 13 }
     }
 
     func text(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ lineNumber: Int, _ what: String) throws -> String {

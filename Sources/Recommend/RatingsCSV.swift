@@ -18,22 +18,28 @@ public struct RatingsCSVOptions: Sendable {
     public var delimiter: UInt8? = nil
     /// Skip malformed lines (and count them) instead of failing on the first.
     public var skipBadLines = false
+    /// Ignore any rating column: every row is an implicit interaction of strength 1.
+    public var implicit = false
     /// For files without a header line (MovieLens `u.data`): the column names, in order. The
     /// first line is then data.
     public var columnNames: [String]? = nil
 
     public init(userColumn: String? = nil, itemColumn: String? = nil, ratingColumn: String? = nil,
                 timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false,
-                columnNames: [String]? = nil) {
+                columnNames: [String]? = nil, implicit: Bool = false) {
         self.userColumn = userColumn; self.itemColumn = itemColumn; self.ratingColumn = ratingColumn
         self.timestampColumn = timestampColumn; self.delimiter = delimiter; self.skipBadLines = skipBadLines
         self.columnNames = columnNames
+        self.implicit = implicit
     }
 }
 
 /// The result of loading: the interactions and how many bad lines were skipped.
 public struct LoadedRatings: Sendable {
     public var interactions: Interactions
+    /// Rows whose rating cell was empty: views without a rating, left out of a ratings load
+    /// (load with `implicit` to keep them).
+    public var unratedRows: Int
     public var skippedLines: Int
     /// The first few skipped lines' errors, for reporting.
     public var skippedExamples: [DataError]
@@ -59,7 +65,7 @@ public enum RatingsCSV {
         var reader = LineReader(file: file)
         var parser = RowParser(path: path, options: options)
         var result = existing
-        var skipped = 0
+        var skipped = 0, unrated = 0
         var examples: [DataError] = []
         var lineNumber = 0
         var sawHeader = false
@@ -78,7 +84,7 @@ public enum RatingsCSV {
             }
             if line.isEmpty || (line.count == 1 && line[0] == 13) { continue } // blank line
             do {
-                try parser.parse(line, lineNumber: lineNumber, into: &result)
+                if try !parser.parse(line, lineNumber: lineNumber, into: &result) { unrated += 1 }
             } catch let error as DataError where options.skipBadLines {
                 skipped += 1
                 if examples.count < 5 { examples.append(error) }
@@ -86,9 +92,11 @@ public enum RatingsCSV {
         }
         if !sawHeader { throw DataError(file: path, reason: "empty file: expected a header line") }
         if result.count == existing.count {
-            throw DataError(file: path, reason: skipped > 0 ? "no valid data rows (\(skipped) bad lines skipped)" : "no data rows after the header")
+            throw DataError(file: path, reason: skipped > 0 ? "no valid data rows (\(skipped) bad lines skipped)"
+                            : unrated > 0 ? "no rated rows (\(unrated) rows have an empty rating; load as implicit to use them)"
+                            : "no data rows after the header")
         }
-        return LoadedRatings(interactions: result, skippedLines: skipped, skippedExamples: examples)
+        return LoadedRatings(interactions: result, unratedRows: unrated, skippedLines: skipped, skippedExamples: examples)
     }
 }
 

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Browsing sessions: ordered titles per session, as inner item indices.
+public struct Sessions: Sendable {
+    public var ids: [String] = []
+    /// Inner user index of each session.
+    public var users: [Int32] = []
+    /// Titles of each session in order (inner item indices).
+    public var items: [[Int32]] = []
+    /// Start time of each session (Unix seconds).
+    public var starts: [Int64] = []
+
+    public var count: Int { ids.count }
+}
+
+extension SyntheticWorld {
+    /// Reads a world written by ``generate(_:to:progress:)``: titles and users as metadata,
+    /// every view as an implicit interaction (strength 1), and the sessions.
+    public static func load(directory: String) throws -> (dataset: Dataset, sessions: Sessions) {
+        var items: [ItemMetadata] = []
+        for row in try TextFile.readCSV(directory + "/titles.csv", required: ["title_id", "title", "type", "genres", "director", "cast", "release_year"]) {
+            var attributes = row
+            for key in ["title_id", "title", "genres", "release_year"] { attributes[key] = nil }
+            items.append(ItemMetadata(id: row["title_id"]!, title: row["title"]!,
+                                      genres: row["genres"]!.split(separator: "|").map(String.init),
+                                      releaseYear: Int(row["release_year"]!), attributes: attributes))
+        }
+        var users: [UserMetadata] = []
+        for row in try TextFile.readCSV(directory + "/users.csv", required: ["user_id", "age", "gender"]) {
+            var attributes = row
+            for key in ["user_id", "age", "gender"] { attributes[key] = nil }
+            users.append(UserMetadata(id: row["user_id"]!, age: Int(row["age"]!), gender: row["gender"], attributes: attributes))
+        }
+        let base = Interactions(userIDs: IDMap(users.map(\.id)), itemIDs: IDMap(items.map(\.id)))
+        var interactions = try RatingsCSV.load(path: directory + "/interactions.csv", options: .init(implicit: true), into: base).interactions
+        let sessionRows = try RatingsCSV.load(path: directory + "/sessions.csv", options: .init(implicit: true), into: base)
+        var sessions = Sessions()
+        // Rows are grouped by session in position order; recover the grouping from session_id.
+        let ids = try TextFile.readCSV(directory + "/sessions.csv", required: ["session_id"]).map { $0["session_id"]! }
+        let rows = sessionRows.interactions
+        for (r, id) in ids.enumerated() {
+            if sessions.ids.last != id {
+                sessions.ids.append(id); sessions.users.append(rows.users[r]); sessions.items.append([]); sessions.starts.append(rows.timestamps[r])
+            }
+            sessions.items[sessions.items.count - 1].append(rows.items[r])
+        }
+        // Titles first seen in sessions join the item map; keep interactions' maps in step.
+        interactions.itemIDs = rows.itemIDs
+        interactions.userIDs = rows.userIDs
+        let genres = Vocabulary.genres.filter { g in items.contains { $0.genres.contains(g) } }
+        return (Dataset(interactions: interactions, items: MovieLens.align(items, interactions.itemIDs),
+                        users: MovieLens.align(users, interactions.userIDs), genres: genres), sessions)
+    }
+}
