@@ -11,6 +11,8 @@ public struct Interactions: Sendable {
     public var items: [Int32] = []
     public var values: [Float] = []
     public var timestamps: [Int64] = []
+    /// Watch minutes, completion, rating and device per row, where the data has them.
+    public var viewing: ViewingFields? = nil
 
     public init(userIDs: IDMap = IDMap(), itemIDs: IDMap = IDMap()) {
         self.userIDs = userIDs
@@ -69,4 +71,19 @@ public struct Interactions: Sendable {
                                     duplicates: .reject)
         }
     }
+}
+
+/// Optional per-view fields of viewing data, aligned with an ``Interactions`` table's rows.
+public struct ViewingFields: Sendable, Equatable {
+    /// Minutes watched.
+    public var watchMinutes: [Float] = []
+    /// Fraction of the title watched, 0–1.
+    public var completion: [Float] = []
+    /// Rating 1–5, or 0 when the view was not rated.
+    public var ratings: [Float] = []
+    /// Device of each view, an index into `deviceNames`.
+    public var devices: [Int32] = []
+    public var deviceNames = IDMap()
+
+    public init() {}
 }

@@ -102,6 +102,12 @@ extension Interactions {
         var out = Interactions(userIDs: userIDs, itemIDs: itemIDs)
         out.users = rows.map { users[$0] }; out.items = rows.map { items[$0] }
         out.values = rows.map { values[$0] }; out.timestamps = rows.map { timestamps[$0] }
+        if let v = viewing {
+            var w = ViewingFields()
+            w.watchMinutes = rows.map { v.watchMinutes[$0] }; w.completion = rows.map { v.completion[$0] }
+            w.ratings = rows.map { v.ratings[$0] }; w.devices = rows.map { v.devices[$0] }; w.deviceNames = v.deviceNames
+            out.viewing = w
+        }
         return out
     }
 }

@@ -33,6 +33,7 @@ extension SyntheticWorld {
         }
         let base = Interactions(userIDs: IDMap(users.map(\.id)), itemIDs: IDMap(items.map(\.id)))
         var interactions = try RatingsCSV.load(path: directory + "/interactions.csv", options: .init(implicit: true), into: base).interactions
+        interactions.viewing = try viewingFields(directory + "/interactions.csv", rows: interactions.count)
         let sessionRows = try RatingsCSV.load(path: directory + "/sessions.csv", options: .init(implicit: true), into: base)
         var sessions = Sessions()
         // Rows are grouped by session in position order; recover the grouping from session_id.
@@ -50,5 +51,24 @@ extension SyntheticWorld {
         let genres = Vocabulary.genres.filter { g in items.contains { $0.genres.contains(g) } }
         return (Dataset(interactions: interactions, items: MovieLens.align(items, interactions.itemIDs),
                         users: MovieLens.align(users, interactions.userIDs), genres: genres), sessions)
+    }
+}
+
+extension SyntheticWorld {
+    /// watch_minutes, completion, rating (empty = 0) and device of every row of interactions.csv.
+    static func viewingFields(_ path: String, rows: Int) throws -> ViewingFields {
+        var v = ViewingFields()
+        let table = try TextFile.readCSV(path, required: ["watch_minutes", "completion", "rating", "device"])
+        guard table.count == rows else { throw DataError(file: path, reason: "expected \(rows) rows, read \(table.count)") }
+        for (i, row) in table.enumerated() {
+            guard let minutes = Float(row["watch_minutes"]!), let completion = Float(row["completion"]!) else {
+                throw DataError(file: path, line: i + 2, reason: "watch_minutes and completion must be numbers")
+            }
+            let rating = row["rating"]!.isEmpty ? 0 : Float(row["rating"]!)
+            guard let rating else { throw DataError(file: path, line: i + 2, reason: "rating \"\(row["rating"]!)\" is not a number") }
+            v.watchMinutes.append(minutes); v.completion.append(completion); v.ratings.append(rating)
+            v.devices.append(v.deviceNames.intern(row["device"]!))
+        }
+        return v
     }
 }
