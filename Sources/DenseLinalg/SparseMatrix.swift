@@ -100,35 +100,38 @@ public struct SparseMatrix: Sendable, Equatable {
             counts[i + 1] += 1
         }
         for i in 0..<rows { counts[i + 1] += counts[i] }
-        // Scatter into rows, then sort each row by column and merge duplicates.
+        // Two stable counting sorts, by column and then by row, leave every row's entries in
+        // column order (duplicates in input order) in O(nnz + rows + columns); then merge
+        // duplicates in place.
+        var columnStarts = [Int](repeating: 0, count: columns + 1)
+        for j in columnIndices { columnStarts[j + 1] += 1 }
+        for j in 0..<columns { columnStarts[j + 1] += columnStarts[j] }
+        var byColumn = [Int](repeating: 0, count: values.count)
+        for t in 0..<columnIndices.count {
+            byColumn[columnStarts[columnIndices[t]]] = t
+            columnStarts[columnIndices[t]] += 1
+        }
         var next = counts
         var cols = [Int32](repeating: 0, count: values.count)
         var vals = [Float](repeating: 0, count: values.count)
-        for t in 0..<rowIndices.count {
+        for t in byColumn {
             let p = next[rowIndices[t]]
             cols[p] = Int32(columnIndices[t]); vals[p] = values[t]
-            next[rowIndices[t]] += 1
+            next[rowIndices[t]] = p + 1
         }
         var pointers = [Int](repeating: 0, count: rows + 1)
         var write = 0
-        var order: [Int] = []
         for i in 0..<rows {
-            let (start, end) = (counts[i], counts[i + 1])
-            order.removeAll(keepingCapacity: true)
-            order.append(contentsOf: start..<end)
-            var sorted = true
-            for p in start..<max(start, end - 1) where cols[p] >= cols[p + 1] { sorted = false; break }
-            if !sorted { order.sort { cols[$0] < cols[$1] || (cols[$0] == cols[$1] && $0 < $1) } }
-            let rowCols = order.map { cols[$0] }, rowVals = order.map { vals[$0] }
-            var q = 0
-            while q < rowCols.count {
-                var v = rowVals[q]
+            var q = counts[i]
+            let end = counts[i + 1]
+            while q < end {
+                var v = vals[q]
                 var r = q + 1
-                while r < rowCols.count, rowCols[r] == rowCols[q] {
-                    if duplicates == .reject { throw LinalgError.duplicateEntry(row: i, column: Int(rowCols[q])) }
-                    v += rowVals[r]; r += 1
+                while r < end, cols[r] == cols[q] {
+                    if duplicates == .reject { throw LinalgError.duplicateEntry(row: i, column: Int(cols[q])) }
+                    v += vals[r]; r += 1
                 }
-                cols[write] = rowCols[q]; vals[write] = v
+                cols[write] = cols[q]; vals[write] = v
                 write += 1
                 q = r
             }

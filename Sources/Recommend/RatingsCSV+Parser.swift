@@ -10,6 +10,22 @@ struct RowParser {
     var fields: [Range<Int>] = []
     var unquoted: [[UInt8]] = []
     var lastUserBytes: [UInt8] = [], lastUser: Int32 = -1
+    /// Inner indices of user and item ids of up to 7 plain bytes, keyed by the bytes themselves, so a
+    /// repeated id costs no String.
+    var itemCache: [UInt64: Int32] = [:], userCache: [UInt64: Int32] = [:]
+
+    /// The bytes of a field of 1–7 characters without quotes or spaces, packed with its length.
+    @inline(__always)
+    static func shortKey(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard range.count > 0, range.count <= 7 else { return nil }
+        var key = UInt64(range.count) << 56
+        for (shift, i) in range.enumerated() {
+            let b = line[i]
+            if b == 34 || b == 32 || b == 9 || b == 13 || b >= 128 { return nil }
+            key |= UInt64(b) << (8 * UInt64(shift))
+        }
+        return key
+    }
 
     init(path: String, options: RatingsCSVOptions) {
         self.path = path
@@ -96,8 +112,8 @@ struct RowParser {
 
     /// Parses one data line into `result`; returns false for an unrated row that was skipped.
     @discardableResult
-    mutating func parse(_ bytes: [UInt8], lineNumber: Int, into result: inout Interactions) throws -> Bool {
-        try bytes.withUnsafeBufferPointer { line -> Bool in
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, into result: inout Interactions) throws -> Bool {
+        do {
             if line.contains(0) { throw fail(lineNumber, "binary content (NUL byte)") }
             guard split(line) else { throw fail(lineNumber, "unterminated quoted field") }
             guard fields.count == fieldCount else {
@@ -108,13 +124,24 @@ struct RowParser {
             if lastUser >= 0, userRange.count == lastUserBytes.count,
                lastUserBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, line.baseAddress! + userRange.lowerBound, userRange.count) == 0 }) {
                 user = lastUser
+            } else if let key = RowParser.shortKey(line, userRange), let known = userCache[key] {
+                user = known
+                lastUser = user
+                lastUserBytes = Array(line[userRange])
             } else {
                 let id = try text(line, userRange, lineNumber, "user id")
                 user = result.userIDs.intern(id)
+                if let key = RowParser.shortKey(line, userRange) { userCache[key] = user }
                 lastUser = user
                 lastUserBytes = Array(line[userRange])
             }
-            let item = result.itemIDs.intern(try text(line, itemRange, lineNumber, "item id"))
+            let item: Int32
+            if let key = RowParser.shortKey(line, itemRange), let known = itemCache[key] {
+                item = known
+            } else {
+                item = result.itemIDs.intern(try text(line, itemRange, lineNumber, "item id"))
+                if let key = RowParser.shortKey(line, itemRange) { itemCache[key] = item }
+            }
             var rating: Float = 1
             if let r = ratingField, isBlank(line, fields[r]) { return false }  // unrated: not a rating
             if let r = ratingField {

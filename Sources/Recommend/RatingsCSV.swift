@@ -74,15 +74,14 @@ public enum RatingsCSV {
             try parser.readHeader(Array(names.joined(separator: separator).utf8), lineNumber: 0)
             sawHeader = true
         }
-        while let line = try reader.nextLine(path: path) {
+        try reader.forEachLine(path: path) { line in
             lineNumber += 1
             if !sawHeader {
-                if line.isEmpty && reader.atEnd { break }
-                try parser.readHeader(line, lineNumber: lineNumber)
+                try parser.readHeader(Array(line), lineNumber: lineNumber)
                 sawHeader = true
-                continue
+                return
             }
-            if line.isEmpty || (line.count == 1 && line[0] == 13) { continue } // blank line
+            if line.isEmpty || (line.count == 1 && line[0] == 13) { return } // blank line
             do {
                 if try !parser.parse(line, lineNumber: lineNumber, into: &result) { unrated += 1 }
             } catch let error as DataError where options.skipBadLines {
@@ -100,37 +99,45 @@ public enum RatingsCSV {
     }
 }
 
-/// Reads a file in large chunks and hands out lines (without the newline) as byte buffers.
+/// Reads a file in large chunks and hands out its lines (without the newline) as buffers
+/// into the chunk, so no line is copied.
 struct LineReader {
     let file: UnsafeMutablePointer<FILE>
-    var buffer = [UInt8](repeating: 0, count: 4 << 20)
-    var start = 0, end = 0
-    var atEnd = false
-    var pending: [UInt8] = []
 
     init(file: UnsafeMutablePointer<FILE>) { self.file = file }
 
-    /// The next line, or nil at the end of the file.
-    mutating func nextLine(path: String) throws -> [UInt8]? {
-        pending.removeAll(keepingCapacity: true)
+    /// Calls `body` with every line in order. A line longer than the buffer grows it.
+    func forEachLine(path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        var buffer = [UInt8](repeating: 0, count: 4 << 20)
+        var filled = 0
+        var atEnd = false
         while true {
-            if start == end {
-                if atEnd { return pending.isEmpty ? nil : pending }
-                let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress!, 1, $0.count, file) }
-                if n == 0 {
-                    if ferror(file) != 0 { throw DataError(file: path, reason: "read error") }
-                    atEnd = true
-                    return pending.isEmpty ? nil : pending
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress! + filled, 1, $0.count - filled, file) }
+            if n == 0 {
+                if ferror(file) != 0 { throw DataError(file: path, reason: "read error") }
+                atEnd = true
+            }
+            filled += n
+            let consumed = try buffer.withUnsafeBufferPointer { b -> Int in
+                let base = b.baseAddress!
+                var start = 0
+                while start < filled, let newline = memchr(base + start, 10, filled - start) {
+                    let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    try body(UnsafeBufferPointer(rebasing: b[start..<end]))
+                    start = end + 1
                 }
-                start = 0; end = n
+                if atEnd && start < filled {
+                    try body(UnsafeBufferPointer(rebasing: b[start..<filled]))
+                    start = filled
+                }
+                return start
             }
-            if let newline = buffer[start..<end].firstIndex(of: 10) {
-                pending.append(contentsOf: buffer[start..<newline])
-                start = newline + 1
-                return pending
+            if atEnd { return }
+            if consumed > 0 {
+                buffer.withUnsafeMutableBytes { _ = memmove($0.baseAddress!, $0.baseAddress! + consumed, filled - consumed) }
+                filled -= consumed
             }
-            pending.append(contentsOf: buffer[start..<end])
-            start = end
         }
     }
 }

@@ -1,0 +1,22 @@
+import Benchmark
+import Foundation
+import Recommend
+
+/// Parsing a 10,000,000-row ratings CSV (generated once into the temporary folder, seeded) and
+/// building its CSR matrix; the throughput column reads as rows per second × 10⁷.
+let benchmarks: @Sendable () -> Void = {
+    let rows = 10_000_000
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("recommend-loader-10m-seed42.csv").path
+    if !FileManager.default.fileExists(atPath: path) {
+        let data = try! LongTailedMatrix.generate(users: 500_000, items: 50_000, nnz: rows, seed: 42)
+        try! data.writeCSV(to: path)
+    }
+    Benchmark("parse 10M-row ratings CSV and build CSR",
+              configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident], warmupIterations: 1,
+                                   maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let loaded = try RatingsCSV.load(path: path)
+            blackHole(try loaded.interactions.matrix(.binary))
+        }
+    }
+}
