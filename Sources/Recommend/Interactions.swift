@@ -1,3 +1,4 @@
+import Foundation
 import DenseLinalg
 
 /// A table of user–item interactions with raw ids mapped once to dense inner indices.
@@ -46,6 +47,11 @@ public struct Interactions: Sendable {
         case value
         /// The most recent value for a repeated pair.
         case lastValue
+        /// 1 + α·(summed value), the implicit-feedback confidence of Hu, Koren & Volinsky.
+        case confidence(alpha: Float)
+        /// Σ value·2^(−age / half-life) over a pair's interactions, age measured back from the
+        /// latest timestamp in the table.
+        case timeDecayed(halfLifeDays: Double)
     }
 
     /// The users × items CSR matrix. Repeated (user, item) pairs collapse to one entry.
@@ -57,6 +63,16 @@ public struct Interactions: Sendable {
         case .value:
             return try SparseMatrix(rows: rows, columns: columns, rowIndices: users.map(Int.init),
                                     columnIndices: items.map(Int.init), values: values)
+        case let .confidence(alpha):
+            return try matrix(.value, users: rows, items: columns).mapValues { 1 + alpha * $0 }
+        case let .timeDecayed(halfLife):
+            guard halfLife > 0 else { throw DataError(file: "matrix", reason: "half-life must be positive, got \(halfLife)") }
+            let now = timestamps.max() ?? 0
+            let weights = (0..<count).map { t in
+                values[t] * Float(pow(2, -Double(now - timestamps[t]) / 86_400 / halfLife))
+            }
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users.map(Int.init),
+                                    columnIndices: items.map(Int.init), values: weights)
         case .lastValue:
             // Keep the latest by timestamp (then by position) for each pair.
             var latest: [Int64: Int] = [:]
@@ -70,6 +86,22 @@ public struct Interactions: Sendable {
                                     columnIndices: keep.map { Int(items[$0]) }, values: keep.map { values[$0] },
                                     duplicates: .reject)
         }
+    }
+}
+
+extension Interactions {
+    /// Number of interactions of each user (inner index order).
+    public var userCounts: [Int] {
+        var c = [Int](repeating: 0, count: userIDs.count)
+        for u in users { c[Int(u)] += 1 }
+        return c
+    }
+
+    /// Number of interactions of each item (inner index order).
+    public var itemCounts: [Int] {
+        var c = [Int](repeating: 0, count: itemIDs.count)
+        for i in items { c[Int(i)] += 1 }
+        return c
     }
 }
 

@@ -94,6 +94,14 @@ func temporaryFile(_ text: String, name: String = "ratings.csv") throws -> Strin
         #expect(binary.nnz == 2 && binary.values == [1, 1])
         #expect(try data.matrix(.value)[0, 0] == 5)
         #expect(try data.matrix(.lastValue)[0, 0] == 3)
+        #expect(try data.matrix(.confidence(alpha: 2))[0, 0] == 11 && data.matrix(.confidence(alpha: 2))[1, 1] == 9)
+        // Half-life 1 day; "now" is t = 9 s: the pair (a, x) decays by 2^(−4/86400) and 2^(0).
+        let decayed = try data.matrix(.timeDecayed(halfLifeDays: 1))
+        #expect(abs(decayed[0, 0] - Float(2 * pow(2, -4.0 / 86_400) + 3)) < 1e-5)
+        #expect(abs(decayed[1, 1] - Float(4 * pow(2, -8.0 / 86_400))) < 1e-5)
+        #expect(throws: DataError.self) { try data.matrix(.timeDecayed(halfLifeDays: 0)) }
+        #expect(data.userCounts == [2, 1] && data.itemCounts == [2, 1])
+        #expect(try data.matrix(.binary).transposed().rows == 2)
     }
 
     @Test func longTailedMatricesAreExactAndDeterministic() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import DenseLinalg
 import Testing
 @testable import Recommend
 
@@ -39,6 +40,25 @@ import Testing
         let rated = try RatingsCSV.load(path: a + "/interactions.csv")
         #expect(rated.interactions.count == summary.ratings && rated.unratedRows == 4_000 - summary.ratings)
         #expect(rated.interactions.values.allSatisfy { (1...5).contains($0) })
+    }
+
+    /// For random sizes and seeds: the files hold exactly what the summary says, and reading
+    /// them back gives the same counts, ids and ratings.
+    @Test(arguments: [UInt64(1), 17, 99, 12345])
+    func whatIsWrittenReadsBack(seed: UInt64) throws {
+        var g = SeededGenerator(seed: seed)
+        let config = SyntheticWorldConfiguration(users: 20 + Int(g.next() % 200), titles: 5 + Int(g.next() % 100),
+                                                 interactions: Int(g.next() % 3_000) + 1, sessions: Int(g.next() % 200), seed: seed)
+        let dir = folder()
+        let summary = try SyntheticWorld.generate(config, to: dir)
+        #expect(summary.interactions == config.interactions && summary.sessions == config.sessions)
+        let (world, sessions) = try SyntheticWorld.load(directory: dir)
+        #expect(world.interactions.count == config.interactions)
+        #expect(world.interactions.userIDs.count == config.users && world.interactions.itemIDs.count == config.titles)
+        #expect(sessions.count == config.sessions && sessions.items.allSatisfy { !$0.isEmpty && Set($0).count == $0.count })
+        #expect(world.interactions.viewing!.ratings.filter { $0 > 0 }.count == summary.ratings)
+        #expect(world.interactions.viewing!.completion.allSatisfy { $0 > 0 && $0 <= 1 })
+        #expect(world.interactions.timestamps.allSatisfy { $0 > 1_400_000_000 })
     }
 
     @Test func defaultScaleHasTheExactCounts() throws {

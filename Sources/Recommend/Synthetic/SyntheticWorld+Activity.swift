@@ -148,7 +148,9 @@ struct WorldSampler {
                     try w.endRow()
                     events += 1
                     time += 20 + Int64(g.next() % 300)
-                    current = next(after: current, for: u, &g, avoiding: seen)
+                    // A session never repeats a title; it ends early when the catalogue runs out.
+                    guard let following = next(after: current, for: u, &g, avoiding: seen) else { break }
+                    current = following
                 }
                 if s % 100_000 == 99_999 { progress?("\(s + 1) sessions") }
             }
@@ -160,7 +162,7 @@ struct WorldSampler {
 
     /// The next title of a session: candidates sharing a genre or the director with the
     /// current title, and popular ones, scored by similarity to it and the user's taste.
-    func next(after current: Int, for u: Int, _ g: inout SeededGenerator, avoiding seen: [Int]) -> Int {
+    func next(after current: Int, for u: Int, _ g: inout SeededGenerator, avoiding seen: [Int]) -> Int? {
         let title = titles[current]
         var best = -1, bestScore = -Double.infinity
         for c in 0..<16 {
@@ -182,6 +184,8 @@ struct WorldSampler {
                 + 0.3 * log(titles[t].popularity * Double(titles.count)) + WorldSampler.gumbel(&g)
             if score > bestScore { best = t; bestScore = score }
         }
-        return best >= 0 ? best : popularity.sample(&g)
+        if best >= 0 { return best }
+        for _ in 0..<16 { let t = popularity.sample(&g); if !seen.contains(t) { return t } }
+        return titles.indices.first { !seen.contains($0) }
     }
 }
