@@ -7,6 +7,12 @@ public struct NeighborList: Sendable, Equatable {
     public let indices: [Int32]
     public let scores: [Float]
 
+    /// A list of `k` neighbours per row; `indices` padded with −1 where a row has fewer.
+    public init(k: Int, indices: [Int32], scores: [Float]) {
+        precondition(indices.count == scores.count && (k == 0 || indices.count % k == 0), "neighbour list shape")
+        self.k = k; self.indices = indices; self.scores = scores
+    }
+
     /// Number of rows.
     public var count: Int { k == 0 ? 0 : indices.count / k }
 

@@ -93,3 +93,37 @@ enum DenseTopK {
         return NeighborList(k: count, indices: indices, scores: scores)
     }
 }
+
+extension TopN {
+    /// The best `count` columns of each row of a score matrix (users × items), excluding the
+    /// entries stored in the same row of `excluding`. Ties keep the smaller index.
+    public static func select(scores: Matrix<Float>, excluding seen: SparseMatrix?, count: Int) throws -> NeighborList {
+        try require(count > 0, "count", count, "a positive integer")
+        if let seen, seen.rows != scores.rows || seen.columns != scores.columns {
+            throw FactorizationError.shapeMismatch(operation: "top-N", expected: "a \(scores.rows)×\(scores.columns) exclusion matrix",
+                                                   got: "\(seen.rows)×\(seen.columns)")
+        }
+        var indices = [Int32](repeating: -1, count: scores.rows * count)
+        var values = [Float](repeating: 0, count: scores.rows * count)
+        var selector = TopKSelector(capacity: count)
+        let n = scores.columns
+        scores.withUnsafeBufferPointer { s in
+            var excluded = Set<Int32>()
+            for r in 0..<scores.rows {
+                excluded.removeAll(keepingCapacity: true)
+                if let seen { excluded.formUnion(seen.row(r).columns) }
+                selector.reset()
+                var threshold = -Float.infinity
+                for j in 0..<n where s[r * n + j] > threshold && !excluded.contains(Int32(j)) {
+                    selector.insert(s[r * n + j], Int32(j))
+                    threshold = selector.threshold
+                }
+                for (rank, entry) in selector.sorted().enumerated() {
+                    indices[r * count + rank] = Int32(entry.index)
+                    values[r * count + rank] = entry.score
+                }
+            }
+        }
+        return NeighborList(k: count, indices: indices, scores: values)
+    }
+}

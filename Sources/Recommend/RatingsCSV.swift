@@ -62,7 +62,7 @@ public enum RatingsCSV {
             throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
-        var reader = LineReader(file: file)
+        let reader = LineReader(file: file)
         var parser = RowParser(path: path, options: options)
         var result = existing
         var skipped = 0, unrated = 0

@@ -12,7 +12,7 @@ struct Rectrain: ParsableCommand {
         kernels, rectrain restarts itself once with OPENBLAS_CORETYPE set to the fastest family \
         the CPU supports. Set OPENBLAS_CORETYPE yourself, or RECOMMEND_BLAS_CORE=keep, to decide.
         """,
-        subcommands: [Generate.self, Bench.self, SynthMatrix.self]
+        subcommands: [Generate.self, Evaluate.self, Bench.self, SynthMatrix.self]
     )
 
     static func main() {

@@ -1,0 +1,86 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// The ranking evaluation of one model on a train/test pair.
+public struct RankingReport: Sendable {
+    public var model: String
+    public var k: Int
+    public var users = 0
+    public var precision = 0.0, recall = 0.0, f1 = 0.0, ndcg = 0.0, map = 0.0, hitRate = 0.0, mrr = 0.0
+    public var coverage = 0.0, diversity = 0.0, novelty = 0.0
+    public var fitSeconds = 0.0, recommendSeconds = 0.0
+    /// Each evaluated user's list: (raw user id, [(raw item id, score)]).
+    public var lists: [(user: String, items: [(item: String, score: Float)])] = []
+
+    public var json: String {
+        func n(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        return "{\"model\":\"\(model)\",\"k\":\(k),\"users\":\(users),\"precision\":\(n(precision)),\"recall\":\(n(recall)),"
+            + "\"f1\":\(n(f1)),\"ndcg\":\(n(ndcg)),\"map\":\(n(map)),\"hit_rate\":\(n(hitRate)),\"mrr\":\(n(mrr)),"
+            + "\"coverage\":\(n(coverage)),\"diversity\":\(n(diversity)),\"novelty\":\(n(novelty)),"
+            + "\"fit_seconds\":\(n(fitSeconds)),\"recommend_seconds\":\(n(recommendSeconds))}"
+    }
+}
+
+public enum Evaluator {
+    /// Trains `model` on `train`, recommends `k` items to every user with test items (excluding
+    /// their training items) and scores the lists against the test items. Test users or items
+    /// unknown to training count as unrecommendable: users are skipped, items stay relevant.
+    public static func ranking(_ model: inout some Recommender, train: TrainingData, test: Interactions, k: Int = 10,
+                               itemVectors: [[Float]]? = nil) throws -> RankingReport {
+        var report = RankingReport(model: model.name, k: k)
+        let fitStart = Date()
+        try model.fit(train)
+        report.fitSeconds = Date().timeIntervalSince(fitStart)
+        var relevant = [Set<Int>](repeating: [], count: train.users)
+        for t in 0..<test.count where Int(test.users[t]) < train.users {
+            relevant[Int(test.users[t])].insert(Int(test.items[t]))
+        }
+        let users = (0..<train.users).filter { !relevant[$0].isEmpty }
+        let recommendStart = Date()
+        let lists = try model.recommend(users: users, count: k, excluding: train.binary)
+        report.recommendSeconds = Date().timeIntervalSince(recommendStart)
+        var itemLists: [[Int]] = []
+        for (r, u) in users.enumerated() {
+            let list = lists.neighbors(of: r)
+            let items = list.map(\.index)
+            itemLists.append(items)
+            let p = RankingMetrics.precision(items, relevant[u], k: k), rc = RankingMetrics.recall(items, relevant[u], k: k)
+            report.precision += p; report.recall += rc; report.f1 += RankingMetrics.f1(precision: p, recall: rc)
+            report.ndcg += RankingMetrics.ndcg(items, relevant[u], k: k)
+            report.map += RankingMetrics.averagePrecision(items, relevant[u], k: k)
+            report.hitRate += RankingMetrics.hit(items, relevant[u], k: k)
+            report.mrr += RankingMetrics.reciprocalRank(items, relevant[u], k: k)
+            report.lists.append((train.interactions.userIDs.id(at: u),
+                                 list.map { (train.interactions.itemIDs.id(at: $0.index), $0.score) }))
+        }
+        let n = Double(max(1, users.count))
+        report.users = users.count
+        report.precision /= n; report.recall /= n; report.f1 /= n; report.ndcg /= n
+        report.map /= n; report.hitRate /= n; report.mrr /= n
+        report.coverage = ListMetrics.coverage(itemLists, catalogue: train.itemCount)
+        report.novelty = ListMetrics.novelty(itemLists, itemUsers: train.binary.columnSums, users: train.users)
+        let vectors = try itemVectors ?? genreVectors(train) ?? factorVectors(train)
+        report.diversity = ListMetrics.diversity(itemLists, vectors: vectors)
+        return report
+    }
+
+    /// Genre indicator vectors of the items, nil when no item has genres.
+    static func genreVectors(_ train: TrainingData) -> [[Float]]? {
+        let genres = Array(Set(train.items.compactMap { $0 }.flatMap(\.genres))).sorted()
+        guard !genres.isEmpty else { return nil }
+        let position = Dictionary(uniqueKeysWithValues: genres.enumerated().map { ($1, $0) })
+        return (0..<train.itemCount).map { i in
+            var v = [Float](repeating: 0, count: genres.count)
+            for g in (i < train.items.count ? train.items[i]?.genres : nil) ?? [] { v[position[g]!] = 1 }
+            return v
+        }
+    }
+
+    /// Item factors of a 32-factor truncated SVD, where there is no metadata.
+    static func factorVectors(_ train: TrainingData) throws -> [[Float]] {
+        let k = min(32, min(train.users, train.itemCount))
+        let svd = try TruncatedSVD.randomized(train.binary, configuration: .init(rank: k, seed: train.seed, threads: train.threads))
+        return (0..<train.itemCount).map { svd.vt.column($0) }
+    }
+}

@@ -1,0 +1,52 @@
+import DenseLinalg
+import Factorization
+
+/// Hyperparameters as the command line gives them; nil means the model's default.
+public struct ModelOptions: Sendable {
+    public var factors: Int?
+    public var iterations: Int?
+    public var regularization: Float?
+    public var alpha: Float?
+    public var neighbors: Int?
+    public var shrinkage: Float?
+    public init() {}
+}
+
+/// Builds models by name.
+public enum ModelFactory {
+    /// The ranking models this build provides.
+    public static let rankingModels = ["popular", "itemknn", "svd", "nmf", "als", "ease"]
+
+    public static func make(_ name: String, _ o: ModelOptions = ModelOptions()) throws -> any Recommender {
+        func positive(_ value: Int?, _ option: String) throws {
+            if let value, value <= 0 { throw RecommenderError("invalid --\(option) \(value): expected a positive integer") }
+        }
+        func nonNegative(_ value: Float?, _ option: String) throws {
+            if let value, !(value >= 0 && value.isFinite) { throw RecommenderError("invalid --\(option) \(value): expected a finite value ≥ 0") }
+        }
+        try positive(o.factors, "factors"); try positive(o.iterations, "iterations"); try positive(o.neighbors, "neighbors")
+        try nonNegative(o.regularization, "regularization"); try nonNegative(o.alpha, "alpha"); try nonNegative(o.shrinkage, "shrinkage")
+        switch name {
+        case "popular":
+            return PopularityRecommender()
+        case "itemknn":
+            return ItemKNNRecommender(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0)
+        case "svd":
+            return PureSVDRecommender(factors: o.factors ?? 50)
+        case "nmf":
+            return NMFRecommender(factors: o.factors ?? 50, iterations: o.iterations ?? 100)
+        case "als":
+            var c = ALSRecommender.defaults
+            if let v = o.factors { c.factors = v }
+            if let v = o.iterations { c.iterations = v }
+            if let v = o.regularization { c.regularization = v }
+            if let v = o.alpha { c.alpha = v }
+            return ALSRecommender(configuration: c)
+        case "ease":
+            if let r = o.regularization, r <= 0 { throw RecommenderError("invalid --regularization \(r): EASE needs a value > 0") }
+            return EASERecommender(regularization: o.regularization ?? 500)
+        default:
+            throw RecommenderError("unknown model \"\(name)\": expected one of \(rankingModels.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import DenseLinalg
+import Factorization
+
+/// What a recommender trains on: the interaction table with its users × items matrices, and
+/// the item metadata when the data has it.
+public struct TrainingData: Sendable {
+    public var interactions: Interactions
+    /// 1 for every interacted (user, item) pair.
+    public var binary: SparseMatrix
+    /// The latest value of each pair (ratings for rating data).
+    public var ratings: SparseMatrix
+    public var items: [ItemMetadata?]
+    public var threads: Int
+    public var seed: UInt64
+
+    public init(_ interactions: Interactions, items: [ItemMetadata?] = [], threads: Int = Parallel.availableCores, seed: UInt64 = 42) throws {
+        self.interactions = interactions
+        binary = try interactions.matrix(.binary)
+        ratings = try interactions.matrix(.lastValue)
+        self.items = items
+        self.threads = threads
+        self.seed = seed
+    }
+
+    public var users: Int { binary.rows }
+    public var itemCount: Int { binary.columns }
+}
+
+/// One protocol for every model: train, score, recommend, find similar items.
+///
+/// Top-N selection, exclusion of seen items and id handling are written once, in the
+/// extension; a model supplies scores (and may batch them, as factor models do with GEMM).
+public protocol Recommender: Sendable {
+    /// The model's name as the command line knows it (`als`, `ease`, …).
+    var name: String { get }
+    /// Trains on `data`.
+    mutating func fit(_ data: TrainingData) throws
+    /// Scores of every item for a known user (inner index); higher is better.
+    func scores(user: Int) throws -> [Float]
+    /// The items most similar to `item`, best first; nil where the model has no item similarity.
+    func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]?
+    /// Top-`count` items for each of `users`, excluding each user's items in `seen` when given.
+    func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList
+}
+
+extension Recommender {
+    public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? { nil }
+
+    /// Scores, exclusion and bounded selection, user by user.
+    public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList {
+        var indices = [Int32](repeating: -1, count: users.count * count)
+        var scores = [Float](repeating: 0, count: users.count * count)
+        var selector = TopKSelector(capacity: count)
+        for (r, u) in users.enumerated() {
+            var s = try self.scores(user: u)
+            if let seen, u < seen.rows { for i in seen.row(u).columns where Int(i) < s.count { s[Int(i)] = -.infinity } }
+            selector.reset()
+            for (i, v) in s.enumerated() where v > selector.threshold && v > -.infinity { selector.insert(v, Int32(i)) }
+            for (rank, entry) in selector.sorted().enumerated() {
+                indices[r * count + rank] = Int32(entry.index)
+                scores[r * count + rank] = entry.score
+            }
+        }
+        return NeighborList(k: count, indices: indices, scores: scores)
+    }
+
+    /// Top-`count` for one user.
+    public func recommend(user: Int, count: Int, excluding seen: SparseMatrix?) throws -> [(index: Int, score: Float)] {
+        try recommend(users: [user], count: count, excluding: seen).neighbors(of: 0)
+    }
+}
+
+/// Errors of the recommenders.
+public struct RecommenderError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import DenseLinalg
+import Foundation
+import Recommend
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one model on a CSV and evaluate its top-K recommendations on another.",
+        discussion: """
+        Both files have a header with user and item columns (user,item,rating,timestamp). Each \
+        test user gets K recommendations excluding their training items; relevance is being in \
+        the user's test set. Metrics: precision, recall, F1, nDCG (binary gain, log2 discount, \
+        ideal over min(K, |test|)), MAP (over min(K, |test|)), hit rate, MRR, coverage, diversity \
+        (1 − mean pairwise cosine of genre vectors, or of SVD item factors without --items), \
+        novelty (mean self-information). Models: \(ModelFactory.rankingModels.joined(separator: ", ")).
+        """
+    )
+
+    @Option(help: "Training CSV.") var train: String
+    @Option(help: "Test CSV.") var test: String
+    @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")).") var model: String
+    @Option(help: "Latent factors (svd, nmf, als; default 50).") var factors: Int?
+    @Option(help: "Iterations (als 15, nmf 100).") var iterations: Int?
+    @Option(help: "Regularization λ (als 0.1, ease 500).") var regularization: Float?
+    @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
+    @Option(help: "Neighbours per item (itemknn, default 20).") var neighbors: Int?
+    @Option(help: "Similarity shrinkage (itemknn, default 0).") var shrinkage: Float?
+    @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
+    @Option(help: "Recommendations per user.") var k = 10
+    @Option(help: "ranking (rating prediction is not yet available).") var task = "ranking"
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+
+    func validate() throws {
+        guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard task == "ranking" else { throw ValidationError("--task \(task) is not available yet: use ranking") }
+    }
+
+    func run() throws {
+        var options = ModelOptions()
+        options.factors = factors; options.iterations = iterations; options.regularization = regularization
+        options.alpha = alpha; options.neighbors = neighbors; options.shrinkage = shrinkage
+        var recommender = try ModelFactory.make(model, options)
+        let trainData = try RatingsCSV.load(path: train, options: .init(implicit: true)).interactions
+        let testData = try RatingsCSV.load(path: test, options: .init(implicit: true),
+                                           into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
+        var metadata: [ItemMetadata?] = []
+        if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
+        let training = try TrainingData(trainData, items: metadata, threads: threads, seed: seed)
+        let report = try Parallel.withBLASThreads(threads) { try Evaluator.ranking(&recommender, train: training, test: testData, k: k) }
+        if let dumpRecs {
+            try AtomicFile.write(to: dumpRecs) { handle in
+                var out = BufferedWriter(handle)
+                try out.write("user,rank,item,score\n")
+                for list in report.lists {
+                    for (rank, entry) in list.items.enumerated() { try out.write("\(list.user),\(rank + 1),\(entry.item),\(entry.score)\n") }
+                }
+                try out.flush()
+            }
+        }
+        if json {
+            print(report.json)
+        } else {
+            print(String(format: "%@ on %d users, K=%d: nDCG %.4f, precision %.4f, recall %.4f, MAP %.4f, hit rate %.4f, MRR %.4f",
+                         report.model, report.users, report.k, report.ndcg, report.precision, report.recall, report.map, report.hitRate, report.mrr))
+            print(String(format: "coverage %.3f, diversity %.3f, novelty %.2f bits; fit %.2f s, recommend %.2f s",
+                         report.coverage, report.diversity, report.novelty, report.fitSeconds, report.recommendSeconds))
+        }
+    }
+}
