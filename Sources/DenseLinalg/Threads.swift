@@ -16,17 +16,51 @@ public enum Parallel {
         max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 
-    /// The number of threads BLAS uses for one call.
+    /// The number of threads BLAS uses for one call right now. Setting it inside (or while
+    /// another thread is inside) a single-threaded region takes effect when the last region ends.
     public static var blasThreads: Int {
         get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        set { configuredBLASThreads = newValue }
     }
 
+    /// The thread count BLAS returns to outside single-threaded regions.
+    public static var configuredBLASThreads: Int {
+        get { singleThreaded.withLock { $0.depth > 0 ? $0.saved : Int(openblas_get_num_threads()) } }
+        set {
+            singleThreaded.withLock { state in
+                if state.depth > 0 { state.saved = max(1, newValue) } else { openblas_set_num_threads(Int32(max(1, newValue))) }
+            }
+        }
+    }
+
+    /// Regions that need single-threaded BLAS, process-wide: while any is active, BLAS stays at
+    /// one thread, and the setting from before the first is restored when the last ends. The
+    /// setting is global to OpenBLAS, so regions on different threads must agree on it.
+    private static let singleThreaded = Mutex<(depth: Int, saved: Int)>((0, 0))
+
     /// Runs `body` with BLAS set to `threads` threads, then restores the previous setting.
+    ///
+    /// `threads == 1` may nest and overlap across threads safely. A request for more threads
+    /// while a single-threaded region is active elsewhere runs single-threaded, so concurrent
+    /// work never changes the thread count under another region (results stay reproducible).
     public static func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-        let previous = blasThreads
-        blasThreads = threads
-        defer { blasThreads = previous }
+        let single = threads <= 1 || singleThreaded.withLock { $0.depth > 0 }
+        if single {
+            singleThreaded.withLock { state in
+                if state.depth == 0 { state.saved = blasThreads; openblas_set_num_threads(1) }
+                state.depth += 1
+            }
+            defer {
+                singleThreaded.withLock { state in
+                    state.depth -= 1
+                    if state.depth == 0 { openblas_set_num_threads(Int32(max(1, state.saved))) }
+                }
+            }
+            return try body()
+        }
+        let previous = configuredBLASThreads
+        configuredBLASThreads = threads
+        defer { configuredBLASThreads = previous }
         return try body()
     }
 

@@ -8,6 +8,7 @@ public struct PopularityRecommender: Recommender {
     /// Half-life in days of a time-decayed count; nil counts every interaction equally.
     public var halfLifeDays: Double? = nil
     public private(set) var popularity: [Float] = []
+    public private(set) var trainedUsers = 0
 
     public init(halfLifeDays: Double? = nil) { self.halfLifeDays = halfLifeDays }
 
@@ -17,9 +18,13 @@ public struct PopularityRecommender: Recommender {
         } else {
             popularity = data.binary.columnSums
         }
+        trainedUsers = data.users
     }
 
-    public func scores(user: Int) throws -> [Float] { popularity }
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        return popularity
+    }
 }
 
 /// Item-based collaborative filtering (cosine k-NN with shrinkage): the score of item j for a
@@ -39,7 +44,10 @@ public struct ItemKNNRecommender: Recommender {
         history = data.binary
     }
 
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
     public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
         guard let history else { throw RecommenderError("itemknn: fit before scoring") }
         var s = [Float](repeating: 0, count: history.columns)
         for i in history.row(user).columns {
@@ -59,7 +67,8 @@ public struct ItemKNNRecommender: Recommender {
     }
 
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
-        Array(similar.neighbors(of: item).prefix(count))
+        try checkItem(item, similar.count)
+        return Array(similar.neighbors(of: item).prefix(count))
     }
 }
 
@@ -77,12 +86,16 @@ public struct EASERecommender: Recommender {
         history = data.binary
     }
 
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
     public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
         guard let weights, let history else { throw RecommenderError("ease: fit before scoring") }
         return try history.rowSlice(user..<(user + 1)).multiply(weights).elements
     }
 
     public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList {
+        for u in users { try checkUser(u) }
         guard let weights, let history else { throw RecommenderError("ease: fit before scoring") }
         // All users' scores at once: X·B (sparse × dense), then the shared selection.
         let scores = try history.selectingRows(users).multiply(weights, threads: Parallel.availableCores)
@@ -91,6 +104,7 @@ public struct EASERecommender: Recommender {
 
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
         guard let weights else { return nil }
+        try checkItem(item, weights.rows)
         let row = weights.row(item)
         return row.indices.filter { $0 != item }.sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }
             .prefix(count).map { ($0, row[$0]) }

@@ -8,12 +8,16 @@ protocol FactorRecommender: Recommender {
 }
 
 extension FactorRecommender {
+    public var trainedUsers: Int { userFactors?.rows ?? 0 }
+
     public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
         guard let u = userFactors, let v = itemFactors else { throw RecommenderError("\(name): fit before scoring") }
         return try v.multiply(u.row(user))
     }
 
     public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList {
+        for user in users { try checkUser(user) }
         guard let u = userFactors, let v = itemFactors else { throw RecommenderError("\(name): fit before scoring") }
         return try TopN.recommend(userFactors: u, itemFactors: v, count: count, excluding: seen, users: users)
     }
@@ -21,6 +25,7 @@ extension FactorRecommender {
     /// Cosine neighbours among the item factors.
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
         guard let v = itemFactors else { return nil }
+        try checkItem(item, v.rows)
         let target = v.row(item)
         let norm = target.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let sims = try v.multiply(target).enumerated().map { j, dot -> Float in

@@ -33,6 +33,8 @@ public struct TrainingData: Sendable {
 public protocol Recommender: Sendable {
     /// The model's name as the command line knows it (`als`, `ease`, …).
     var name: String { get }
+    /// Users known from training (inner indices 0..<trainedUsers); 0 before `fit`.
+    var trainedUsers: Int { get }
     /// Trains on `data`.
     mutating func fit(_ data: TrainingData) throws
     /// Scores of every item for a known user (inner index); higher is better.
@@ -46,8 +48,22 @@ public protocol Recommender: Sendable {
 extension Recommender {
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? { nil }
 
+    /// Throws unless `user` is a trained user's inner index.
+    public func checkUser(_ user: Int) throws {
+        guard trainedUsers > 0 else { throw RecommenderError("\(name): fit before recommending") }
+        guard user >= 0 && user < trainedUsers else {
+            throw RecommenderError("\(name): unknown user index \(user) (trained on \(trainedUsers) users)")
+        }
+    }
+
+    /// Throws unless `item` is an inner index below `count`.
+    public func checkItem(_ item: Int, _ count: Int) throws {
+        guard item >= 0 && item < count else { throw RecommenderError("\(name): unknown item index \(item) (trained on \(count) items)") }
+    }
+
     /// Scores, exclusion and bounded selection, user by user.
     public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList {
+        for u in users { try checkUser(u) }
         var indices = [Int32](repeating: -1, count: users.count * count)
         var scores = [Float](repeating: 0, count: users.count * count)
         var selector = TopKSelector(capacity: count)

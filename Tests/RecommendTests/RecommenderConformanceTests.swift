@@ -1,0 +1,91 @@
+import DenseLinalg
+import Factorization
+import Testing
+@testable import Recommend
+
+/// One suite for every model (implicit's checkerboard idea): two groups of users, each
+/// watching the titles of its own parity, one title held out per user. A personalised model
+/// must put that title first.
+@Suite struct RecommenderConformanceTests {
+    static let users = 20, items = 10
+
+    /// The training data and each user's held-out item.
+    static func checkerboard() throws -> (TrainingData, [Int]) {
+        var data = Interactions(userIDs: IDMap((0..<users).map { "u\($0)" }), itemIDs: IDMap((0..<items).map { "i\($0)" }))
+        var heldOut: [Int] = []
+        for u in 0..<users {
+            let group = (0..<items).filter { $0 % 2 == u % 2 }
+            let held = group[(u / 2) % group.count]
+            heldOut.append(held)
+            for i in group where i != held { data.append(user: Int32(u), item: Int32(i), value: 1, timestamp: Int64(u * 100 + i)) }
+        }
+        return (try TrainingData(data, threads: 2, seed: 7), heldOut)
+    }
+
+    static let personalised = ["itemknn", "svd", "nmf", "als", "ease"]
+
+    @Test(arguments: personalised)
+    func heldOutItemRanksFirst(model name: String) throws {
+        let (train, heldOut) = try Self.checkerboard()
+        var options = ModelOptions()
+        options.factors = 4
+        var model = try ModelFactory.make(name, options)
+        try model.fit(train)
+        let lists = try model.recommend(users: Array(0..<Self.users), count: 3, excluding: train.binary)
+        for u in 0..<Self.users {
+            #expect(lists.neighbors(of: u).first?.index == heldOut[u], "\(name): user \(u)")
+            #expect(lists.neighbors(of: u).allSatisfy { train.binary[u, $0.index] == 0 }, "\(name) recommended a seen item")
+        }
+    }
+
+    @Test(arguments: ModelFactory.rankingModels)
+    func unknownUsersAndItemsAreErrorsAndSeedsRepeat(model name: String) throws {
+        let (train, _) = try Self.checkerboard()
+        var options = ModelOptions()
+        options.factors = 4
+        var a = try ModelFactory.make(name, options), b = try ModelFactory.make(name, options)
+        #expect(throws: RecommenderError.self) { try a.recommend(users: [0], count: 3, excluding: nil) }  // before fit
+        try a.fit(train); try b.fit(train)
+        #expect(throws: RecommenderError.self) { try a.recommend(users: [Self.users], count: 3, excluding: nil) }
+        #expect(throws: RecommenderError.self) { try a.scores(user: -1) }
+        if try a.similarItems(to: 0, count: 2) != nil {  // models with item similarity
+            #expect(throws: RecommenderError.self) { try a.similarItems(to: Self.items, count: 2) }
+        }
+        let la = try a.recommend(users: Array(0..<Self.users), count: 3, excluding: train.binary)
+        let lb = try b.recommend(users: Array(0..<Self.users), count: 3, excluding: train.binary)
+        #expect(la == lb, "\(name) is not deterministic for a seed")
+    }
+
+    @Test(arguments: ModelFactory.rankingModels)
+    func emptyHistoriesStillGetRecommendations(model name: String) throws {
+        var data = Interactions(userIDs: IDMap(["a", "b", "c", "lonely"]), itemIDs: IDMap(["x", "y", "z", "w"]))
+        for (u, i) in [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 2), (2, 3)] { data.append(user: Int32(u), item: Int32(i), value: 1) }
+        let train = try TrainingData(data, threads: 1)
+        var options = ModelOptions()
+        options.factors = 2
+        var model = try ModelFactory.make(name, options)
+        try model.fit(train)
+        let list = try model.recommend(user: 3, count: 2, excluding: train.binary)
+        #expect(list.count <= 2 && list.allSatisfy { (0..<4).contains($0.index) })
+    }
+
+    @Test func unknownModelNamesAndBadValuesAreErrors() {
+        #expect(throws: RecommenderError.self) { try ModelFactory.make("deep-magic") }
+        var o = ModelOptions()
+        o.factors = 0
+        #expect(throws: RecommenderError.self) { try ModelFactory.make("als", o) }
+        o = ModelOptions()
+        o.regularization = -1
+        #expect(throws: RecommenderError.self) { try ModelFactory.make("ease", o) }
+    }
+
+    @Test func itemKNNExplainsWithTheHistory() throws {
+        let (train, heldOut) = try Self.checkerboard()
+        var model = ItemKNNRecommender(neighbors: 5)
+        try model.fit(train)
+        let because = model.explain(user: 0, item: heldOut[0])
+        #expect(!because.isEmpty && because.allSatisfy { train.binary[0, $0.index] == 1 })
+        #expect(zip(because, because.dropFirst()).allSatisfy { $0.contribution >= $1.contribution })
+    }
+}
+
