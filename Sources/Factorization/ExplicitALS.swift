@@ -9,6 +9,9 @@ public struct ExplicitALSConfiguration: Sendable, Equatable {
     public var regularization: Float = 0.1
     /// Full iterations (items then users). Default 15.
     public var iterations: Int = 15
+    /// λ_b for the biases, also weighted by the row's rating count. Default 0.01: biases are
+    /// well determined by the data and shrinking them as hard as the factors costs accuracy.
+    public var biasRegularization: Float = 0.01
     /// Standard deviation of the initial factors. Default 0.1.
     public var initialScale: Float = 0.1
     public var threads: Int = Parallel.availableCores
@@ -16,9 +19,10 @@ public struct ExplicitALSConfiguration: Sendable, Equatable {
     /// Whether to compute the loss after every iteration.
     public var trackLoss: Bool = false
 
-    public init(factors: Int = 50, regularization: Float = 0.1, iterations: Int = 15, initialScale: Float = 0.1,
-                threads: Int = Parallel.availableCores, seed: UInt64 = 42, trackLoss: Bool = false) {
+    public init(factors: Int = 50, regularization: Float = 0.1, iterations: Int = 15, biasRegularization: Float = 0.01,
+                initialScale: Float = 0.1, threads: Int = Parallel.availableCores, seed: UInt64 = 42, trackLoss: Bool = false) {
         self.factors = factors; self.regularization = regularization; self.iterations = iterations
+        self.biasRegularization = biasRegularization
         self.initialScale = initialScale; self.threads = threads; self.seed = seed; self.trackLoss = trackLoss
     }
 }
@@ -48,7 +52,7 @@ public struct ExplicitALSModel: Sendable {
 /// regularisation (Zhou, Wilkinson, Schreiber & Pan, "Large-scale Parallel Collaborative
 /// Filtering for the Netflix Prize", AAIM 2008). It minimises
 /// ```
-/// Σ (rᵤᵢ − μ − bᵤ − bᵢ − xᵤ·yᵢ)² + λ (Σᵤ nᵤ(‖xᵤ‖² + bᵤ²) + Σᵢ nᵢ(‖yᵢ‖² + bᵢ²))
+/// Σ (rᵤᵢ − μ − bᵤ − bᵢ − xᵤ·yᵢ)² + Σᵤ nᵤ(λ‖xᵤ‖² + λ_b bᵤ²) + Σᵢ nᵢ(λ‖yᵢ‖² + λ_b bᵢ²)
 /// ```
 /// solving exactly for [xᵤ, bᵤ] (and [yᵢ, bᵢ]) with the other side fixed: a (k+1)×(k+1)
 /// system per row built by BLAS syrk over the row's gathered factors, solved by Cholesky.
@@ -77,7 +81,8 @@ public enum ExplicitALS {
                 try solveSide(&users, &userBias, fixed: items, fixedBias: itemBias, ratings: ratings, mean: mean, configuration)
                 var loss: Double?
                 if configuration.trackLoss {
-                    loss = objective(ratings, users, items, userBias, itemBias, mean, configuration.regularization)
+                    loss = objective(ratings, users, items, userBias, itemBias, mean, configuration.regularization,
+                                     biasLambda: configuration.biasRegularization)
                     losses.append(loss!)
                 }
                 progress?(iteration, loss)
@@ -117,6 +122,7 @@ public enum ExplicitALS {
                     do {
                         var a = try Matrix(rows: n, columns: k + 1, elements: gathered).gram()
                         a.addToDiagonal(configuration.regularization * Float(n))
+                        a[k, k] += (configuration.biasRegularization - configuration.regularization) * Float(n)
                         let z = try a.cholesky().solve(rhs)
                         for j in 0..<k { x[u * k + j] = z[j] }
                         b[u] = z[k]
@@ -132,7 +138,8 @@ public enum ExplicitALS {
 
     /// The regularised squared error the updates minimise (the loss).
     public static func objective(_ ratings: SparseMatrix, _ users: Matrix<Float>, _ items: Matrix<Float>, _ userBias: [Float],
-                          _ itemBias: [Float], _ mean: Float, _ lambda: Float) -> Double {
+                          _ itemBias: [Float], _ mean: Float, _ lambda: Float, biasLambda: Float? = nil) -> Double {
+        let biasLambda = biasLambda ?? lambda
         let k = users.columns
         var total = 0.0
         let itemCounts = ratings.transposed().rowCounts
@@ -144,12 +151,12 @@ public enum ExplicitALS {
                 for j in 0..<k { s += users[u, j] * items[i, j] }
                 total += Double(r - s) * Double(r - s)
             }
-            let norm = users.row(u).reduce(0) { $0 + $1 * $1 } + userBias[u] * userBias[u]
-            total += Double(lambda) * Double(row.columns.count) * Double(norm)
+            let norm = lambda * users.row(u).reduce(0) { $0 + $1 * $1 } + biasLambda * userBias[u] * userBias[u]
+            total += Double(row.columns.count) * Double(norm)
         }
         for i in 0..<ratings.columns {
-            let norm = items.row(i).reduce(0) { $0 + $1 * $1 } + itemBias[i] * itemBias[i]
-            total += Double(lambda) * Double(itemCounts[i]) * Double(norm)
+            let norm = lambda * items.row(i).reduce(0) { $0 + $1 * $1 } + biasLambda * itemBias[i] * itemBias[i]
+            total += Double(itemCounts[i]) * Double(norm)
         }
         return total
     }

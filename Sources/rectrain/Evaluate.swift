@@ -18,16 +18,16 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: "Training CSV.") var train: String
     @Option(help: "Test CSV.") var test: String
-    @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")).") var model: String
+    @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")), or als-explicit with --task rating.") var model: String
     @Option(help: "Latent factors (svd, nmf, als; default 50).") var factors: Int?
     @Option(help: "Iterations (als 15, nmf 100).") var iterations: Int?
-    @Option(help: "Regularization λ (als 0.1, ease 500).") var regularization: Float?
+    @Option(help: "Regularization λ (als 0.1, als-explicit 0.1, ease 500).") var regularization: Float?
     @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
     @Option(help: "Neighbours per item (itemknn, default 20).") var neighbors: Int?
     @Option(help: "Similarity shrinkage (itemknn, default 0).") var shrinkage: Float?
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(help: "Recommendations per user.") var k = 10
-    @Option(help: "ranking (rating prediction is not yet available).") var task = "ranking"
+    @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; als-explicit).") var task = "ranking"
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
     @Option(help: "Threads.") var threads = 2
@@ -36,10 +36,14 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
-        guard task == "ranking" else { throw ValidationError("--task \(task) is not available yet: use ranking") }
+        guard task == "ranking" || task == "rating" else { throw ValidationError("--task must be ranking or rating, got \(task)") }
+        if task == "rating" && model != "als-explicit" {
+            throw ValidationError("--task rating needs a rating predictor: --model als-explicit")
+        }
     }
 
     func run() throws {
+        if task == "rating" { return try runRating() }
         var options = ModelOptions()
         options.factors = factors; options.iterations = iterations; options.regularization = regularization
         options.alpha = alpha; options.neighbors = neighbors; options.shrinkage = shrinkage
@@ -68,6 +72,28 @@ struct Evaluate: ParsableCommand {
                          report.model, report.users, report.k, report.ndcg, report.precision, report.recall, report.map, report.hitRate, report.mrr))
             print(String(format: "coverage %.3f, diversity %.3f, novelty %.2f bits; fit %.2f s, recommend %.2f s",
                          report.coverage, report.diversity, report.novelty, report.fitSeconds, report.recommendSeconds))
+        }
+    }
+}
+
+extension Evaluate {
+    /// Explicit ALS on the training ratings, RMSE and MAE on the test ratings of known users
+    /// and items (predictions clipped to the training rating scale).
+    func runRating() throws {
+        let trainData = try RatingsCSV.load(path: train).interactions
+        let testData = try RatingsCSV.load(path: test, into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
+        var predictor = ExplicitALSRecommender()
+        if let factors { predictor.configuration.factors = factors }
+        if let iterations { predictor.configuration.iterations = iterations }
+        if let regularization { predictor.configuration.regularization = regularization }
+        let report = try Parallel.withBLASThreads(threads) {
+            try Evaluator.rating(&predictor, train: TrainingData(trainData, threads: threads, seed: seed), test: testData)
+        }
+        if json {
+            print(report.json)
+        } else {
+            print(String(format: "%@ on %d ratings: RMSE %.4f, MAE %.4f; fit %.2f s, predict %.3f s",
+                         report.model, report.count, report.rmse, report.mae, report.fitSeconds, report.predictSeconds))
         }
     }
 }

@@ -84,3 +84,33 @@ public enum Evaluator {
         return (0..<train.itemCount).map { svd.vt.column($0) }
     }
 }
+
+/// The rating-prediction evaluation of one model.
+public struct RatingReport: Sendable {
+    public var model: String
+    public var count = 0
+    public var rmse = 0.0, mae = 0.0
+    public var fitSeconds = 0.0, predictSeconds = 0.0
+
+    public var json: String {
+        "{\"model\":\"\(model)\",\"ratings\":\(count),\"rmse\":\(rmse),\"mae\":\(mae),\"fit_seconds\":\(fitSeconds),\"predict_seconds\":\(predictSeconds)}"
+    }
+}
+
+extension Evaluator {
+    /// RMSE and MAE of `model`'s predictions on every test rating (users or items unknown to
+    /// training fall back to the model's bias estimate).
+    public static func rating(_ model: inout ExplicitALSRecommender, train: TrainingData, test: Interactions) throws -> RatingReport {
+        var report = RatingReport(model: model.name)
+        let fitStart = Date()
+        try model.fit(train)
+        report.fitSeconds = Date().timeIntervalSince(fitStart)
+        let start = Date()
+        let predicted = try (0..<test.count).map { try model.predict(user: Int(test.users[$0]), item: Int(test.items[$0])) }
+        report.predictSeconds = Date().timeIntervalSince(start)
+        report.count = test.count
+        report.rmse = RatingMetrics.rmse(predicted, test.values)
+        report.mae = RatingMetrics.mae(predicted, test.values)
+        return report
+    }
+}
