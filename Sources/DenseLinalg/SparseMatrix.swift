@@ -82,6 +82,19 @@ public struct SparseMatrix: Sendable, Equatable {
     /// - Complexity: O(nnz + rows) plus sorting each row's columns.
     public init(rows: Int, columns: Int, rowIndices: [Int], columnIndices: [Int], values: [Float],
                 duplicates: DuplicatePolicy = .sum) throws {
+        self = try SparseMatrix.assemble(rows: rows, columns: columns, rowIndices: rowIndices,
+                                         columnIndices: columnIndices, values: values, duplicates: duplicates)
+    }
+
+    /// The same from 32-bit indices (how interaction tables store them), without widening copies.
+    public init(rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32], values: [Float],
+                duplicates: DuplicatePolicy = .sum) throws {
+        self = try SparseMatrix.assemble(rows: rows, columns: columns, rowIndices: rowIndices,
+                                         columnIndices: columnIndices, values: values, duplicates: duplicates)
+    }
+
+    static func assemble<I: BinaryInteger>(rows: Int, columns: Int, rowIndices: [I], columnIndices: [I], values: [Float],
+                                           duplicates: DuplicatePolicy) throws -> SparseMatrix {
         guard rowIndices.count == columnIndices.count, rowIndices.count == values.count else {
             throw LinalgError.invalidArgument(
                 "sparse matrix: \(rowIndices.count) rows, \(columnIndices.count) columns and \(values.count) values given")
@@ -92,7 +105,7 @@ public struct SparseMatrix: Sendable, Equatable {
         let shape = Shape(rows, columns)
         var counts = [Int](repeating: 0, count: rows + 1)
         for t in 0..<rowIndices.count {
-            let (i, j) = (rowIndices[t], columnIndices[t])
+            let (i, j) = (Int(rowIndices[t]), Int(columnIndices[t]))
             guard i >= 0, i < rows, j >= 0, j < columns else {
                 throw LinalgError.indexOutOfRange(operation: "sparse matrix", row: i, column: j, shape: shape)
             }
@@ -104,20 +117,22 @@ public struct SparseMatrix: Sendable, Equatable {
         // column order (duplicates in input order) in O(nnz + rows + columns); then merge
         // duplicates in place.
         var columnStarts = [Int](repeating: 0, count: columns + 1)
-        for j in columnIndices { columnStarts[j + 1] += 1 }
+        for j in columnIndices { columnStarts[Int(j) + 1] += 1 }
         for j in 0..<columns { columnStarts[j + 1] += columnStarts[j] }
         var byColumn = [Int](repeating: 0, count: values.count)
         for t in 0..<columnIndices.count {
-            byColumn[columnStarts[columnIndices[t]]] = t
-            columnStarts[columnIndices[t]] += 1
+            let j = Int(columnIndices[t])
+            byColumn[columnStarts[j]] = t
+            columnStarts[j] += 1
         }
         var next = counts
         var cols = [Int32](repeating: 0, count: values.count)
         var vals = [Float](repeating: 0, count: values.count)
         for t in byColumn {
-            let p = next[rowIndices[t]]
+            let i = Int(rowIndices[t])
+            let p = next[i]
             cols[p] = Int32(columnIndices[t]); vals[p] = values[t]
-            next[rowIndices[t]] = p + 1
+            next[i] = p + 1
         }
         var pointers = [Int](repeating: 0, count: rows + 1)
         var write = 0
@@ -139,7 +154,7 @@ public struct SparseMatrix: Sendable, Equatable {
         }
         cols.removeLast(cols.count - write)
         vals.removeLast(vals.count - write)
-        self.init(unchecked: rows, columns, pointers, cols, vals)
+        return SparseMatrix(unchecked: rows, columns, pointers, cols, vals)
     }
 
     /// A matrix from (row, column, value) triplets; see ``init(rows:columns:rowIndices:columnIndices:values:duplicates:)``.

@@ -23,6 +23,12 @@ public struct Interactions: Sendable {
     /// Number of interactions.
     public var count: Int { values.count }
 
+    /// Reserves room for `count` interactions in every column.
+    public mutating func reserveCapacity(_ count: Int) {
+        users.reserveCapacity(count); items.reserveCapacity(count)
+        values.reserveCapacity(count); timestamps.reserveCapacity(count)
+    }
+
     /// Appends one interaction, interning its ids.
     public mutating func append(user: String, item: String, value: Float, timestamp: Int64 = 0) {
         users.append(userIDs.intern(user))
@@ -61,8 +67,7 @@ public struct Interactions: Sendable {
         case .binary:
             return try matrix(.value, users: rows, items: columns).mapValues { _ in 1 }
         case .value:
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users.map(Int.init),
-                                    columnIndices: items.map(Int.init), values: values)
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users, columnIndices: items, values: values)
         case let .confidence(alpha):
             return try matrix(.value, users: rows, items: columns).mapValues { 1 + alpha * $0 }
         case let .timeDecayed(halfLife):
@@ -71,8 +76,7 @@ public struct Interactions: Sendable {
             let weights = (0..<count).map { t in
                 values[t] * Float(pow(2, -Double(now - timestamps[t]) / 86_400 / halfLife))
             }
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users.map(Int.init),
-                                    columnIndices: items.map(Int.init), values: weights)
+            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users, columnIndices: items, values: weights)
         case .lastValue:
             // Keep the latest by timestamp (then by position) for each pair.
             var latest: [Int64: Int] = [:]

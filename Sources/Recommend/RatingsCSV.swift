@@ -74,8 +74,22 @@ public enum RatingsCSV {
             try parser.readHeader(Array(names.joined(separator: separator).utf8), lineNumber: 0)
             sawHeader = true
         }
+        // Reserve the columns once the first lines tell the average line length, so they do not
+        // grow by doubling (which would leave up to twice the memory they need).
+        var sampledBytes = 0
+        let fileBytes: Int = {
+            var info = stat()
+            return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        }()
         try reader.forEachLine(path: path) { line in
             lineNumber += 1
+            if lineNumber <= 1000 {
+                sampledBytes += line.count + 1
+                if lineNumber == 1000, fileBytes > sampledBytes {
+                    let expected = result.count + (fileBytes - sampledBytes) * 1000 / sampledBytes * 21 / 20
+                    result.reserveCapacity(expected)
+                }
+            }
             if !sawHeader {
                 try parser.readHeader(Array(line), lineNumber: lineNumber)
                 sawHeader = true
