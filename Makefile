@@ -20,10 +20,11 @@ release: deps
 DATA := $(OUT)/longtail-50k-10k-2m.csv
 KERNELS ?= als svd nmf cosine topn
 
-## The main job. Until the pipeline exists: generate a long-tailed 50,000 × 10,000 matrix with
-## 2,000,000 interactions and time every factorization kernel on it.
+## The main job. Until the pipeline exists: generate the synthetic world, then a long-tailed
+## 50,000 × 10,000 matrix with 2,000,000 interactions and time every factorization kernel on it.
 run: release
 	@mkdir -p $(OUT)
+	$(BIN) generate --out $(OUT)/world --seed 42
 	@test -f $(DATA) || $(BIN) synth-matrix --users 50000 --items 10000 --nnz 2000000 --seed 42 --out $(DATA)
 	@for kernel in $(KERNELS); do echo "== $$kernel"; $(BIN) bench --kernel $$kernel --data $(DATA) --repeats 1 --threads 2 || exit 1; done
 
