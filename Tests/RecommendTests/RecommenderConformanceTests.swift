@@ -19,10 +19,11 @@ import Testing
             heldOut.append(held)
             for i in group where i != held { data.append(user: Int32(u), item: Int32(i), value: 1, timestamp: Int64(u * 100 + i)) }
         }
-        return (try TrainingData(data, threads: 2, seed: 7), heldOut)
+        let items = (0..<items).map { ItemMetadata(id: "i\($0)", title: "Title \($0)", genres: [$0 % 2 == 0 ? "Even" : "Odd"]) }
+        return (try TrainingData(data, items: items, threads: 2, seed: 7), heldOut)
     }
 
-    static let personalised = ["itemknn", "svd", "nmf", "als", "ease"]
+    static let personalised = ["itemknn", "userknn", "svd", "nmf", "als", "ease", "hybrid"]
 
     @Test(arguments: personalised)
     func heldOutItemRanksFirst(model name: String) throws {
@@ -60,7 +61,8 @@ import Testing
     func emptyHistoriesStillGetRecommendations(model name: String) throws {
         var data = Interactions(userIDs: IDMap(["a", "b", "c", "lonely"]), itemIDs: IDMap(["x", "y", "z", "w"]))
         for (u, i) in [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 2), (2, 3)] { data.append(user: Int32(u), item: Int32(i), value: 1) }
-        let train = try TrainingData(data, threads: 1)
+        let items = ["x", "y", "z", "w"].map { ItemMetadata(id: $0, title: $0, genres: [$0 == "w" ? "B" : "A"]) }
+        let train = try TrainingData(data, items: items, threads: 1)
         var options = ModelOptions()
         options.factors = 2
         var model = try ModelFactory.make(name, options)
@@ -77,6 +79,23 @@ import Testing
         o = ModelOptions()
         o.regularization = -1
         #expect(throws: RecommenderError.self) { try ModelFactory.make("ease", o) }
+    }
+
+    /// Content alone cannot tell which same-genre title was held out, but it ranks the user's
+    /// own genre above the other.
+    @Test func contentRanksTheUsersGenreFirst() throws {
+        let (train, heldOut) = try Self.checkerboard()
+        var model = ContentRecommender()
+        try model.fit(train)
+        for u in 0..<Self.users {
+            #expect(try model.recommend(user: u, count: 1, excluding: train.binary).first?.index == heldOut[u])
+        }
+        var bare = try Self.checkerboard().0
+        bare.items = []
+        #expect(throws: RecommenderError.self) { try model.fit(bare) }
+        var hybrid = try ModelFactory.make("hybrid")
+        try hybrid.fit(bare)   // content drops out without metadata
+        #expect(try hybrid.recommend(user: 0, count: 1, excluding: bare.binary).first?.index == heldOut[0])
     }
 
     @Test func itemKNNExplainsWithTheHistory() throws {

@@ -15,7 +15,7 @@ public struct ModelOptions: Sendable {
 /// Builds models by name.
 public enum ModelFactory {
     /// The ranking models this build provides.
-    public static let rankingModels = ["popular", "itemknn", "svd", "nmf", "als", "ease"]
+    public static let rankingModels = ["popular", "itemknn", "userknn", "content", "svd", "nmf", "als", "ease", "hybrid"]
 
     public static func make(_ name: String, _ o: ModelOptions = ModelOptions()) throws -> any Recommender {
         func positive(_ value: Int?, _ option: String) throws {
@@ -29,6 +29,14 @@ public enum ModelFactory {
         switch name {
         case "popular":
             return PopularityRecommender()
+        case "userknn":
+            return UserKNNRecommender(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0)
+        case "content":
+            return ContentRecommender()
+        case "hybrid":
+            // The original system's weights: collaborative 0.4, content 0.3, factorisation 0.3
+            // (content drops out, the others keeping 4:3, where there is no item metadata).
+            return HybridRecommender(members: [(try make("itemknn", o), 0.4), (try make("content", o), 0.3), (try make("als", o), 0.3)])
         case "itemknn":
             return ItemKNNRecommender(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0)
         case "svd":

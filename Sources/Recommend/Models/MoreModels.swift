@@ -1,0 +1,148 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// User-based collaborative filtering: the score of item j for user u is Σ sim(u, v) over the
+/// `neighbors` most similar users v (cosine with shrinkage) who interacted with j.
+public struct UserKNNRecommender: Recommender {
+    public var name: String { "userknn" }
+    public var neighbors = 20
+    public var shrinkage: Float = 0
+    var similar = NeighborList(k: 0, indices: [], scores: [])
+    var history: SparseMatrix?
+
+    public init(neighbors: Int = 20, shrinkage: Float = 0) { self.neighbors = neighbors; self.shrinkage = shrinkage }
+
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        guard neighbors > 0 else { throw RecommenderError("invalid neighbors \(neighbors): expected a positive integer") }
+        similar = try CosineNeighbors.rows(data.binary, k: neighbors, shrinkage: shrinkage, threads: data.threads)
+        history = data.binary
+    }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        guard let history else { throw RecommenderError("userknn: fit before scoring") }
+        var s = [Float](repeating: 0, count: history.columns)
+        for (v, sim) in similar.neighbors(of: user) { for j in history.row(v).columns { s[Int(j)] += sim } }
+        return s
+    }
+}
+
+/// Content-based: items are TF-IDF vectors of their metadata tokens (genres, director, cast,
+/// type, maturity, decade, language, tags); a user's profile is the mean of the vectors of the
+/// items they consumed; scores are cosine similarities between profile and items.
+public struct ContentRecommender: Recommender {
+    public var name: String { "content" }
+    /// items × tokens, rows L2-normalised.
+    public private(set) var itemVectors: SparseMatrix?
+    var history: SparseMatrix?
+
+    public init() {}
+
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
+    /// The metadata tokens of an item.
+    static func tokens(_ item: ItemMetadata) -> [String] {
+        var t = item.genres.map { "genre:\($0)" }
+        if let year = item.releaseYear { t.append("decade:\(year / 10 * 10)") }
+        for key in ["director", "type", "maturity_rating", "language"] { if let v = item.attributes[key], !v.isEmpty { t.append("\(key):\(v)") } }
+        for person in (item.attributes["cast"] ?? "").split(separator: "|") { t.append("cast:\(person)") }
+        for tag in (item.attributes["tags"] ?? "").split(separator: "|") { t.append("tag:\(tag.lowercased())") }
+        return t
+    }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        guard data.items.contains(where: { $0 != nil }) else {
+            throw RecommenderError("content: the data has no item metadata (give --items with genres)")
+        }
+        var vocabulary = IDMap()
+        var rows: [Int] = [], cols: [Int] = []
+        for (i, item) in data.items.enumerated() where i < data.itemCount {
+            for token in Set(item.map(ContentRecommender.tokens) ?? []) {
+                rows.append(i); cols.append(Int(vocabulary.intern(token)))
+            }
+        }
+        let presence = try SparseMatrix(rows: data.itemCount, columns: vocabulary.count, rowIndices: rows, columnIndices: cols,
+                                        values: [Float](repeating: 1, count: rows.count))
+        // idf = ln(n / df); rows then scaled to unit length.
+        let df = presence.columnSums
+        let n = Float(data.itemCount)
+        var weighted = try SparseMatrix(rows: presence.rows, columns: presence.columns, rowIndices: rows, columnIndices: cols,
+                                        values: cols.map { log(n / max(1, df[$0])) })
+        weighted = weighted.scalingRows(by: weighted.rowNorms.map { $0 > 0 ? 1 / $0 : 0 })
+        itemVectors = weighted
+        history = data.binary
+    }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        guard let items = itemVectors, let history else { throw RecommenderError("content: fit before scoring") }
+        // Profile = mean of the consumed items' vectors (dense over tokens), then cosine.
+        var profile = [Float](repeating: 0, count: items.columns)
+        for i in history.row(user).columns {
+            let row = items.row(Int(i))
+            for (t, w) in zip(row.columns, row.values) { profile[Int(t)] += w }
+        }
+        let norm = profile.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard norm > 0 else { return [Float](repeating: 0, count: items.rows) }
+        return try items.multiply(Matrix(rows: profile.count, columns: 1, elements: profile.map { $0 / norm })).elements
+    }
+
+    public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
+        guard let items = itemVectors else { return nil }
+        try checkItem(item, items.rows)
+        let row = items.row(item)
+        var query = [Float](repeating: 0, count: items.columns)
+        for (t, w) in zip(row.columns, row.values) { query[Int(t)] = w }
+        let sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query)).elements
+        return sims.indices.filter { $0 != item }.sorted { sims[$0] > sims[$1] || (sims[$0] == sims[$1] && $0 < $1) }
+            .prefix(count).map { ($0, sims[$0]) }
+    }
+}
+
+/// A weighted ensemble: each member's scores are min–max normalised per user over the items
+/// not yet seen, then combined with the weights.
+public struct HybridRecommender: Recommender {
+    public var name: String { "hybrid" }
+    public var members: [(model: any Recommender, weight: Float)]
+    var history: SparseMatrix?
+
+    public init(members: [(model: any Recommender, weight: Float)]) { self.members = members }
+
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        guard !members.isEmpty, members.allSatisfy({ $0.weight >= 0 && $0.weight.isFinite }),
+              members.contains(where: { $0.weight > 0 }) else {
+            throw RecommenderError("hybrid: needs members with finite weights ≥ 0, at least one positive")
+        }
+        // Content members need item metadata; without it they drop out and the weights of the
+        // rest keep their proportions.
+        if !data.items.contains(where: { $0 != nil }) { members.removeAll { $0.model is ContentRecommender } }
+        for m in members.indices { try members[m].model.fit(data) }
+        history = data.binary
+    }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        guard let history else { throw RecommenderError("hybrid: fit before scoring") }
+        let seen = Set(history.row(user).columns.map(Int.init))
+        var total = [Float](repeating: 0, count: history.columns)
+        for (model, weight) in members where weight > 0 {
+            let s = try model.scores(user: user)
+            let candidates = s.indices.filter { !seen.contains($0) }
+            let lo = candidates.map { s[$0] }.min() ?? 0, hi = candidates.map { s[$0] }.max() ?? 0
+            let span = hi - lo
+            for j in candidates { total[j] += weight * (span > 0 ? (s[j] - lo) / span : 0) }
+        }
+        return total
+    }
+
+    /// The history items that contributed most, from the item-kNN member when there is one.
+    public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        for (model, _) in members { if let knn = model as? ItemKNNRecommender { return knn.explain(user: user, item: item, count: count) } }
+        return []
+    }
+}
