@@ -33,7 +33,7 @@ struct WorldSampler {
         var dot: Float = 0
         for d in 0..<Vocabulary.latent { dot += user.latent[d] * title.latent[d] }
         let genre = title.genres.reduce(0.0) { max($0, user.genreAffinity[$1]) }
-        return Double(dot) / Double(Vocabulary.latent).squareRoot() + 1.2 * genre + 0.5 * title.quality
+        return 3.0 * Double(dot) / Double(Vocabulary.latent).squareRoot() + 2.0 * genre + 0.5 * title.quality
     }
 
     static func gumbel(_ g: inout SeededGenerator) -> Double { -log(-log(max(1e-300, g.nextUnit()))) }
@@ -42,7 +42,7 @@ struct WorldSampler {
     func pick(for u: Int, _ g: inout SeededGenerator, exclude: (Int) -> Bool) -> Int {
         var best = -1, bestScore = -Double.infinity
         let favorites = users[u].favorites
-        for c in 0..<24 {
+        for c in 0..<32 {
             let t: Int
             if c % 2 == 0 {
                 t = popularity.sample(&g)
@@ -51,7 +51,7 @@ struct WorldSampler {
                 t = list.isEmpty ? popularity.sample(&g) : list[Int(g.next() % UInt64(list.count))]
             }
             if exclude(t) { continue }
-            let score = affinity(u, t) + 0.8 * log(titles[t].popularity * Double(titles.count)) + WorldSampler.gumbel(&g)
+            let score = affinity(u, t) + 0.4 * log(titles[t].popularity * Double(titles.count)) + 0.5 * WorldSampler.gumbel(&g)
             if score > bestScore { best = t; bestScore = score }
         }
         return best >= 0 ? best : popularity.sample(&g)
