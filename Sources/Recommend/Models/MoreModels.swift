@@ -32,12 +32,17 @@ public struct UserKNNRecommender: Recommender {
 
 /// Content-based: items are TF-IDF vectors of their metadata tokens (genres, director, cast,
 /// type, maturity, decade, language, tags); a user's profile is the mean of the vectors of the
-/// items they consumed; scores are cosine similarities between profile and items.
+/// items they consumed; scores are cosine similarities between profile and items, weighted by
+/// ln(2 + the item's user count) so that among titles of the same content the ones people
+/// actually chose come first.
 public struct ContentRecommender: Recommender {
     public var name: String { "content" }
     /// items × tokens, rows L2-normalised.
     public private(set) var itemVectors: SparseMatrix?
     var history: SparseMatrix?
+    /// ln(2 + number of users) of each item: among equally similar titles, the one more people
+    /// chose ranks first.
+    var prior: [Float] = []
 
     public init() {}
 
@@ -74,6 +79,7 @@ public struct ContentRecommender: Recommender {
         weighted = weighted.scalingRows(by: weighted.rowNorms.map { $0 > 0 ? 1 / $0 : 0 })
         itemVectors = weighted
         history = data.binary
+        prior = data.binary.columnSums.map { log(2 + $0) }
     }
 
     public func scores(user: Int) throws -> [Float] {
@@ -87,7 +93,8 @@ public struct ContentRecommender: Recommender {
         }
         let norm = profile.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 0 else { return [Float](repeating: 0, count: items.rows) }
-        return try items.multiply(Matrix(rows: profile.count, columns: 1, elements: profile.map { $0 / norm })).elements
+        let cosine = try items.multiply(Matrix(rows: profile.count, columns: 1, elements: profile.map { $0 / norm })).elements
+        return zip(cosine, prior).map { $0 * $1 }
     }
 
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {

@@ -9,6 +9,8 @@ struct WorldSampler {
     let users: [WorldUser]
     let popularity: WeightedSampler
     let byGenre: [[Int]]
+    /// Popularity-weighted samplers over each genre's titles.
+    let genrePopularity: [WeightedSampler?]
     let byDirector: [Int: [Int]]
     let activity: WeightedSampler
 
@@ -23,6 +25,7 @@ struct WorldSampler {
             directors[title.director, default: []].append(t)
         }
         byGenre = genres
+        genrePopularity = genres.map { $0.isEmpty ? nil : WeightedSampler($0.map { titles[$0].popularity }) }
         byDirector = directors
         activity = WeightedSampler(users.map(\.activity))
     }
@@ -47,8 +50,9 @@ struct WorldSampler {
             if c % 2 == 0 {
                 t = popularity.sample(&g)
             } else {
-                let list = byGenre[favorites[Int(g.next() % UInt64(favorites.count))]]
-                t = list.isEmpty ? popularity.sample(&g) : list[Int(g.next() % UInt64(list.count))]
+                // A title of a favourite genre, popular ones more often (what a genre row shows).
+                let genre = favorites[Int(g.next() % UInt64(favorites.count))]
+                t = genrePopularity[genre].map { byGenre[genre][$0.sample(&g)] } ?? popularity.sample(&g)
             }
             if exclude(t) { continue }
             let score = affinity(u, t) + 0.4 * log(titles[t].popularity * Double(titles.count)) + 0.5 * WorldSampler.gumbel(&g)
