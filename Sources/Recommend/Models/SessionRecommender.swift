@@ -1,0 +1,119 @@
+import DenseLinalg
+import Factorization
+
+/// Session-based next-title recommendation from the titles of the current session, in real
+/// time. It combines
+/// - sequential rules: how often title b followed title a within a few steps in past sessions,
+///   weighted 1/distance, read from the session's recent titles with a decay; and
+/// - V-SKNN (Ludewig & Jannach, "Evaluation of session-based recommendation algorithms",
+///   UMUAI 2018): past sessions sharing titles with the current one, recent positions weighing
+///   more, vote for their titles in proportion to their similarity.
+/// Each part is normalised to a maximum of 1 before they are added.
+public struct SessionRecommender: Sendable {
+    /// Neighbour sessions kept per request. Default 100.
+    public var neighbors = 100
+    /// Most recent sessions per title considered as neighbours. Default 500.
+    public var sampleSize = 500
+    /// Steps ahead a sequential rule reaches. Default 3.
+    public var window = 3
+    /// Weight of the rules part against the neighbours part. Default 1.
+    public var ruleWeight: Float = 1
+
+    var sessions: [[Int32]] = []
+    /// Sessions containing each title, most recent last.
+    var sessionsOf: [[Int32]] = []
+    /// rules: titles × titles, entry (a, b) = Σ 1/distance over b following a.
+    var rules: SparseMatrix?
+    var popularity: [Float] = []
+
+    public init() {}
+
+    /// Learns from past sessions (titles as inner indices below `items`), in chronological order.
+    public mutating func fit(_ past: [[Int32]], items: Int) throws {
+        guard items > 0 else { throw RecommenderError("session: no titles to recommend") }
+        sessions = past
+        sessionsOf = [[Int32]](repeating: [], count: items)
+        var r: [Int] = [], c: [Int] = [], v: [Float] = []
+        popularity = [Float](repeating: 0, count: items)
+        for (s, titles) in past.enumerated() {
+            for t in Set(titles) where Int(t) < items { sessionsOf[Int(t)].append(Int32(s)) }
+            for (i, a) in titles.enumerated() where Int(a) < items {
+                popularity[Int(a)] += 1
+                for d in 1...window where i + d < titles.count && Int(titles[i + d]) < items && titles[i + d] != a {
+                    r.append(Int(a)); c.append(Int(titles[i + d])); v.append(1 / Float(d))
+                }
+            }
+        }
+        rules = try SparseMatrix(rows: items, columns: items, rowIndices: r, columnIndices: c, values: v)
+    }
+
+    /// Scores of every title as the next one after `session` (oldest first).
+    public func scores(session: [Int]) throws -> [Float] {
+        guard let rules else { throw RecommenderError("session: fit before recommending") }
+        let items = rules.rows
+        let known = session.filter { $0 >= 0 && $0 < items }
+        var ruleScores = [Float](repeating: 0, count: items)
+        // Rules from the recent titles, the last weighing 1, earlier ones 1/(1 + steps back).
+        for (back, a) in known.reversed().prefix(window).enumerated() {
+            let row = rules.row(a)
+            for (b, w) in zip(row.columns, row.values) { ruleScores[Int(b)] += w / Float(1 + back) }
+        }
+        // V-SKNN: position weights rise linearly to 1 at the last title.
+        var weight: [Int: Float] = [:]
+        for (p, t) in known.enumerated() { weight[t] = max(weight[t] ?? 0, Float(p + 1) / Float(known.count)) }
+        var overlap: [Int32: Float] = [:]
+        for (t, w) in weight { for s in sessionsOf[t].suffix(sampleSize) { overlap[s, default: 0] += w } }
+        var knnScores = [Float](repeating: 0, count: items)
+        let querySize = Float(max(1, weight.count)).squareRoot()
+        let best = overlap.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key > $1.key) }.prefix(neighbors)
+        for (s, shared) in best {
+            let past = sessions[Int(s)]
+            let similarity = shared / (querySize * Float(Set(past).count).squareRoot())
+            for t in Set(past) where Int(t) < items { knnScores[Int(t)] += similarity }
+        }
+        let ruleMax = ruleScores.max() ?? 0, knnMax = knnScores.max() ?? 0
+        // Popularity, scaled below any real evidence, breaks ties and serves empty sessions.
+        let popMax = popularity.max() ?? 1
+        return (0..<items).map { j in
+            (ruleMax > 0 ? ruleWeight * ruleScores[j] / ruleMax : 0) + (knnMax > 0 ? knnScores[j] / knnMax : 0)
+                + 1e-3 * popularity[j] / max(popMax, 1)
+        }
+    }
+
+    /// The `count` best next titles, excluding those already in the session.
+    public func recommend(session: [Int], count: Int) throws -> [(index: Int, score: Float)] {
+        let s = try scores(session: session)
+        let exclude = Set(session)
+        var selector = TopKSelector(capacity: count)
+        for (j, v) in s.enumerated() where !exclude.contains(j) && v > selector.threshold { selector.insert(v, Int32(j)) }
+        return selector.sorted()
+    }
+
+    /// The share of steps of `sessions` whose next title is in the top `k` given the titles
+    /// before it (each session contributes its steps 2…n).
+    public func hitRate(on test: [[Int32]], k: Int = 20) throws -> Double {
+        var hits = 0, steps = 0
+        for session in test where session.count > 1 {
+            for t in 1..<session.count {
+                let top = try recommend(session: session[..<t].map(Int.init), count: k)
+                if top.contains(where: { $0.index == Int(session[t]) }) { hits += 1 }
+                steps += 1
+            }
+        }
+        return steps == 0 ? 0 : Double(hits) / Double(steps)
+    }
+
+    /// The same measure for the most popular titles, the baseline.
+    public func popularityHitRate(on test: [[Int32]], k: Int = 20) -> Double {
+        let top = popularity.indices.sorted { popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1) }
+        var hits = 0, steps = 0
+        for session in test where session.count > 1 {
+            for t in 1..<session.count {
+                let seen = Set(session[..<t].map(Int.init))
+                if top.lazy.filter({ !seen.contains($0) }).prefix(k).contains(Int(session[t])) { hits += 1 }
+                steps += 1
+            }
+        }
+        return steps == 0 ? 0 : Double(hits) / Double(steps)
+    }
+}
