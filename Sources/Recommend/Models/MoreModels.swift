@@ -43,6 +43,8 @@ public struct ContentRecommender: Recommender {
     /// ln(2 + number of users) of each item: among equally similar titles, the one more people
     /// chose ranks first.
     var prior: [Float] = []
+    var vocabulary = IDMap()
+    var idf: [Float] = []
 
     public init() {}
 
@@ -64,6 +66,7 @@ public struct ContentRecommender: Recommender {
         }
         var vocabulary = IDMap()
         var rows: [Int] = [], cols: [Int] = []
+        defer { self.vocabulary = vocabulary }
         for (i, item) in data.items.enumerated() where i < data.itemCount {
             for token in Set(item.map(ContentRecommender.tokens) ?? []) {
                 rows.append(i); cols.append(Int(vocabulary.intern(token)))
@@ -74,8 +77,9 @@ public struct ContentRecommender: Recommender {
         // idf = ln(n / df); rows then scaled to unit length.
         let df = presence.columnSums
         let n = Float(data.itemCount)
+        idf = df.map { log(n / max(1, $0)) }
         var weighted = try SparseMatrix(rows: presence.rows, columns: presence.columns, rowIndices: rows, columnIndices: cols,
-                                        values: cols.map { log(n / max(1, df[$0])) })
+                                        values: cols.map { idf[$0] })
         weighted = weighted.scalingRows(by: weighted.rowNorms.map { $0 > 0 ? 1 / $0 : 0 })
         itemVectors = weighted
         history = data.binary
@@ -84,11 +88,30 @@ public struct ContentRecommender: Recommender {
 
     public func scores(user: Int) throws -> [Float] {
         try checkUser(user)
-        guard let items = itemVectors, let history else { throw RecommenderError("content: fit before scoring") }
-        // Profile = mean of the consumed items' vectors (dense over tokens), then cosine.
+        guard let history else { throw RecommenderError("content: fit before scoring") }
+        // Profile = the consumed items' vectors summed (the mean, up to scale), then cosine.
+        return try scores(history: history.row(user).columns.map(Int.init))
+    }
+
+    /// The titles most similar to a title described only by its metadata (a new title with no
+    /// interactions): cosine between its TF-IDF vector (known tokens) and every title's.
+    public func similarItems(to metadata: ItemMetadata, count: Int) throws -> [(index: Int, score: Float)] {
+        guard let items = itemVectors else { throw RecommenderError("content: fit before recommending") }
+        var query = [Float](repeating: 0, count: items.columns)
+        for token in Set(ContentRecommender.tokens(metadata)) { if let t = vocabulary.index(of: token) { query[t] = idf[t] } }
+        let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard norm > 0 else { return [] }
+        let sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query.map { $0 / norm })).elements
+        return sims.indices.filter { sims[$0] > 0 }.sorted { sims[$0] > sims[$1] || (sims[$0] == sims[$1] && $0 < $1) }
+            .prefix(count).map { ($0, sims[$0]) }
+    }
+
+    /// Content scores for a profile built from `history` (item indices), for users unknown to training.
+    public func scores(history: [Int]) throws -> [Float] {
+        guard let items = itemVectors else { throw RecommenderError("content: fit before scoring") }
         var profile = [Float](repeating: 0, count: items.columns)
-        for i in history.row(user).columns {
-            let row = items.row(Int(i))
+        for i in history where i >= 0 && i < items.rows {
+            let row = items.row(i)
             for (t, w) in zip(row.columns, row.values) { profile[Int(t)] += w }
         }
         let norm = profile.reduce(0) { $0 + $1 * $1 }.squareRoot()
