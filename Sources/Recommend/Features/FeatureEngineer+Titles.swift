@@ -11,10 +11,7 @@ extension FeatureEngineer {
         var f = FeatureColumns()
         func perTitle(_ name: String, _ body: (Int, [Int]) -> Double) { f.add(name, rows.enumerated().map { body($0.offset, $0.element) }) }
         func share(_ r: [Int], _ test: (Int) -> Bool) -> Double { r.isEmpty ? 0 : Double(r.filter(test).count) / Double(r.count) }
-        let ratingsOf: ([Int]) -> [Double] = { r in
-            if let v = viewing { return r.compactMap { v.ratings[$0] > 0 ? Double(v.ratings[$0]) : nil } }
-            return r.map { Double(data.values[$0]) }
-        }
+        let ratingsOf = index.ratings
         perTitle("views") { Double($1.count) }
         perTitle("unique_viewers") { Double(Set($1.map { data.users[$0] }).count) }
         let ratings = rows.map(ratingsOf)
@@ -55,13 +52,7 @@ extension FeatureEngineer {
         let index = ViewIndex(data)
         let viewing = data.viewing
         var userMean = [Double](repeating: 0, count: data.userIDs.count)
-        for (u, r) in index.byUser.enumerated() {
-            let rated = r.compactMap { row -> Double? in
-                if let v = viewing { return v.ratings[row] > 0 ? Double(v.ratings[row]) : nil }
-                return Double(data.values[row])
-            }
-            userMean[u] = mean(rated)
-        }
+        for (u, r) in index.byUser.enumerated() { userMean[u] = mean(index.ratings(r)) }
         var position = [Double](repeating: 0, count: data.count)
         for r in index.byUser { for (p, row) in r.enumerated() { position[row] = Double(p + 1) } }
         var f = FeatureColumns()

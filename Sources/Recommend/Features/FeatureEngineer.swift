@@ -96,10 +96,7 @@ public enum FeatureEngineer {
         perUser("recency_days") { r in r.isEmpty ? 0 : Double(index.now - data.timestamps[r.last!]) / 86_400 }
         perUser("mean_completion") { r in viewing.map { v in mean(r.map { Double(v.completion[$0]) }) } ?? 0 }
         perUser("total_watch_hours") { r in viewing.map { v in r.reduce(0) { $0 + Double(v.watchMinutes[$1]) } / 60 } ?? 0 }
-        let ratingsOf: ([Int]) -> [Double] = { r in
-            if let v = viewing { return r.compactMap { v.ratings[$0] > 0 ? Double(v.ratings[$0]) : nil } }
-            return r.map { Double(data.values[$0]) }
-        }
+        let ratingsOf = index.ratings
         perUser("rating_count") { Double(ratingsOf($0).count) }
         perUser("rating_mean") { mean(ratingsOf($0)) }
         perUser("rating_std") { standardDeviation(ratingsOf($0)) }

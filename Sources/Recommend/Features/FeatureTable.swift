@@ -79,6 +79,13 @@ struct ViewIndex {
     /// The latest timestamp in the data: "now" for recency, trend and age.
     let now: Int64
 
+    /// The ratings among `rows`: viewing data's 1–5 ratings (unrated views left out), or the
+    /// values themselves for rating data.
+    func ratings(_ rows: [Int]) -> [Double] {
+        if let v = data.viewing { return rows.compactMap { v.ratings[$0] > 0 ? Double(v.ratings[$0]) : nil } }
+        return rows.map { Double(data.values[$0]) }
+    }
+
     init(_ data: Interactions) {
         self.data = data
         var users = [[Int]](repeating: [], count: data.userIDs.count)

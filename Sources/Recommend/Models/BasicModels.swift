@@ -106,7 +106,6 @@ public struct EASERecommender: Recommender {
         guard let weights else { return nil }
         try checkItem(item, weights.rows)
         let row = weights.row(item)
-        return row.indices.filter { $0 != item }.sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }
-            .prefix(count).map { ($0, row[$0]) }
+        return best(row, count: count) { $0 != item }
     }
 }

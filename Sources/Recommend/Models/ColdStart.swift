@@ -69,8 +69,8 @@ public struct ColdStart: Sendable {
                 scores = zip(collaborative, similar).map { 0.7 * $0 + 0.3 * $1 }
             }
         }
-        for i in known { scores[i] = -.infinity }
-        return (select(scores, count), strategy)
+        let seen = Set(known)
+        return (best(scores, count: count) { !seen.contains($0) }, strategy)
     }
 
     /// Titles similar to a new title known only by its metadata.
@@ -82,11 +82,5 @@ public struct ColdStart: Sendable {
     func normalised(_ s: [Float]) -> [Float] {
         let lo = s.min() ?? 0, hi = s.max() ?? 0
         return hi > lo ? s.map { ($0 - lo) / (hi - lo) } : s.map { _ in 0 }
-    }
-
-    func select(_ scores: [Float], _ count: Int) -> [(index: Int, score: Float)] {
-        var selector = TopKSelector(capacity: count)
-        for (i, v) in scores.enumerated() where v > selector.threshold && v > -.infinity { selector.insert(v, Int32(i)) }
-        return selector.sorted()
     }
 }

@@ -32,8 +32,7 @@ extension FactorRecommender {
             let nj = v.row(j).reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 0 && nj > 0 ? dot / (norm * nj) : 0
         }
-        return sims.indices.filter { $0 != item }.sorted { sims[$0] > sims[$1] || (sims[$0] == sims[$1] && $0 < $1) }
-            .prefix(count).map { ($0, sims[$0]) }
+        return best(sims, count: count) { $0 != item }
     }
 }
 

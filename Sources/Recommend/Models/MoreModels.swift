@@ -102,8 +102,7 @@ public struct ContentRecommender: Recommender {
         let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 0 else { return [] }
         let sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query.map { $0 / norm })).elements
-        return sims.indices.filter { sims[$0] > 0 }.sorted { sims[$0] > sims[$1] || (sims[$0] == sims[$1] && $0 < $1) }
-            .prefix(count).map { ($0, sims[$0]) }
+        return best(sims, count: count) { sims[$0] > 0 }
     }
 
     /// Content scores for a profile built from `history` (item indices), for users unknown to training.
@@ -127,8 +126,7 @@ public struct ContentRecommender: Recommender {
         var query = [Float](repeating: 0, count: items.columns)
         for (t, w) in zip(row.columns, row.values) { query[Int(t)] = w }
         let sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query)).elements
-        return sims.indices.filter { $0 != item }.sorted { sims[$0] > sims[$1] || (sims[$0] == sims[$1] && $0 < $1) }
-            .prefix(count).map { ($0, sims[$0]) }
+        return best(sims, count: count) { $0 != item }
     }
 }
 

@@ -92,3 +92,11 @@ public struct RecommenderError: Error, Equatable, Sendable, CustomStringConverti
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// The `count` best entries of `scores` (score descending, ties to the smaller index) among
+/// those `keep` accepts, by bounded selection.
+func best(_ scores: [Float], count: Int, where keep: (Int) -> Bool = { _ in true }) -> [(index: Int, score: Float)] {
+    var selector = TopKSelector(capacity: count)
+    for (i, v) in scores.enumerated() where v > selector.threshold && keep(i) { selector.insert(v, Int32(i)) }
+    return selector.sorted()
+}

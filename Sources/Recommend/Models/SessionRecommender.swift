@@ -84,9 +84,7 @@ public struct SessionRecommender: Sendable {
     public func recommend(session: [Int], count: Int) throws -> [(index: Int, score: Float)] {
         let s = try scores(session: session)
         let exclude = Set(session)
-        var selector = TopKSelector(capacity: count)
-        for (j, v) in s.enumerated() where !exclude.contains(j) && v > selector.threshold { selector.insert(v, Int32(j)) }
-        return selector.sorted()
+        return best(s, count: count) { !exclude.contains($0) }
     }
 
     /// The share of steps of `sessions` whose next title is in the top `k` given the titles
