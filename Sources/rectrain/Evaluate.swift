@@ -25,6 +25,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
     @Option(help: "Neighbours per item (itemknn, default 20).") var neighbors: Int?
     @Option(help: "Similarity shrinkage (itemknn, default 0).") var shrinkage: Float?
+    @Flag(help: "hybrid: learn the weights on a validation split cut from --train (grid, maximising nDCG@10).") var learnWeights = false
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(help: "Recommendations per user.") var k = 10
     @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; als-explicit).") var task = "ranking"
@@ -47,6 +48,7 @@ struct Evaluate: ParsableCommand {
         var options = ModelOptions()
         options.factors = factors; options.iterations = iterations; options.regularization = regularization
         options.alpha = alpha; options.neighbors = neighbors; options.shrinkage = shrinkage
+        options.learnWeights = learnWeights
         var recommender = try ModelFactory.make(model, options)
         let trainData = try RatingsCSV.load(path: train, options: .init(implicit: true)).interactions
         let testData = try RatingsCSV.load(path: test, options: .init(implicit: true),

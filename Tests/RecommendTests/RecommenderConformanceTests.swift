@@ -98,6 +98,18 @@ import Testing
         #expect(try hybrid.recommend(user: 0, count: 1, excluding: bare.binary).first?.index == heldOut[0])
     }
 
+    @Test func learnedHybridWeightsFavourTheUsefulMember() throws {
+        #expect(HybridRecommender.simplex(3, steps: 10).count == 66)
+        #expect(HybridRecommender.simplex(3, steps: 10).allSatisfy { abs($0.reduce(0, +) - 1) < 1e-5 && $0.allSatisfy { $0 >= 0 } })
+        // A larger checkerboard, so the validation split keeps users with enough history.
+        var data = Interactions(userIDs: IDMap((0..<60).map { "u\($0)" }), itemIDs: IDMap((0..<30).map { "i\($0)" }))
+        for u in 0..<60 { for i in 0..<30 where i % 2 == u % 2 && (i + u) % 5 != 0 { data.append(user: Int32(u), item: Int32(i), value: 1) } }
+        let train = try TrainingData(data, threads: 1, seed: 5)
+        var hybrid = HybridRecommender(members: [(PopularityRecommender(), 0.9), (ItemKNNRecommender(neighbors: 10), 0.1)], learnWeights: true)
+        try hybrid.fit(train)
+        #expect(hybrid.members[1].weight > hybrid.members[0].weight, "learned \(hybrid.members.map(\.weight))")
+    }
+
     @Test func itemKNNExplainsWithTheHistory() throws {
         let (train, heldOut) = try Self.checkerboard()
         var model = ItemKNNRecommender(neighbors: 5)

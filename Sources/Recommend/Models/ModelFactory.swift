@@ -9,6 +9,8 @@ public struct ModelOptions: Sendable {
     public var alpha: Float?
     public var neighbors: Int?
     public var shrinkage: Float?
+    /// hybrid: learn the weights on a validation split.
+    public var learnWeights = false
     public init() {}
 }
 
@@ -36,7 +38,8 @@ public enum ModelFactory {
         case "hybrid":
             // The original system's weights: collaborative 0.4, content 0.3, factorisation 0.3
             // (content drops out, the others keeping 4:3, where there is no item metadata).
-            return HybridRecommender(members: [(try make("itemknn", o), 0.4), (try make("content", o), 0.3), (try make("als", o), 0.3)])
+            return HybridRecommender(members: [(try make("itemknn", o), 0.4), (try make("content", o), 0.3), (try make("als", o), 0.3)],
+                                     learnWeights: o.learnWeights)
         case "itemknn":
             return ItemKNNRecommender(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0)
         case "svd":

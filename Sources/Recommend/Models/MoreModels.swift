@@ -135,9 +135,15 @@ public struct ContentRecommender: Recommender {
 public struct HybridRecommender: Recommender {
     public var name: String { "hybrid" }
     public var members: [(model: any Recommender, weight: Float)]
+    /// Learn the weights on a validation split cut from the training data (a grid over the
+    /// simplex in steps of 0.1, maximising nDCG@10) instead of using the given ones.
+    public var learnWeights = false
     var history: SparseMatrix?
 
-    public init(members: [(model: any Recommender, weight: Float)]) { self.members = members }
+    public init(members: [(model: any Recommender, weight: Float)], learnWeights: Bool = false) {
+        self.members = members
+        self.learnWeights = learnWeights
+    }
 
     public var trainedUsers: Int { history?.rows ?? 0 }
 
@@ -149,8 +155,60 @@ public struct HybridRecommender: Recommender {
         // Content members need item metadata; without it they drop out and the weights of the
         // rest keep their proportions.
         if !data.items.contains(where: { $0 != nil }) { members.removeAll { $0.model is ContentRecommender } }
+        if learnWeights && members.count > 1 { try learn(data) }
         for m in members.indices { try members[m].model.fit(data) }
         history = data.binary
+    }
+
+    /// Holds out 20% of each user's interactions (users with at least 5, at most 2,000 users),
+    /// fits the members on the rest, and keeps the weights with the best validation nDCG@10.
+    mutating func learn(_ data: TrainingData) throws {
+        let split = try Splitter.randomPerUser(data.interactions, testFraction: 0.2, seed: data.seed &+ 17)
+        // The subset keeps the id maps, so its matrices have the full shape.
+        let sub = try TrainingData(data.interactions.subset(split.train), items: data.items, threads: data.threads, seed: data.seed)
+        var relevant = [Int: Set<Int>]()
+        for row in split.test { relevant[Int(data.interactions.users[row]), default: []].insert(Int(data.interactions.items[row])) }
+        let counts = data.binary.rowCounts
+        let users = relevant.keys.filter { counts[$0] >= 5 }.sorted().prefix(2_000)
+        guard !users.isEmpty else { return }
+        var trial = self
+        trial.learnWeights = false
+        for m in trial.members.indices { try trial.members[m].model.fit(sub) }
+        // Normalised scores of every member for every validation user, computed once.
+        let seen = users.map { Set(sub.binary.row($0).columns.map(Int.init)) }
+        var normalised: [[[Float]]] = []
+        for (model, _) in trial.members {
+            normalised.append(try users.enumerated().map { r, u in HybridRecommender.normalised(try model.scores(user: u), seen: seen[r]) })
+        }
+        var bestWeights = members.map(\.weight), bestScore = -1.0
+        for weights in HybridRecommender.simplex(members.count, steps: 10) {
+            var total = 0.0
+            for (r, u) in users.enumerated() {
+                var combined = [Float](repeating: 0, count: data.itemCount)
+                for m in weights.indices where weights[m] > 0 { for j in 0..<data.itemCount { combined[j] += weights[m] * normalised[m][r][j] } }
+                total += RankingMetrics.ndcg(best(combined, count: 10) { !seen[r].contains($0) }.map(\.index), relevant[u]!, k: 10)
+            }
+            if total > bestScore + 1e-12 { bestScore = total; bestWeights = weights }
+        }
+        for m in members.indices { members[m].weight = bestWeights[m] }
+    }
+
+    /// Every weight vector of `n` non-negative multiples of 1/steps summing to 1.
+    static func simplex(_ n: Int, steps: Int) -> [[Float]] {
+        func compositions(_ parts: Int, _ total: Int) -> [[Int]] {
+            if parts == 1 { return [[total]] }
+            var out: [[Int]] = []
+            for first in 0...total { for rest in compositions(parts - 1, total - first) { out.append([first] + rest) } }
+            return out
+        }
+        return compositions(n, steps).map { $0.map { Float($0) / Float(steps) } }
+    }
+
+    /// A member's scores min–max normalised over the unseen items; seen items get 0.
+    static func normalised(_ s: [Float], seen: Set<Int>) -> [Float] {
+        let candidates = s.indices.filter { !seen.contains($0) }
+        let lo = candidates.map { s[$0] }.min() ?? 0, hi = candidates.map { s[$0] }.max() ?? 0
+        return s.indices.map { seen.contains($0) || hi <= lo ? 0 : (s[$0] - lo) / (hi - lo) }
     }
 
     public func scores(user: Int) throws -> [Float] {
@@ -159,11 +217,8 @@ public struct HybridRecommender: Recommender {
         let seen = Set(history.row(user).columns.map(Int.init))
         var total = [Float](repeating: 0, count: history.columns)
         for (model, weight) in members where weight > 0 {
-            let s = try model.scores(user: user)
-            let candidates = s.indices.filter { !seen.contains($0) }
-            let lo = candidates.map { s[$0] }.min() ?? 0, hi = candidates.map { s[$0] }.max() ?? 0
-            let span = hi - lo
-            for j in candidates { total[j] += weight * (span > 0 ? (s[j] - lo) / span : 0) }
+            let s = HybridRecommender.normalised(try model.scores(user: user), seen: seen)
+            for j in 0..<total.count { total[j] += weight * s[j] }
         }
         return total
     }
