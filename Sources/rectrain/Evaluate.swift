@@ -74,6 +74,7 @@ struct Evaluate: ParsableCommand {
                          report.model, report.users, report.k, report.ndcg, report.precision, report.recall, report.map, report.hitRate, report.mrr))
             print(String(format: "coverage %.3f, diversity %.3f, novelty %.2f bits; fit %.2f s, recommend %.2f s",
                          report.coverage, report.diversity, report.novelty, report.fitSeconds, report.recommendSeconds))
+            print("nDCG by training history: " + report.segments.map { String(format: "%@ titles %.3f (%d users)", $0.name, $0.ndcg, $0.users) }.joined(separator: ", "))
         }
     }
 }

@@ -41,3 +41,25 @@ import Testing
         #expect(ListMetrics.novelty([[0, 1]], itemUsers: [1, 4], users: 8) == 2)
     }
 }
+
+@Suite struct EvaluatorTests {
+    /// Popularity on a table where the answer is known: item 2 is the most popular unseen item
+    /// for user a (whose test item is 2: a hit) and for b (whose test item is 3: a miss).
+    @Test func rankingReportAveragesOverTestUsersAndSegments() throws {
+        var train = Interactions(userIDs: IDMap(["a", "b", "c", "d", "e"]), itemIDs: IDMap(["0", "1", "2", "3"]))
+        // Users per item: 0 → 1, 1 → 2, 2 → 3, 3 → 1.
+        for (u, i) in [(0, 0), (1, 1), (2, 2), (3, 2), (4, 2), (2, 1), (3, 3)] { train.append(user: Int32(u), item: Int32(i), value: 1) }
+        var test = Interactions(userIDs: train.userIDs, itemIDs: train.itemIDs)
+        test.append(user: "a", item: "2", value: 1)
+        test.append(user: "b", item: "3", value: 1)
+        test.append(user: "new", item: "0", value: 1)   // unknown to training: skipped
+        var model = PopularityRecommender()
+        let report = try Evaluator.ranking(&model, train: TrainingData(train, threads: 1), test: test, k: 1)
+        #expect(report.users == 2)
+        // a: top-1 among unseen {1, 2, 3} is 2 (2 users) → hit; b: among {0, 2, 3} it is 2 → miss.
+        #expect(report.precision == 0.5 && report.hitRate == 0.5 && report.ndcg == 0.5)
+        #expect(report.lists.map(\.user) == ["a", "b"] && report.lists[0].items.first?.item == "2")
+        #expect(report.segments.count == 1 && report.segments[0].name == "1-5" && report.segments[0].users == 2)
+        #expect(report.json.contains("\"ndcg\":0.5") && report.json.contains("\"segments\":[{"))
+    }
+}

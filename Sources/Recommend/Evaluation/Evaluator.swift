@@ -10,6 +10,8 @@ public struct RankingReport: Sendable {
     public var precision = 0.0, recall = 0.0, f1 = 0.0, ndcg = 0.0, map = 0.0, hitRate = 0.0, mrr = 0.0
     public var coverage = 0.0, diversity = 0.0, novelty = 0.0
     public var fitSeconds = 0.0, recommendSeconds = 0.0
+    /// nDCG@K and user count per training-history band, for the cold-start analysis.
+    public var segments: [(name: String, users: Int, ndcg: Double)] = []
     /// Each evaluated user's list: (raw user id, [(raw item id, score)]).
     public var lists: [(user: String, items: [(item: String, score: Float)])] = []
 
@@ -18,11 +20,17 @@ public struct RankingReport: Sendable {
         return "{\"model\":\"\(model)\",\"k\":\(k),\"users\":\(users),\"precision\":\(n(precision)),\"recall\":\(n(recall)),"
             + "\"f1\":\(n(f1)),\"ndcg\":\(n(ndcg)),\"map\":\(n(map)),\"hit_rate\":\(n(hitRate)),\"mrr\":\(n(mrr)),"
             + "\"coverage\":\(n(coverage)),\"diversity\":\(n(diversity)),\"novelty\":\(n(novelty)),"
-            + "\"fit_seconds\":\(n(fitSeconds)),\"recommend_seconds\":\(n(recommendSeconds))}"
+            + "\"fit_seconds\":\(n(fitSeconds)),\"recommend_seconds\":\(n(recommendSeconds)),"
+            + "\"segments\":[" + segments.map { "{\"history\":\"\($0.name)\",\"users\":\($0.users),\"ndcg\":\(n($0.ndcg))}" }.joined(separator: ",") + "]}"
     }
 }
 
 public enum Evaluator {
+    /// Training-history bands of the per-segment results.
+    public static let historyBands: [(name: String, range: ClosedRange<Int>)] = [
+        ("0", 0...0), ("1-5", 1...5), ("6-20", 6...20), ("21-50", 21...50), ("51-150", 51...150), ("151+", 151...Int.max),
+    ]
+
     /// Trains `model` on `train`, recommends `k` items to every user with test items (excluding
     /// their training items) and scores the lists against the test items. Test users or items
     /// unknown to training count as unrecommendable: users are skipped, items stay relevant.
@@ -41,13 +49,19 @@ public enum Evaluator {
         let lists = try model.recommend(users: users, count: k, excluding: train.binary)
         report.recommendSeconds = Date().timeIntervalSince(recommendStart)
         var itemLists: [[Int]] = []
+        let historyLengths = train.binary.rowCounts
+        var bandTotals = [Double](repeating: 0, count: Evaluator.historyBands.count), bandUsers = [Int](repeating: 0, count: Evaluator.historyBands.count)
         for (r, u) in users.enumerated() {
             let list = lists.neighbors(of: r)
             let items = list.map(\.index)
             itemLists.append(items)
             let p = RankingMetrics.precision(items, relevant[u], k: k), rc = RankingMetrics.recall(items, relevant[u], k: k)
             report.precision += p; report.recall += rc; report.f1 += RankingMetrics.f1(precision: p, recall: rc)
-            report.ndcg += RankingMetrics.ndcg(items, relevant[u], k: k)
+            let ndcg = RankingMetrics.ndcg(items, relevant[u], k: k)
+            report.ndcg += ndcg
+            if let band = Evaluator.historyBands.firstIndex(where: { $0.range.contains(historyLengths[u]) }) {
+                bandTotals[band] += ndcg; bandUsers[band] += 1
+            }
             report.map += RankingMetrics.averagePrecision(items, relevant[u], k: k)
             report.hitRate += RankingMetrics.hit(items, relevant[u], k: k)
             report.mrr += RankingMetrics.reciprocalRank(items, relevant[u], k: k)
@@ -58,6 +72,9 @@ public enum Evaluator {
         report.users = users.count
         report.precision /= n; report.recall /= n; report.f1 /= n; report.ndcg /= n
         report.map /= n; report.hitRate /= n; report.mrr /= n
+        report.segments = Evaluator.historyBands.indices.compactMap { b in
+            bandUsers[b] > 0 ? (Evaluator.historyBands[b].name, bandUsers[b], bandTotals[b] / Double(bandUsers[b])) : nil
+        }
         report.coverage = ListMetrics.coverage(itemLists, catalogue: train.itemCount)
         report.novelty = ListMetrics.novelty(itemLists, itemUsers: train.binary.columnSums, users: train.users)
         let vectors = try itemVectors ?? genreVectors(train) ?? factorVectors(train)
