@@ -63,3 +63,18 @@ import Testing
         #expect(report.json.contains("\"ndcg\":0.5") && report.json.contains("\"segments\":[{"))
     }
 }
+
+@Suite struct ComparisonTests {
+    @Test func comparesModelsIntoOneTable() throws {
+        var data = Interactions(userIDs: IDMap((0..<12).map { "u\($0)" }), itemIDs: IDMap((0..<8).map { "i\($0)" }))
+        for u in 0..<12 { for i in 0..<8 where (i + u) % 3 != 0 { data.append(user: Int32(u), item: Int32(i), value: 1) } }
+        let split = try Splitter.randomPerUser(data, testFraction: 0.25, seed: 1)
+        let train = try TrainingData(data.subset(split.train), threads: 1)
+        let reports = try ModelComparison.run(models: ["popular", "ease"], train: train, test: data.subset(split.test), k: 3)
+        #expect(reports.map(\.model) == ["popular", "ease"])
+        let csv = ModelComparison.csv(reports).split(separator: "\n")
+        #expect(csv.count == 3 && csv[0].hasPrefix("model,precision,recall,f1,ndcg,map,hit_rate,coverage,diversity,novelty,fit_seconds,recommend_seconds"))
+        #expect(csv[1].hasPrefix("popular,") && csv[1].split(separator: ",").count == 12)
+        #expect(ModelComparison.table(reports).split(separator: "\n").count == 3)
+    }
+}
