@@ -66,11 +66,18 @@ public struct KernelBenchmark: Sendable {
         let loaded = try RatingsCSV.load(path: path)
         let binary = try loaded.interactions.matrix(.binary)
         let ratings = kernel == .alsExplicit ? try loaded.interactions.matrix(.lastValue) : binary
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        log("loaded \(binary.rows) users × \(binary.columns) items, \(binary.nnz) nonzeros in \(String(format: "%.2f", loadSeconds)) s")
+        var result = try run(matrix: binary, ratings: ratings, log: log)
+        result.loadSeconds = loadSeconds
+        return result
+    }
+
+    /// Runs the kernel on matrices already in memory: a warm-up, then `repeats` timed runs.
+    public func run(matrix binary: SparseMatrix, ratings: SparseMatrix, log: (String) -> Void = { _ in }) throws -> Result {
         var result = Result(kernel: kernel.rawValue)
-        result.loadSeconds = Date().timeIntervalSince(loadStart)
         result.users = binary.rows; result.items = binary.columns; result.nnz = binary.nnz
         result.factors = factors; result.iterations = iterations; result.threads = threads; result.repeats = repeats
-        log("loaded \(binary.rows) users × \(binary.columns) items, \(binary.nnz) nonzeros in \(String(format: "%.2f", result.loadSeconds)) s")
         let prepared = try prepare(binary)
         for run in 0...repeats {
             let start = Date()
@@ -167,6 +174,12 @@ public struct KernelBenchmark: Sendable {
 
 /// The process's memory high-water mark.
 public enum ProcessMemory {
+    /// Resets the high-water mark to the current resident size (Linux: clear_refs 5), so the
+    /// next reading covers only what follows. Does nothing where unsupported.
+    public static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
     /// Peak resident set size in bytes (VmHWM from /proc/self/status), 0 where unavailable.
     public static func peakResidentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

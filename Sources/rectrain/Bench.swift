@@ -16,8 +16,20 @@ struct Bench: ParsableCommand {
     @Option(help: "Kernel: \(KernelBenchmark.Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
     var kernel: KernelBenchmark.Kernel
 
-    @Option(help: "Ratings CSV with header user,item,rating,timestamp.")
-    var data: String
+    @Option(help: "Ratings CSV with header user,item,rating,timestamp (not with --sweep).")
+    var data: String?
+
+    @Flag(help: "Scaling sweep: time the kernel on generated long-tailed matrices from --from to --to nonzeros (doubling), fit the exponent, write CSV, JSON and an SVG plot into --out.")
+    var sweep = false
+
+    @Option(help: "Smallest sweep size in nonzeros.")
+    var from = 100_000
+
+    @Option(help: "Largest sweep size in nonzeros.")
+    var to = 10_000_000
+
+    @Option(help: "Folder for the sweep's sweep.csv, sweep.json and sweep.svg (default outputs/sweep-KERNEL).")
+    var out: String?
 
     @Option(help: "Latent factors (the rank for svd and nmf).")
     var factors = 64
@@ -52,6 +64,11 @@ struct Bench: ParsableCommand {
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
         guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
+        if sweep {
+            guard from > 0, to >= from else { throw ValidationError("--from and --to must satisfy 0 < from ≤ to, got \(from) and \(to)") }
+        } else if data == nil {
+            throw ValidationError("--data is required (or use --sweep)")
+        }
         guard regularization >= 0, regularization.isFinite else { throw ValidationError("--regularization must be ≥ 0") }
         guard alpha >= 0, alpha.isFinite else { throw ValidationError("--alpha must be ≥ 0") }
     }
@@ -60,7 +77,8 @@ struct Bench: ParsableCommand {
         var bench = KernelBenchmark(kernel: kernel)
         bench.factors = factors; bench.iterations = iterations; bench.regularization = regularization
         bench.alpha = alpha; bench.k = k; bench.threads = threads; bench.repeats = repeats; bench.seed = seed
-        let result = try bench.run(path: data) { line in
+        if sweep { return try runSweep(bench) }
+        let result = try bench.run(path: data!) { line in
             if !json { print(line) }
         }
         if json {
@@ -72,6 +90,26 @@ struct Bench: ParsableCommand {
             if let p = result.perIterationSeconds { print(String(format: "per iteration: %.4f s", p)) }
             if let g = result.gflops { print(String(format: "throughput: %.1f GFLOP/s", g)) }
             if let l = result.loss { print("loss: \(l)") }
+        }
+    }
+}
+
+extension Bench {
+    func runSweep(_ bench: KernelBenchmark) throws {
+        var sweep = ScalingSweep(benchmark: bench)
+        sweep.from = from; sweep.to = to
+        let folder = out ?? "outputs/sweep-\(kernel.rawValue)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let points = try sweep.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let json = ScalingSweep.json(kernel: kernel.rawValue, points: points)
+        try AtomicFile.write(ScalingSweep.csv(points), to: folder + "/sweep.csv")
+        try AtomicFile.write(json + "\n", to: folder + "/sweep.json")
+        try AtomicFile.write(ScalingSweep.svg(kernel: kernel.rawValue, points: points), to: folder + "/sweep.svg")
+        if self.json {
+            print(json)
+        } else {
+            print(String(format: "%@: fitted exponent %.3f over %d sizes; wrote %@/sweep.{csv,json,svg}",
+                         kernel.rawValue, ScalingSweep.exponent(points), points.count, folder))
         }
     }
 }
