@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One command for the side-by-side comparison with implicit and scikit-learn:
+#   Benchmarks/compare/run.sh [--quick]
+# Creates Benchmarks/compare/.venv with the pinned peers, builds rectrain (release), generates
+# the 50k × 10k × 2M long-tailed matrix once, and runs compare.py, which alternates our kernels
+# and the peers' on the same file with the same 2 threads and prints ours/theirs ratios, then
+# accuracy on the shared ML-100K splits when ../shared is there.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+if [ ! -x "$here/.venv/bin/python" ]; then
+    python3 -m venv "$here/.venv"
+    "$here/.venv/bin/pip" install -q -r "$here/requirements.txt"
+fi
+(cd "$root" && swift build -c release --product rectrain >/dev/null)
+bin="$(cd "$root" && swift build -c release --show-bin-path)/rectrain"
+data="$root/outputs/compare/longtail-50k-10k-2m.csv"
+mkdir -p "$(dirname "$data")"
+[ -f "$data" ] || "$bin" synth-matrix --users 50000 --items 10000 --nnz 2000000 --seed 42 --out "$data"
+exec "$here/.venv/bin/python" "$here/compare.py" --rectrain "$bin" --data "$data" --shared "$root/../shared/data" "$@"
