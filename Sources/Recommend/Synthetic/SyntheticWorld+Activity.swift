@@ -61,6 +61,21 @@ struct WorldSampler {
         return best >= 0 ? best : popularity.sample(&g)
     }
 
+    /// Mean and standard deviation of the affinity of the titles users actually pick, from
+    /// 4,000 picks drawn with a separate generator (so the views themselves do not change).
+    /// Ratings and completion are read off this scale: a title liked as much as a typical
+    /// pick gets about 3.8 stars, not the ceiling.
+    func pickedAffinityScale(seed: UInt64) -> (mean: Double, sd: Double) {
+        var g = SeededGenerator(seed: seed ^ 0x5EED_CA1B)
+        let likes = (0..<4_000).map { _ -> Double in
+            let u = activity.sample(&g)
+            return affinity(u, pick(for: u, &g) { _ in false })
+        }
+        let mean = likes.reduce(0, +) / Double(likes.count)
+        let sd = (likes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(likes.count)).squareRoot()
+        return (mean, max(sd, 1e-6))
+    }
+
     /// Per-user view counts proportional to activity, summing exactly to `total`.
     func viewCounts(_ total: Int, _ g: inout SeededGenerator) -> [Int] {
         let sum = users.reduce(0.0) { $0 + $1.activity }
@@ -74,6 +89,7 @@ struct WorldSampler {
                                     summary: inout SyntheticWorldSummary, progress: ((String) -> Void)?) throws {
         let counts = viewCounts(configuration.interactions, &g)
         var written = 0, ratings = 0
+        let scale = pickedAffinityScale(seed: configuration.seed)
         try AtomicFile.write(to: path) { handle in
             var w = CSVByteWriter(handle)
             w.text("user_id,title_id,timestamp,watch_minutes,completion,rating,device,season,episode\n")
@@ -89,7 +105,7 @@ struct WorldSampler {
                     let t = pick(for: u, &g) { watched.contains($0) && watched.count < titles.count / 2 }
                     watched.insert(t)
                     let title = titles[t]
-                    let like = affinity(u, t)
+                    let like = (affinity(u, t) - scale.mean) / scale.sd
                     // Shows: a binge run of consecutive episodes.
                     var run = 1
                     if title.isShow {
@@ -100,12 +116,12 @@ struct WorldSampler {
                     let day = clock - clock % 86_400
                     var time = day + Int64(user.hour * 3600) + Int64(g.next() % 3600)
                     for e in 0..<run {
-                        let completion = min(1, max(0.03, 1 / (1 + exp(-(like + 0.6))) + 0.15 * g.nextGaussian()))
+                        let completion = min(1, max(0.03, 1 / (1 + exp(-(1.2 * like + 1.3))) + 0.15 * g.nextGaussian()))
                         let device = g.nextUnit() < 0.7 ? user.device : Int(g.next() % 4)
                         w.text(user.id); w.comma(); w.text(title.id); w.comma(); w.int(Int(time)); w.comma()
                         w.decimal(Double(title.minutes) * completion, digits: 1); w.comma(); w.decimal(completion, digits: 3); w.comma()
                         if g.nextUnit() < configuration.ratedFraction {
-                            let r = min(5, max(1, Int((3 + 1.1 * (like - 0.6) + 0.7 * g.nextGaussian()).rounded())))
+                            let r = min(5, max(1, Int((3.8 + 0.9 * like + 0.6 * g.nextGaussian()).rounded())))
                             w.int(r); ratings += 1
                         }
                         w.comma(); w.text(Vocabulary.devices[device]); w.comma()
