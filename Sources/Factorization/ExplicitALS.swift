@@ -38,6 +38,14 @@ public struct ExplicitALSModel: Sendable {
     public var ratingScale: ClosedRange<Float>
     public var lossHistory: [Double]
 
+    /// A model from its parts (a saved model read back, for instance).
+    public init(globalMean: Float, userBias: [Float], itemBias: [Float], userFactors: Matrix<Float>, itemFactors: Matrix<Float>,
+                ratingScale: ClosedRange<Float>, lossHistory: [Double] = []) {
+        self.globalMean = globalMean; self.userBias = userBias; self.itemBias = itemBias
+        self.userFactors = userFactors; self.itemFactors = itemFactors
+        self.ratingScale = ratingScale; self.lossHistory = lossHistory
+    }
+
     /// The predicted rating of a known user and item, clipped to the rating scale.
     public func predict(user: Int, item: Int) -> Float {
         let k = userFactors.columns

@@ -94,6 +94,12 @@ public struct ImplicitALSModel: Sendable {
     /// The loss after each iteration, when tracked.
     public var lossHistory: [Double]
 
+    /// A model from its parts (a saved model read back, for instance).
+    public init(userFactors: Matrix<Float>, itemFactors: Matrix<Float>, configuration: ImplicitALSConfiguration, lossHistory: [Double] = []) {
+        self.userFactors = userFactors; self.itemFactors = itemFactors
+        self.configuration = configuration; self.lossHistory = lossHistory
+    }
+
     /// Scores xᵤ·yᵢ for every item.
     public func scores(user: Int) throws -> [Float] {
         try itemFactors.multiply(userFactors.row(user))

@@ -94,6 +94,17 @@ public struct Interactions: Sendable {
 }
 
 extension Interactions {
+    /// One row per distinct (user, item) pair, the first in row order, with its value and
+    /// timestamp (repeated views of a title collapse, as the ranking protocol counts them).
+    public func distinctPairs() -> Interactions {
+        var out = Interactions(userIDs: userIDs, itemIDs: itemIDs)
+        var seen = Set<Int64>()
+        for r in 0..<count where seen.insert(Int64(users[r]) << 32 | Int64(items[r])).inserted {
+            out.append(user: users[r], item: items[r], value: values[r], timestamp: timestamps[r])
+        }
+        return out
+    }
+
     /// Number of interactions of each user (inner index order).
     public var userCounts: [Int] {
         var c = [Int](repeating: 0, count: userIDs.count)

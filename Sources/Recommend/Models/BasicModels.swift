@@ -7,8 +7,8 @@ public struct PopularityRecommender: Recommender {
     public var name: String { "popular" }
     /// Half-life in days of a time-decayed count; nil counts every interaction equally.
     public var halfLifeDays: Double? = nil
-    public private(set) var popularity: [Float] = []
-    public private(set) var trainedUsers = 0
+    public internal(set) var popularity: [Float] = []
+    public internal(set) var trainedUsers = 0
 
     public init(halfLifeDays: Double? = nil) { self.halfLifeDays = halfLifeDays }
 
@@ -29,11 +29,11 @@ public struct PopularityRecommender: Recommender {
 
 /// Item-based collaborative filtering (cosine k-NN with shrinkage): the score of item j for a
 /// user is the sum of sim(i, j) over the user's items i that have j among their `neighbors`.
-public struct ItemKNNRecommender: Recommender {
+public struct ItemKNNRecommender: ExplainingRecommender {
     public var name: String { "itemknn" }
     public var neighbors = 20
     public var shrinkage: Float = 0
-    public private(set) var similar = NeighborList(k: 0, indices: [], scores: [])
+    public internal(set) var similar = NeighborList(k: 0, indices: [], scores: [])
     var history: SparseMatrix?
 
     public init(neighbors: Int = 20, shrinkage: Float = 0) { self.neighbors = neighbors; self.shrinkage = shrinkage }
@@ -76,7 +76,7 @@ public struct ItemKNNRecommender: Recommender {
 public struct EASERecommender: Recommender {
     public var name: String { "ease" }
     public var regularization: Float = 500
-    public private(set) var weights: Matrix<Float>?
+    public internal(set) var weights: Matrix<Float>?
     var history: SparseMatrix?
 
     public init(regularization: Float = 500) { self.regularization = regularization }

@@ -5,7 +5,7 @@ import Factorization
 public struct ExplicitALSRecommender: Recommender {
     public var name: String { "als-explicit" }
     public var configuration: ExplicitALSConfiguration
-    public private(set) var model: ExplicitALSModel?
+    public internal(set) var model: ExplicitALSModel?
 
     /// 50 factors, λ = 0.1 (times each row's rating count; biases 0.01), 15 iterations.
     public static var defaults: ExplicitALSConfiguration { ExplicitALSConfiguration(factors: 50, regularization: 0.1, iterations: 15) }

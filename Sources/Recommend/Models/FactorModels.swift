@@ -40,7 +40,7 @@ extension FactorRecommender {
 public struct ALSRecommender: FactorRecommender {
     public var name: String { "als" }
     public var configuration: ImplicitALSConfiguration
-    public private(set) var model: ImplicitALSModel?
+    public internal(set) var model: ImplicitALSModel?
     var userFactors: Matrix<Float>? { model?.userFactors }
     var itemFactors: Matrix<Float>? { model?.itemFactors }
 

@@ -17,7 +17,7 @@ public struct ModelOptions: Sendable {
 /// Builds models by name.
 public enum ModelFactory {
     /// The ranking models this build provides.
-    public static let rankingModels = ["popular", "itemknn", "userknn", "content", "svd", "nmf", "als", "ease", "hybrid"]
+    public static let rankingModels = ["popular", "itemknn", "userknn", "content", "svd", "nmf", "als", "ease", "session", "hybrid"]
 
     public static func make(_ name: String, _ o: ModelOptions = ModelOptions()) throws -> any Recommender {
         func positive(_ value: Int?, _ option: String) throws {
@@ -53,6 +53,10 @@ public enum ModelFactory {
             if let v = o.regularization { c.regularization = v }
             if let v = o.alpha { c.alpha = v }
             return ALSRecommender(configuration: c)
+        case "session":
+            var model = SessionRecommender()
+            if let v = o.neighbors { model.neighbors = v }
+            return model
         case "ease":
             if let r = o.regularization, r <= 0 { throw RecommenderError("invalid --regularization \(r): EASE needs a value > 0") }
             return EASERecommender(regularization: o.regularization ?? 500)

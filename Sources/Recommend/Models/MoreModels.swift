@@ -38,7 +38,7 @@ public struct UserKNNRecommender: Recommender {
 public struct ContentRecommender: Recommender {
     public var name: String { "content" }
     /// items × tokens, rows L2-normalised.
-    public private(set) var itemVectors: SparseMatrix?
+    public internal(set) var itemVectors: SparseMatrix?
     var history: SparseMatrix?
     /// ln(2 + number of users) of each item: among equally similar titles, the one more people
     /// chose ranks first.
@@ -132,7 +132,7 @@ public struct ContentRecommender: Recommender {
 
 /// A weighted ensemble: each member's scores are min–max normalised per user over the items
 /// not yet seen, then combined with the weights.
-public struct HybridRecommender: Recommender {
+public struct HybridRecommender: ExplainingRecommender {
     public var name: String { "hybrid" }
     public var members: [(model: any Recommender, weight: Float)]
     /// Learn the weights on a validation split cut from the training data (a grid over the

@@ -10,6 +10,9 @@ public struct TrainingData: Sendable {
     /// The latest value of each pair (ratings for rating data).
     public var ratings: SparseMatrix
     public var items: [ItemMetadata?]
+    /// Browsing sessions (inner item indices, oldest first) when the data has them; the
+    /// session model cuts sessions out of the views otherwise.
+    public var sessions: [[Int32]]? = nil
     public var threads: Int
     public var seed: UInt64
 
@@ -84,6 +87,12 @@ extension Recommender {
     public func recommend(user: Int, count: Int, excluding seen: SparseMatrix?) throws -> [(index: Int, score: Float)] {
         try recommend(users: [user], count: count, excluding: seen).neighbors(of: 0)
     }
+}
+
+/// A model that can say why it recommended an item: the titles in the user's history that
+/// contributed most ("because you watched …").
+public protocol ExplainingRecommender: Recommender {
+    func explain(user: Int, item: Int, count: Int) -> [(index: Int, contribution: Float)]
 }
 
 /// Errors of the recommenders.

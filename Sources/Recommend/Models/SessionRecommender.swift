@@ -9,7 +9,12 @@ import Factorization
 ///   UMUAI 2018): past sessions sharing titles with the current one, recent positions weighing
 ///   more, vote for their titles in proportion to their similarity.
 /// Each part is normalised to a maximum of 1 before they are added.
-public struct SessionRecommender: Sendable {
+///
+/// As a ``Recommender`` it learns from the training data's browsing sessions (or, without
+/// them, from each user's views cut into sessions at gaps of more than an hour), and scores a
+/// known user's next title from their most recent titles.
+public struct SessionRecommender: Recommender {
+    public var name: String { "session" }
     /// Neighbour sessions kept per request. Default 100.
     public var neighbors = 100
     /// Most recent sessions per title considered as neighbours. Default 500.
@@ -25,8 +30,49 @@ public struct SessionRecommender: Sendable {
     /// rules: titles × titles, entry (a, b) = Σ 1/distance over b following a.
     var rules: SparseMatrix?
     var popularity: [Float] = []
+    /// The latest titles of each training user (oldest first, at most `window` + 7).
+    var recent: [[Int32]] = []
 
     public init() {}
+
+    public var trainedUsers: Int { recent.count }
+
+    /// Learns from `data.sessions`, or from sessions cut out of the users' views.
+    public mutating func fit(_ data: TrainingData) throws {
+        let byUser = SessionRecommender.timelines(data.interactions, users: data.users)
+        recent = byUser.map { Array($0.suffix(window + 7).map(\.item)) }
+        try fit(data.sessions ?? SessionRecommender.sessions(byUser, gapSeconds: 3_600), items: data.itemCount)
+    }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        return try scores(session: recent[user].map(Int.init))
+    }
+
+    /// Each user's views (item, timestamp) in time order (ties by position).
+    static func timelines(_ data: Interactions, users: Int) -> [[(item: Int32, time: Int64)]] {
+        var out = [[(item: Int32, time: Int64)]](repeating: [], count: users)
+        let order = (0..<data.count).sorted { (data.timestamps[$0], $0) < (data.timestamps[$1], $1) }
+        for r in order where Int(data.users[r]) < users { out[Int(data.users[r])].append((data.items[r], data.timestamps[r])) }
+        return out
+    }
+
+    /// Sessions cut from timelines wherever two views are more than `gapSeconds` apart, in
+    /// order of their start; a title repeated within a session counts once.
+    static func sessions(_ timelines: [[(item: Int32, time: Int64)]], gapSeconds: Int64) -> [[Int32]] {
+        var out: [(start: Int64, items: [Int32])] = []
+        for views in timelines {
+            var current: [Int32] = [], start: Int64 = 0, last = Int64.min
+            for (item, time) in views {
+                if !current.isEmpty && time - last > gapSeconds { out.append((start, current)); current = [] }
+                if current.isEmpty { start = time }
+                if !current.contains(item) { current.append(item) }
+                last = time
+            }
+            if !current.isEmpty { out.append((start, current)) }
+        }
+        return out.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element.items)
+    }
 
     /// Learns from past sessions (titles as inner indices below `items`), in chronological order.
     public mutating func fit(_ past: [[Int32]], items: Int) throws {

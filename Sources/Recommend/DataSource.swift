@@ -1,0 +1,76 @@
+import Foundation
+
+/// Where training data comes from, as the command line names it.
+public enum DataFormat: String, Sendable, CaseIterable {
+    /// A file is a ratings CSV; a folder is recognised by its files.
+    case auto
+    /// A ratings CSV/TSV with a header (user, item, rating, timestamp columns).
+    case csv
+    /// A MovieLens folder: 100K (`u.data`, `u.item`, `u.user`) or a CSV release (`ratings.csv`, `movies.csv`).
+    case movielens
+    /// A synthetic world written by `rectrain generate` (`titles.csv`, `users.csv`, `interactions.csv`, `sessions.csv`).
+    case world
+}
+
+/// Loads a dataset from a file or folder in any of the supported formats.
+public enum DataSource {
+    /// The dataset at `path` (and the browsing sessions, for a synthetic world).
+    /// - Parameters:
+    ///   - items: an item metadata CSV (id, title, `|`-separated genres) for a ratings CSV.
+    ///   - ratings: keep rating values (for rating prediction); a world then reads its rated
+    ///     views only.
+    /// - Throws: ``DataError`` naming the file, line and problem.
+    public static func load(path: String, format: DataFormat = .auto, items: String? = nil,
+                            ratings: Bool = false) throws -> (dataset: Dataset, sessions: Sessions?) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataError(file: path, reason: "no such file or folder")
+        }
+        let resolved = isDirectory.boolValue ? try folderFormat(path, format) : format == .auto ? .csv : format
+        var result: (dataset: Dataset, sessions: Sessions?)
+        switch resolved {
+        case .csv, .auto:
+            guard !isDirectory.boolValue else { throw DataError(file: path, reason: "--format csv needs a file, not a folder") }
+            let loaded = try RatingsCSV.load(path: path, options: .init(implicit: !ratings)).interactions
+            result = (Dataset(interactions: loaded), nil)
+        case .movielens:
+            guard isDirectory.boolValue else { throw DataError(file: path, reason: "--format movielens needs the MovieLens folder") }
+            let exists = { FileManager.default.fileExists(atPath: path + "/" + $0) }
+            result = (exists("u.data") ? try MovieLens.load100K(directory: path) : try MovieLens.loadCSVRelease(directory: path), nil)
+        case .world:
+            guard isDirectory.boolValue else { throw DataError(file: path, reason: "--format world needs the folder written by rectrain generate") }
+            let world = try SyntheticWorld.load(directory: path)
+            result = (world.dataset, world.sessions)
+            if ratings {
+                let base = Interactions(userIDs: world.dataset.interactions.userIDs, itemIDs: world.dataset.interactions.itemIDs)
+                result.dataset.interactions = try RatingsCSV.load(path: path + "/interactions.csv", into: base).interactions
+            }
+        }
+        if let items {
+            let metadata = try ItemCatalogCSV.load(path: items, ids: result.dataset.interactions.itemIDs)
+            result.dataset.items = metadata
+            result.dataset.genres = Array(Set(metadata.compactMap { $0 }.flatMap(\.genres))).sorted()
+        }
+        return result
+    }
+
+    static func folderFormat(_ path: String, _ format: DataFormat) throws -> DataFormat {
+        let exists = { FileManager.default.fileExists(atPath: path + "/" + $0) }
+        switch format {
+        case .csv: throw DataError(file: path, reason: "--format csv needs a file, not a folder")
+        case .movielens, .world: return format
+        case .auto:
+            if exists("u.data") || exists("ratings.csv") { return .movielens }
+            if exists("interactions.csv") && exists("titles.csv") { return .world }
+            throw DataError(file: path, reason: "folder holds no known dataset: expected u.data (MovieLens 100K), ratings.csv (MovieLens CSV) or titles.csv + interactions.csv (rectrain generate)")
+        }
+    }
+}
+
+extension TrainingData {
+    /// Training data for a whole dataset, with its item metadata and sessions.
+    public init(_ dataset: Dataset, sessions: Sessions?, threads: Int, seed: UInt64) throws {
+        try self.init(dataset.interactions, items: dataset.items, threads: threads, seed: seed)
+        self.sessions = sessions?.items
+    }
+}

@@ -1,0 +1,146 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// A trained model with what it needs to answer requests by raw id: the id maps, the titles'
+/// names and the training history. Saved in the format of ``ModelArchive``.
+public struct SavedModel: Sendable {
+    public var model: any Recommender
+    public var userIDs: IDMap
+    public var itemIDs: IDMap
+    /// The title of each inner item ("" when unknown).
+    public var titles: [String]
+    /// users × items, 1 for every training interaction.
+    public var history: SparseMatrix
+
+    /// A trained `model` with the ids, titles and history of the data it was trained on.
+    public init(model: any Recommender, data: TrainingData) {
+        self.model = model
+        userIDs = data.interactions.userIDs
+        itemIDs = data.interactions.itemIDs
+        titles = (0..<data.itemCount).map { $0 < data.items.count ? data.items[$0]?.title ?? "" : "" }
+        history = data.binary
+    }
+
+    init(model: any Recommender, userIDs: IDMap, itemIDs: IDMap, titles: [String], history: SparseMatrix) {
+        self.model = model; self.userIDs = userIDs; self.itemIDs = itemIDs; self.titles = titles; self.history = history
+    }
+
+    /// The model file's bytes: header, payload, checksum.
+    public func encoded() throws -> [UInt8] {
+        var w = ArchiveWriter()
+        w.strings(userIDs.ids)
+        w.strings(itemIDs.ids)
+        w.strings(titles)
+        w.sparse(history)
+        try ModelArchive.encode(model, into: &w)
+        return ModelArchive.frame(w.bytes)
+    }
+
+    /// Writes the model to `path` atomically (a temporary file renamed over the target).
+    public func write(to path: String) throws {
+        try AtomicFile.write(Data(try encoded()), to: path)
+    }
+
+    /// Reads a model file.
+    /// - Throws: ``ModelFileError`` for a missing, foreign, truncated, corrupted or
+    ///   wrong-version file.
+    public static func read(path: String) throws -> SavedModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            throw ModelFileError(path: path, reason: exists ? (isDirectory.boolValue ? "is a folder, not a model file" : "cannot be read") : "no such file")
+        }
+        return try decode([UInt8](data), path: path)
+    }
+
+    static func decode(_ bytes: [UInt8], path: String) throws -> SavedModel {
+        var r = try ModelArchive.unframe(bytes, path: path)
+        let users = IDMap(try r.strings()), items = IDMap(try r.strings())
+        let titles = try r.strings()
+        let history = try r.sparse()
+        guard history.rows == users.count, history.columns == items.count, titles.count == items.count else {
+            throw r.fail("corrupted: \(users.count) users and \(items.count) items for a \(history.rows)×\(history.columns) history")
+        }
+        let model = try ModelArchive.decode(&r, history: history)
+        try r.finish()
+        return SavedModel(model: model, userIDs: users, itemIDs: items, titles: titles, history: history)
+    }
+}
+
+/// One recommended or similar title, by raw id.
+public struct RecommendedItem: Sendable, Equatable {
+    public var item: String
+    public var title: String
+    public var score: Float
+    /// Raw ids of the titles in the user's history that contributed most, when explained.
+    public var because: [String] = []
+}
+
+/// Who answered a request, and how.
+public struct Recommendations: Sendable, Equatable {
+    /// `model` for a known user; `cold-start: …` for a user the model has not seen.
+    public var strategy: String
+    public var items: [RecommendedItem]
+}
+
+extension SavedModel {
+    func item(_ index: Int, _ score: Float) -> RecommendedItem {
+        RecommendedItem(item: itemIDs.id(at: index), title: titles[index], score: score)
+    }
+
+    /// Top-`count` titles for a user by raw id, excluding their training titles. A user unknown
+    /// to the model is served by the cold-start path: popularity when `history` (raw title ids
+    /// they have watched) is empty, else the fold-in of that history into the ALS factors where
+    /// the model has them, content similarity where it has metadata, popularity otherwise.
+    public func recommend(user: String, count: Int, explain: Bool = false, history extra: [String] = []) throws -> Recommendations {
+        guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
+        guard let u = userIDs.index(of: user) else { return try coldStart(history: extra, count: count) }
+        let list = try model.recommend(user: u, count: count, excluding: history)
+        var items = list.map { item($0.index, $0.score) }
+        if explain, let explaining = model as? any ExplainingRecommender {
+            for (r, entry) in list.enumerated() {
+                items[r].because = explaining.explain(user: u, item: entry.index, count: 3).map { itemIDs.id(at: $0.index) }
+            }
+        }
+        return Recommendations(strategy: model.name, items: items)
+    }
+
+    /// The next titles after a browsing session (raw title ids, oldest first), from a session
+    /// model; titles unknown to the model are ignored.
+    public func recommend(session: [String], count: Int) throws -> Recommendations {
+        guard let sessionModel = model as? SessionRecommender else {
+            throw RecommenderError("--session needs a session model; this file holds a \(model.name) model")
+        }
+        let known = session.compactMap(itemIDs.index(of:))
+        return Recommendations(strategy: "session", items: try sessionModel.recommend(session: known, count: count).map { item($0.index, $0.score) })
+    }
+
+    /// The titles most similar to a title, by raw id.
+    public func similar(item id: String, count: Int) throws -> [RecommendedItem] {
+        guard let i = itemIDs.index(of: id) else { throw RecommenderError("unknown item \"\(id)\": the model was trained on \(itemIDs.count) items") }
+        guard let list = try model.similarItems(to: i, count: count) else {
+            throw RecommenderError("the \(model.name) model has no item similarity (use itemknn, content, svd, nmf, als or ease)")
+        }
+        return list.map { item($0.index, $0.score) }
+    }
+
+    func coldStart(history extra: [String], count: Int) throws -> Recommendations {
+        let known = extra.compactMap(itemIDs.index(of:))
+        let seen = Set(known)
+        var scores = history.columnSums
+        var strategy = "cold-start: popularity"
+        if !known.isEmpty {
+            let members = (model as? HybridRecommender)?.members.map(\.model) ?? [model]
+            if let als = members.lazy.compactMap({ ($0 as? ALSRecommender)?.model }).first {
+                let factors = try als.foldIn(items: known, strengths: [Float](repeating: 1, count: known.count))
+                scores = try als.itemFactors.multiply(factors)
+                strategy = "cold-start: als-fold-in"
+            } else if let content = members.lazy.compactMap({ $0 as? ContentRecommender }).first {
+                scores = try content.scores(history: known)
+                strategy = "cold-start: content-similarity"
+            }
+        }
+        return Recommendations(strategy: strategy, items: best(scores, count: count) { !seen.contains($0) }.map { item($0.index, $0.score) })
+    }
+}
