@@ -46,14 +46,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Neighbours kept per item (cosine).")
     var k = 20
 
-    @Option(help: "Threads (BLAS and our own loops).")
-    var threads = 2
-
     @Option(help: "Timed runs after the warm-up.")
     var repeats = 3
 
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 42
+    @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -61,7 +57,6 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard factors > 0 else { throw ValidationError("--factors must be positive, got \(factors)") }
         guard iterations > 0 else { throw ValidationError("--iterations must be positive, got \(iterations)") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
         guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
         if sweep {
@@ -76,10 +71,10 @@ struct Bench: ParsableCommand {
     func run() throws {
         var bench = KernelBenchmark(kernel: kernel)
         bench.factors = factors; bench.iterations = iterations; bench.regularization = regularization
-        bench.alpha = alpha; bench.k = k; bench.threads = threads; bench.repeats = repeats; bench.seed = seed
+        bench.alpha = alpha; bench.k = k; bench.threads = global.threads; bench.repeats = repeats; bench.seed = global.seed
         if sweep { return try runSweep(bench) }
         let result = try bench.run(path: data!) { line in
-            if !json { print(line) }
+            if !json && !global.quiet { print(line) }
         }
         if json {
             print(result.json)
@@ -100,7 +95,7 @@ extension Bench {
         sweep.from = from; sweep.to = to
         let folder = out ?? "outputs/sweep-\(kernel.rawValue)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let points = try sweep.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let points = try sweep.run { line in global.log(line) }
         let json = ScalingSweep.json(kernel: kernel.rawValue, points: points)
         try AtomicFile.write(ScalingSweep.csv(points), to: folder + "/sweep.csv")
         try AtomicFile.write(json + "\n", to: folder + "/sweep.json")
@@ -123,11 +118,11 @@ struct SynthMatrix: ParsableCommand {
     @Option(help: "Users.") var users = 50_000
     @Option(help: "Items.") var items = 10_000
     @Option(help: "Distinct (user, item) pairs.") var nnz = 2_000_000
-    @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Output CSV path.") var out: String
+    @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let data = try LongTailedMatrix.generate(users: users, items: items, nnz: nnz, seed: seed)
+        let data = try LongTailedMatrix.generate(users: users, items: items, nnz: nnz, seed: global.seed)
         try data.writeCSV(to: out)
         print("wrote \(data.count) interactions to \(out)")
     }

@@ -19,24 +19,16 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Training CSV.") var train: String
     @Option(help: "Test CSV.") var test: String
     @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")), or als-explicit with --task rating.") var model: String
-    @Option(help: "Latent factors (svd, nmf, als; default 50).") var factors: Int?
-    @Option(help: "Iterations (als 15, nmf 100).") var iterations: Int?
-    @Option(help: "Regularization λ (als 0.1, als-explicit 0.1, ease 500).") var regularization: Float?
-    @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
-    @Option(help: "Neighbours per item (itemknn, default 20).") var neighbors: Int?
-    @Option(help: "Similarity shrinkage (itemknn, default 0).") var shrinkage: Float?
-    @Flag(help: "hybrid: learn the weights on a validation split cut from --train (grid, maximising nDCG@10).") var learnWeights = false
+    @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(help: "Recommendations per user.") var k = 10
     @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; als-explicit).") var task = "ranking"
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
-    @Option(help: "Threads.") var threads = 2
-    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
         guard task == "ranking" || task == "rating" else { throw ValidationError("--task must be ranking or rating, got \(task)") }
         if task == "rating" && model != "als-explicit" {
             throw ValidationError("--task rating needs a rating predictor: --model als-explicit")
@@ -45,11 +37,8 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         if task == "rating" { return try runRating() }
-        var options = ModelOptions()
-        options.factors = factors; options.iterations = iterations; options.regularization = regularization
-        options.alpha = alpha; options.neighbors = neighbors; options.shrinkage = shrinkage
-        options.learnWeights = learnWeights
-        var recommender = try ModelFactory.make(model, options)
+        let threads = global.threads, seed = global.seed
+        var recommender = try ModelFactory.make(model, hyper.modelOptions)
         let trainData = try RatingsCSV.load(path: train, options: .init(implicit: true)).interactions
         let testData = try RatingsCSV.load(path: test, options: .init(implicit: true),
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
@@ -85,10 +74,11 @@ extension Evaluate {
     func runRating() throws {
         let trainData = try RatingsCSV.load(path: train).interactions
         let testData = try RatingsCSV.load(path: test, into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
+        let threads = global.threads, seed = global.seed
         var predictor = ExplicitALSRecommender()
-        if let factors { predictor.configuration.factors = factors }
-        if let iterations { predictor.configuration.iterations = iterations }
-        if let regularization { predictor.configuration.regularization = regularization }
+        if let v = hyper.factors { predictor.configuration.factors = v }
+        if let v = hyper.iterations { predictor.configuration.iterations = v }
+        if let v = hyper.regularization { predictor.configuration.regularization = v }
         let report = try Parallel.withBLASThreads(threads) {
             try Evaluator.rating(&predictor, train: TrainingData(trainData, threads: threads, seed: seed), test: testData)
         }

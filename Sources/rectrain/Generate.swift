@@ -17,7 +17,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Titles (movies and shows).") var titles = 2_000
     @Option(help: "Viewing interactions (rows of interactions.csv).") var interactions = 100_000
     @Option(help: "Browsing sessions.") var sessions = 60_000
-    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard users > 0 else { throw ValidationError("--users must be positive, got \(users)") }
@@ -27,8 +27,8 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let config = SyntheticWorldConfiguration(users: users, titles: titles, interactions: interactions, sessions: sessions, seed: seed)
-        let summary = try SyntheticWorld.generate(config, to: out) { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) }
+        let config = SyntheticWorldConfiguration(users: users, titles: titles, interactions: interactions, sessions: sessions, seed: global.seed)
+        let summary = try SyntheticWorld.generate(config, to: out) { global.log("  " + $0) }
         print("✓ Generated \(summary.titles.formatted()) movies/shows")
         print("✓ Generated \(summary.users.formatted()) user profiles")
         print("✓ Generated \(summary.interactions.formatted()) viewing interactions (\(summary.ratings.formatted()) rated)")

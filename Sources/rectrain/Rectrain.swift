@@ -1,18 +1,21 @@
 import ArgumentParser
 import DenseLinalg
+import Foundation
 import Recommend
 
 @main
 struct Rectrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rectrain",
-        abstract: "Train, evaluate and benchmark recommendation models on BLAS/LAPACK.",
+        abstract: "Train, evaluate, serve and benchmark recommendation models on BLAS/LAPACK.",
         discussion: """
-        When the system OpenBLAS does not recognise this CPU and falls back to its generic \
-        kernels, rectrain restarts itself once with OPENBLAS_CORETYPE set to the fastest family \
-        the CPU supports. Set OPENBLAS_CORETYPE yourself, or RECOMMEND_BLAS_CORE=keep, to decide.
+        Every subcommand takes --threads (default 2), --seed (default 42), --quiet and --verbose. \
+        Errors print one line naming the problem and exit non-zero. When the system OpenBLAS does \
+        not recognise this CPU and falls back to its generic kernels, rectrain restarts itself \
+        once with OPENBLAS_CORETYPE set to the fastest family the CPU supports. Set \
+        OPENBLAS_CORETYPE yourself, or RECOMMEND_BLAS_CORE=keep, to decide.
         """,
-        subcommands: [Generate.self, Evaluate.self, Bench.self, SynthMatrix.self]
+        subcommands: [PipelineCommand.self, Generate.self, Train.self, Evaluate.self, RecommendCommand.self, Similar.self, Bench.self, SynthMatrix.self]
     )
 
     static func main() {
@@ -21,7 +24,11 @@ struct Rectrain: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            // Help, version and clean exits print as the parser does; every failure is one line.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("rectrain: error: \(message)\n".utf8))
+            Foundation.exit(exitCode(for: error).rawValue == 0 ? 1 : exitCode(for: error).rawValue)
         }
     }
 }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Recommend
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Threads for BLAS and our own parallel loops.")
+    var threads = 2
+
+    @Option(help: "Random seed: the same seed gives the same output.")
+    var seed: UInt64 = 42
+
+    @Flag(help: "Print only results and errors (no progress).")
+    var quiet = false
+
+    @Flag(help: "Print more detail (timings, sizes).")
+    var verbose = false
+
+    func validate() throws {
+        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard !(quiet && verbose) else { throw ValidationError("--quiet and --verbose exclude each other") }
+    }
+
+    /// Progress and detail go to standard error, so standard output stays parseable.
+    func log(_ line: String) { if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+    func detail(_ line: String) { if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+}
+
+/// Model hyperparameters shared by train and evaluate; an omitted option keeps the model's default.
+struct HyperparameterOptions: ParsableArguments {
+    @Option(help: "Latent factors (svd, nmf, als, als-explicit; default 50).") var factors: Int?
+    @Option(help: "Iterations (als 15, als-explicit 15, nmf 100).") var iterations: Int?
+    @Option(help: "Regularization λ (als 0.1, als-explicit 0.1, ease 500).") var regularization: Float?
+    @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
+    @Option(help: "Neighbours (itemknn and userknn 20, session 100).") var neighbors: Int?
+    @Option(help: "Similarity shrinkage (itemknn, userknn; default 0).") var shrinkage: Float?
+    @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
+    var learnWeights = false
+
+    var modelOptions: ModelOptions {
+        var o = ModelOptions()
+        o.factors = factors; o.iterations = iterations; o.regularization = regularization
+        o.alpha = alpha; o.neighbors = neighbors; o.shrinkage = shrinkage; o.learnWeights = learnWeights
+        return o
+    }
+}
+
+extension DataFormat: ExpressibleByArgument {}
+
+/// A comma-separated list of ids.
+func idList(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// Seconds since `start`.
+func seconds(since start: Date) -> Double { Date().timeIntervalSince(start) }

@@ -1,0 +1,87 @@
+import ArgumentParser
+import DenseLinalg
+import Foundation
+import Recommend
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one model (or a hybrid) and save it to a model file.",
+        discussion: """
+        --data is a ratings CSV (header with user and item columns, optional rating and \
+        timestamp) or a folder: MovieLens 100K (u.data), a MovieLens CSV release (ratings.csv) or \
+        a world written by `rectrain generate`. Ranking models use the binary interaction matrix; \
+        als-explicit uses the ratings. The file is written atomically (a temporary file renamed \
+        over --output), so an interrupted run never leaves a half-written model. Models: \
+        \(ModelFactory.rankingModels.joined(separator: ", ")), als-explicit.
+        """
+    )
+
+    @Option(help: "Ratings CSV file, or a MovieLens or generated-world folder.") var data: String
+    @Option(help: "Data format: \(DataFormat.allCases.map(\.rawValue).joined(separator: ", ")) (auto: a file is csv, a folder is recognised by its files).")
+    var format: DataFormat = .auto
+    @Option(help: "Item metadata CSV (id column, title, |-separated genres) for a ratings CSV; needed by content and used by hybrid.")
+    var items: String?
+    @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")), als-explicit.") var model: String
+    @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
+    @Option(help: "Model file to write.") var output: String
+    @Option(help: "Also write the factor matrices as NumPy .npy files (user_factors.npy, item_factors.npy) into this folder (svd, nmf, als, als-explicit).")
+    var exportNpy: String?
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard model == "als-explicit" || ModelFactory.rankingModels.contains(model) else {
+            throw ValidationError("unknown model \"\(model)\": expected one of \((ModelFactory.rankingModels + ["als-explicit"]).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        // Check the destination before spending time on training.
+        try checkWritable(output)
+        let start = Date()
+        let explicit = model == "als-explicit"
+        var recommender: any Recommender
+        if explicit {
+            var m = ExplicitALSRecommender()
+            if let v = hyper.factors { m.configuration.factors = v }
+            if let v = hyper.iterations { m.configuration.iterations = v }
+            if let v = hyper.regularization { m.configuration.regularization = v }
+            recommender = m
+        } else {
+            recommender = try ModelFactory.make(model, hyper.modelOptions)
+        }
+        let (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
+        let training = try TrainingData(dataset, sessions: sessions, threads: global.threads, seed: global.seed)
+        global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
+                          training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))
+        let fitStart = Date()
+        try Parallel.withBLASThreads(global.threads) { try recommender.fit(training) }
+        let fitSeconds = seconds(since: fitStart)
+        let saved = SavedModel(model: recommender, data: training)
+        try saved.write(to: output)
+        if let exportNpy { try exportFactors(recommender, to: exportNpy) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        print(String(format: "✓ Trained %@ in %.2f s; saved %@ (%.1f MiB)", recommender.name, fitSeconds, output, Double(size) / 1_048_576))
+    }
+
+    func exportFactors(_ model: any Recommender, to folder: String) throws {
+        guard let (users, items) = FactorExport.factors(of: model) else {
+            throw ValidationError("--export-npy: the \(model.name) model has no factor matrices (svd, nmf, als, als-explicit have)")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try NpyFile.write(users, to: folder + "/user_factors.npy")
+        try NpyFile.write(items, to: folder + "/item_factors.npy")
+        global.log("wrote \(folder)/user_factors.npy (\(users.rows)×\(users.columns)) and item_factors.npy (\(items.rows)×\(items.columns))")
+    }
+}
+
+/// Throws a one-line error when `path` cannot be written (missing or read-only folder).
+func checkWritable(_ path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("cannot write \(path): folder \(folder) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw ValidationError("cannot write \(path): folder \(folder) is not writable")
+    }
+}
