@@ -4,7 +4,7 @@ OUT ?= outputs
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)/rectrain
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run kernels test bench clean
 
 all: release
 
@@ -20,11 +20,14 @@ release: deps
 DATA := $(OUT)/longtail-50k-10k-2m.csv
 KERNELS ?= als svd nmf cosine topn
 
-## The main job. Until the pipeline exists: generate the synthetic world, then a long-tailed
-## 50,000 × 10,000 matrix with 2,000,000 interactions and time every factorization kernel on it.
+## The main job: the whole pipeline at the default scale (world, features, every model,
+## segments, the 12-panel dashboard and the reports) into $(OUT).
 run: release
+	$(BIN) pipeline --out $(OUT) --seed 42
+
+## Time every factorization kernel on a long-tailed 50,000 × 10,000 matrix with 2,000,000 interactions.
+kernels: release
 	@mkdir -p $(OUT)
-	$(BIN) generate --out $(OUT)/world --seed 42
 	@test -f $(DATA) || $(BIN) synth-matrix --users 50000 --items 10000 --nnz 2000000 --seed 42 --out $(DATA)
 	@for kernel in $(KERNELS); do echo "== $$kernel"; $(BIN) bench --kernel $$kernel --data $(DATA) --repeats 1 --threads 2 || exit 1; done
 

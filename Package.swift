@@ -39,5 +39,7 @@ let package = Package(
         .testTarget(name: "DenseLinalgTests", dependencies: ["DenseLinalg"]),
         .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
+        // End-to-end: runs the built rectrain binary (the dependency makes `swift test` build it).
+        .testTarget(name: "rectrainTests", dependencies: ["rectrain", "Recommend"]),
     ]
 )

@@ -223,6 +223,12 @@ public struct HybridRecommender: ExplainingRecommender {
         return total
     }
 
+    /// Similar titles from the first member (in order) that has an item similarity.
+    public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
+        for (model, _) in members { if let similar = try model.similarItems(to: item, count: count) { return similar } }
+        return nil
+    }
+
     /// The history items that contributed most, from the item-kNN member when there is one.
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
         for (model, _) in members { if let knn = model as? ItemKNNRecommender { return knn.explain(user: user, item: item, count: count) } }

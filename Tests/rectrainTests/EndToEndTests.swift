@@ -1,0 +1,189 @@
+import Foundation
+import Recommend
+import Testing
+
+/// Runs the built `rectrain` binary as a user would.
+enum CLI {
+    /// The rectrain executable next to the test bundle (`.build/<config>/rectrain`).
+    static let binary: String = {
+        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(), Bundle.main.bundleURL]
+            + [URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug").standardized]
+        for folder in candidates {
+            let path = folder.appendingPathComponent("rectrain").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return "rectrain"
+    }()
+
+    struct Result { var status: Int32; var out: String; var err: String }
+
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a full pipe cannot block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    static func folder(_ name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A small generated world, written once per test process.
+    static let world: String = {
+        let dir = try! folder("e2e-world")
+        _ = try! SyntheticWorld.generate(.init(users: 300, titles: 150, interactions: 5_000, sessions: 800, seed: 3), to: dir)
+        return dir
+    }()
+}
+
+@Suite(.serialized) struct EndToEndTests {
+    /// train → save → load → recommend from the binary gives what the same model gives in process.
+    @Test(arguments: ["popular", "itemknn", "als", "ease", "session", "hybrid"])
+    func savedModelsRecommendLikeInProcess(model name: String) throws {
+        let dir = try CLI.folder("e2e-train")
+        let file = dir + "/\(name).model"
+        let train = try CLI.run(["train", "--data", CLI.world, "--model", name, "--output", file, "--quiet"])
+        #expect(train.status == 0, "\(train.err)")
+        let (dataset, sessions) = try DataSource.load(path: CLI.world)
+        let data = try TrainingData(dataset, sessions: sessions, threads: 2, seed: 42)
+        var model = try ModelFactory.make(name)
+        try model.fit(data)
+        for u in [0, 17, 123] {
+            let user = data.interactions.userIDs.id(at: u)
+            let expected = try model.recommend(user: u, count: 5, excluding: data.binary).map { data.interactions.itemIDs.id(at: $0.index) }
+            let result = try CLI.run(["recommend", "--model", file, "--user", user, "-n", "5", "--json"])
+            #expect(result.status == 0, "\(result.err)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
+            let items = (json["items"] as! [[String: Any]]).map { $0["item"] as! String }
+            #expect(items == expected, "\(name), user \(user)")
+            #expect(json["strategy"] as? String == name)
+        }
+    }
+
+    @Test func coldStartSimilarExplainAndSession() throws {
+        let dir = try CLI.folder("e2e-serve")
+        #expect(try CLI.run(["train", "--data", CLI.world, "--model", "hybrid", "--output", dir + "/h.model", "--quiet"]).status == 0)
+        let unknown = try CLI.run(["recommend", "--model", dir + "/h.model", "--user", "NEW_USER", "-n", "3"])
+        #expect(unknown.status == 0 && unknown.out.contains("unknown to the model") && unknown.out.contains("cold-start"))
+        let explained = try CLI.run(["recommend", "--model", dir + "/h.model", "--user", "USER_00002", "--explain"])
+        #expect(explained.status == 0 && explained.out.contains("because you watched"))
+        let similar = try CLI.run(["similar", "--model", dir + "/h.model", "--item", "TITLE_0001", "-n", "4", "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(similar.out.utf8)) as! [String: Any]
+        #expect((json["items"] as! [Any]).count == 4)
+        #expect(try CLI.run(["train", "--data", CLI.world, "--model", "session", "--output", dir + "/s.model", "--quiet"]).status == 0)
+        let next = try CLI.run(["recommend", "--model", dir + "/s.model", "--session", "TITLE_0001,TITLE_0002", "-n", "3", "--json"])
+        let items = (try JSONSerialization.jsonObject(with: Data(next.out.utf8)) as! [String: Any])["items"] as! [[String: Any]]
+        #expect(next.status == 0 && items.count == 3 && !items.contains { ["TITLE_0001", "TITLE_0002"].contains($0["item"] as! String) })
+        // Factor export for numpy.
+        #expect(try CLI.run(["train", "--data", CLI.world, "--model", "als", "--factors", "8", "--output", dir + "/a.model",
+                             "--export-npy", dir + "/npy", "--quiet"]).status == 0)
+        let npy = FileManager.default.contents(atPath: dir + "/npy/item_factors.npy")!
+        #expect(npy.prefix(6) == Data([0x93] + Array("NUMPY".utf8)))
+    }
+
+    @Test func evaluateJSONParses() throws {
+        let dir = try CLI.folder("e2e-eval")
+        let (dataset, _) = try DataSource.load(path: CLI.world)
+        let pairs = dataset.interactions.distinctPairs()
+        let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
+        try pairs.subset(split.train).writeCSV(to: dir + "/train.csv")
+        try pairs.subset(split.test).writeCSV(to: dir + "/test.csv")
+        let result = try CLI.run(["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--model", "ease", "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
+        for key in ["model", "k", "users", "precision", "recall", "f1", "ndcg", "map", "hit_rate", "mrr", "coverage", "diversity",
+                    "novelty", "fit_seconds", "recommend_seconds"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        #expect((json["ndcg"] as! Double) > 0)
+    }
+
+    /// Each bad input exits non-zero with one line naming the problem, never a stack trace.
+    @Test func badInputsAreOneLineErrors() throws {
+        let dir = try CLI.folder("e2e-bad")
+        try "user,item,rating\n1,2,3\n1,oops\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+        try "user,item,rating\n1,2,3\n2,3,4\n".write(toFile: dir + "/ok.csv", atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["train", "--data", dir + "/ok.csv", "--model", "popular", "--output", dir + "/m.model", "--quiet"]).status == 0)
+        var model = try Data(contentsOf: URL(fileURLWithPath: dir + "/m.model"))
+        try model.prefix(model.count / 2).write(to: URL(fileURLWithPath: dir + "/truncated.model"))
+        model[model.count / 2] ^= 0xFF
+        try model.write(to: URL(fileURLWithPath: dir + "/corrupted.model"))
+        let readOnly = dir + "/readonly"
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o555])
+        let cases: [([String], String)] = [
+            (["train", "--data", dir + "/missing.csv", "--model", "als", "--output", dir + "/x.model"], "no such file"),
+            (["train", "--data", dir + "/bad.csv", "--model", "als", "--output", dir + "/x.model"], "bad.csv:3"),
+            (["train", "--data", dir + "/ok.csv", "--model", "deep-magic", "--output", dir + "/x.model"], "unknown model"),
+            (["train", "--data", dir + "/ok.csv", "--model", "als", "--factors", "0", "--output", dir + "/x.model"], "--factors"),
+            (["train", "--data", dir + "/ok.csv", "--model", "als", "--alpha", "-1", "--output", dir + "/x.model"], "--alpha"),
+            (["recommend", "--model", dir + "/corrupted.model", "--user", "1"], "checksum"),
+            (["recommend", "--model", dir + "/truncated.model", "--user", "1"], "truncated"),
+            (["recommend", "--model", dir + "/ok.csv", "--user", "1"], "not a Recommend model file"),
+            (["train", "--data", dir + "/ok.csv", "--model", "popular", "--output", dir + "/nofolder/x.model"], "does not exist"),
+            (["pipeline", "--out", dir + "/ok.csv/sub", "--users", "50", "--titles", "20", "--interactions", "200", "--sessions", "20"], "output folder"),
+            (["evaluate", "--train", dir + "/ok.csv", "--test", dir + "/ok.csv", "--model", "als", "--k", "0"], "--k"),
+        ] + (getuid() == 0 ? [] : [(["train", "--data", dir + "/ok.csv", "--model", "popular", "--output", readOnly + "/x.model"], "not writable")])
+        for (arguments, expected) in cases {
+            let r = try CLI.run(arguments)
+            let lines = r.err.split(separator: "\n")
+            #expect(r.status != 0, "\(arguments) exited 0")
+            #expect(lines.count == 1 && r.err.contains(expected), "\(arguments): \(r.err)")
+            #expect(!r.err.contains("Fatal error") && !r.err.contains("Stack dump"), "\(arguments) crashed")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/x.model"))
+    }
+
+    /// A run killed midway leaves the previous model intact, never a half-written file.
+    @Test func killedTrainingLeavesNoHalfWrittenModel() throws {
+        let dir = try CLI.folder("e2e-kill")
+        let file = dir + "/m.model"
+        #expect(try CLI.run(["train", "--data", CLI.world, "--model", "popular", "--output", file, "--quiet"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: file))
+        for delay in [0.05, 0.2, 0.5] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["train", "--data", CLI.world, "--model", "ease", "--output", file, "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            // Either the old model or the complete new one: both read back.
+            let model = try SavedModel.read(path: file)
+            #expect(model.model.name == "popular" || model.model.name == "ease")
+            if model.model.name == "popular" { #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before) }
+        }
+        let visible = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") }
+        #expect(visible == ["m.model"])
+    }
+
+    @Test func pipelineWritesEveryFile() throws {
+        let dir = try CLI.folder("e2e-pipeline")
+        let r = try CLI.run(["pipeline", "--out", dir, "--users", "300", "--titles", "150", "--interactions", "6000", "--sessions", "800"])
+        #expect(r.status == 0, "\(r.err)")
+        for line in ["✓ Generated 150 movies/shows", "✓ Generated 300 user profiles", "✓ Generated 6,000 viewing interactions",
+                     "✓ Trained 10 recommendation models", "✓ Generated personalized recommendations"] {
+            #expect(r.out.contains(line), "missing \(line)")
+        }
+        let files = ["recommendation_dashboard.svg", "dashboard.html", "recommendation_executive_summary.txt", "model_performance_comparison.csv",
+                     "sample_recommendations.csv", "user_features.csv", "title_features.csv", "user_segments.csv"]
+        for file in files { #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "missing \(file)") }
+        let svg = try String(contentsOfFile: dir + "/recommendation_dashboard.svg", encoding: .utf8)
+        #expect(svg.components(separatedBy: "font-size=\"15\" text-anchor=\"middle\" font-weight=\"bold\"").count - 1 == 12, "12 panel titles")
+        let comparison = try String(contentsOfFile: dir + "/model_performance_comparison.csv", encoding: .utf8).split(separator: "\n")
+        #expect(comparison.count == 11 && comparison[0].hasPrefix("model,precision,recall,f1,ndcg,map,hit_rate,coverage,diversity,novelty"))
+        let html = try String(contentsOfFile: dir + "/dashboard.html", encoding: .utf8)
+        #expect(html.contains("<svg") && !html.contains("src=\"http"))
+    }
+}
