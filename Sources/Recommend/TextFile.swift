@@ -8,10 +8,11 @@ enum TextFile {
             throw DataError(file: path, reason: "cannot open")
         }
         if data.contains(0) { throw DataError(file: path, reason: "binary content (NUL byte)") }
-        // Latin-1 maps each byte to the code point of the same value.
-        let text = String(data.map { Character(Unicode.Scalar($0)) })
-        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map {
-            ($0.offset + 1, $0.element.hasSuffix("\r") ? String($0.element.dropLast()) : String($0.element))
+        // Lines are cut at the bytes ("\r\n" is one Character in Swift, so a String split would
+        // miss it); Latin-1 maps each byte to the code point of the same value.
+        return data.split(separator: 10, omittingEmptySubsequences: false).enumerated().map { n, bytes in
+            let line = bytes.last == 13 ? bytes.dropLast() : bytes[...]
+            return (n + 1, String(String.UnicodeScalarView(line.map { Unicode.Scalar($0) })))
         }
     }
 
@@ -31,6 +32,58 @@ enum TextFile {
             rows.append(Dictionary(uniqueKeysWithValues: zip(names, fields)))
         }
         return rows
+    }
+
+    /// The named columns of a large UTF-8 CSV with a header, one array per name (in the order
+    /// asked), without building a row dictionary: fields are cut at the bytes, and only lines
+    /// with a double quote go through the quote-aware splitter.
+    static func readColumns(_ path: String, _ names: [String]) throws -> [[String]] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, reason: "cannot open") }
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [[String]] in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var lineNumber = 0, start = 0
+            var positions: [Int] = [], width = 0
+            var out = [[String]](repeating: [], count: names.count)
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                var stop = end
+                if stop > start && bytes[stop - 1] == 13 { stop -= 1 }
+                lineNumber += 1
+                defer { start = end + 1 }
+                if stop == start && lineNumber > 1 { continue }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+                var fields: [String]
+                if line.contains(34) {
+                    guard let split = splitCSVChecked(String(decoding: line, as: UTF8.self)) else {
+                        throw DataError(file: path, line: lineNumber, reason: "unterminated quote")
+                    }
+                    fields = split
+                } else {
+                    fields = []
+                    var fieldStart = 0
+                    for i in 0...line.count where i == line.count || line[i] == 44 {
+                        fields.append(String(decoding: UnsafeBufferPointer(rebasing: line[fieldStart..<i]), as: UTF8.self))
+                        fieldStart = i + 1
+                    }
+                }
+                if lineNumber == 1 {
+                    let header = fields.map { $0.lowercased() }
+                    width = header.count
+                    for name in names {
+                        guard let p = header.firstIndex(of: name) else {
+                            throw DataError(file: path, line: 1, reason: "missing column \"\(name)\" (header has: \(header.joined(separator: ", ")))")
+                        }
+                        positions.append(p)
+                    }
+                    continue
+                }
+                guard fields.count == width else { throw DataError(file: path, line: lineNumber, reason: "expected \(width) fields as in the header") }
+                for (c, p) in positions.enumerated() { out[c].append(fields[p]) }
+            }
+            guard lineNumber > 0 else { throw DataError(file: path, reason: "empty file: expected a header line") }
+            return out
+        }
     }
 
     static func splitCSV(_ line: String) -> [String] { splitCSVChecked(line) ?? [line] }

@@ -206,15 +206,25 @@ public struct HybridRecommender: ExplainingRecommender {
 
     /// A member's scores min–max normalised over the unseen items; seen items get 0.
     static func normalised(_ s: [Float], seen: Set<Int>) -> [Float] {
-        let candidates = s.indices.filter { !seen.contains($0) }
-        let lo = candidates.map { s[$0] }.min() ?? 0, hi = candidates.map { s[$0] }.max() ?? 0
-        return s.indices.map { seen.contains($0) || hi <= lo ? 0 : (s[$0] - lo) / (hi - lo) }
+        var mask = [Bool](repeating: false, count: s.count)
+        for i in seen where i >= 0 && i < s.count { mask[i] = true }
+        return normalised(s, seen: mask)
+    }
+
+    /// The same with the seen items as a mask (one pass for the range, one for the result).
+    static func normalised(_ s: [Float], seen: [Bool]) -> [Float] {
+        var lo = Float.infinity, hi = -Float.infinity
+        for j in s.indices where !seen[j] { lo = min(lo, s[j]); hi = max(hi, s[j]) }
+        guard hi > lo else { return [Float](repeating: 0, count: s.count) }
+        let scale = 1 / (hi - lo)
+        return s.indices.map { seen[$0] ? 0 : (s[$0] - lo) * scale }
     }
 
     public func scores(user: Int) throws -> [Float] {
         try checkUser(user)
         guard let history else { throw RecommenderError("hybrid: fit before scoring") }
-        let seen = Set(history.row(user).columns.map(Int.init))
+        var seen = [Bool](repeating: false, count: history.columns)
+        for i in history.row(user).columns { seen[Int(i)] = true }
         var total = [Float](repeating: 0, count: history.columns)
         for (model, weight) in members where weight > 0 {
             let s = HybridRecommender.normalised(try model.scores(user: user), seen: seen)

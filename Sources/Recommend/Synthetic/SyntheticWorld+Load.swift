@@ -37,7 +37,7 @@ extension SyntheticWorld {
         let sessionRows = try RatingsCSV.load(path: directory + "/sessions.csv", options: .init(implicit: true), into: base)
         var sessions = Sessions()
         // Rows are grouped by session in position order; recover the grouping from session_id.
-        let ids = try TextFile.readCSV(directory + "/sessions.csv", required: ["session_id"]).map { $0["session_id"]! }
+        let ids = try TextFile.readColumns(directory + "/sessions.csv", ["session_id"])[0]
         let rows = sessionRows.interactions
         for (r, id) in ids.enumerated() {
             if sessions.ids.last != id {
@@ -58,16 +58,16 @@ extension SyntheticWorld {
     /// watch_minutes, completion, rating (empty = 0) and device of every row of interactions.csv.
     static func viewingFields(_ path: String, rows: Int) throws -> ViewingFields {
         var v = ViewingFields()
-        let table = try TextFile.readCSV(path, required: ["watch_minutes", "completion", "rating", "device"])
-        guard table.count == rows else { throw DataError(file: path, reason: "expected \(rows) rows, read \(table.count)") }
-        for (i, row) in table.enumerated() {
-            guard let minutes = Float(row["watch_minutes"]!), let completion = Float(row["completion"]!) else {
+        let columns = try TextFile.readColumns(path, ["watch_minutes", "completion", "rating", "device"])
+        guard columns[0].count == rows else { throw DataError(file: path, reason: "expected \(rows) rows, read \(columns[0].count)") }
+        for i in 0..<rows {
+            guard let minutes = Float(columns[0][i]), let completion = Float(columns[1][i]) else {
                 throw DataError(file: path, line: i + 2, reason: "watch_minutes and completion must be numbers")
             }
-            let rating = row["rating"]!.isEmpty ? 0 : Float(row["rating"]!)
-            guard let rating else { throw DataError(file: path, line: i + 2, reason: "rating \"\(row["rating"]!)\" is not a number") }
+            let rating = columns[2][i].isEmpty ? 0 : Float(columns[2][i])
+            guard let rating else { throw DataError(file: path, line: i + 2, reason: "rating \"\(columns[2][i])\" is not a number") }
             v.watchMinutes.append(minutes); v.completion.append(completion); v.ratings.append(rating)
-            v.devices.append(v.deviceNames.intern(row["device"]!))
+            v.devices.append(v.deviceNames.intern(columns[3][i]))
         }
         return v
     }
