@@ -23,10 +23,14 @@ public enum ModelComparison {
 
     /// A plain-text table, best nDCG first.
     public static func table(_ reports: [RankingReport]) -> String {
-        let header = String(format: "%-10@ %8@ %8@ %8@ %8@ %8@ %8@ %8@", "model", "nDCG", "P", "R", "MAP", "cover", "fit s", "rec s")
-        let rows = reports.sorted { $0.ndcg > $1.ndcg }.map {
-            String(format: "%-10@ %8.4f %8.4f %8.4f %8.4f %8.3f %8.2f %8.2f", $0.model, $0.ndcg, $0.precision, $0.recall, $0.map,
-                   $0.coverage, $0.fitSeconds, $0.recommendSeconds)
+        func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+            let fill = String(repeating: " ", count: max(0, width - s.count))
+            return left ? s + fill : fill + s
+        }
+        let header = pad("model", 10, left: true) + ["nDCG", "P", "R", "MAP", "cover", "fit s", "rec s"].map { pad($0, 9) }.joined()
+        let rows = reports.sorted { $0.ndcg > $1.ndcg }.map { r in
+            pad(r.model, 10, left: true) + [r.ndcg, r.precision, r.recall, r.map].map { pad(String(format: "%.4f", $0), 9) }.joined()
+                + pad(String(format: "%.3f", r.coverage), 9) + [r.fitSeconds, r.recommendSeconds].map { pad(String(format: "%.2f", $0), 9) }.joined()
         }
         return ([header] + rows).joined(separator: "\n")
     }

@@ -23,6 +23,9 @@ public struct SessionRecommender: Recommender {
     public var window = 3
     /// Weight of the rules part against the neighbours part. Default 1.
     public var ruleWeight: Float = 1
+    /// As a ``Recommender``: how many of a user's latest titles form their query session.
+    /// Default 30.
+    public var historyLength = 30
 
     var sessions: [[Int32]] = []
     /// Sessions containing each title, most recent last.
@@ -30,7 +33,7 @@ public struct SessionRecommender: Recommender {
     /// rules: titles × titles, entry (a, b) = Σ 1/distance over b following a.
     var rules: SparseMatrix?
     var popularity: [Float] = []
-    /// The latest titles of each training user (oldest first, at most `window` + 7).
+    /// The latest titles of each training user (oldest first, at most `historyLength`).
     var recent: [[Int32]] = []
 
     public init() {}
@@ -40,7 +43,7 @@ public struct SessionRecommender: Recommender {
     /// Learns from `data.sessions`, or from sessions cut out of the users' views.
     public mutating func fit(_ data: TrainingData) throws {
         let byUser = SessionRecommender.timelines(data.interactions, users: data.users)
-        recent = byUser.map { Array($0.suffix(window + 7).map(\.item)) }
+        recent = byUser.map { Array($0.suffix(historyLength).map(\.item)) }
         try fit(data.sessions ?? SessionRecommender.sessions(byUser, gapSeconds: 3_600), items: data.itemCount)
     }
 

@@ -47,7 +47,8 @@ extension ModelArchive {
             w.table(["regularization": "\(m.regularization)"])
             w.matrix(weights)
         case let m as SessionRecommender:
-            w.table(["neighbors": "\(m.neighbors)", "sample_size": "\(m.sampleSize)", "window": "\(m.window)", "rule_weight": "\(m.ruleWeight)"])
+            w.table(["neighbors": "\(m.neighbors)", "sample_size": "\(m.sampleSize)", "window": "\(m.window)", "rule_weight": "\(m.ruleWeight)",
+                     "history_length": "\(m.historyLength)"])
             w.int(m.sessionsOf.count)
             w.ints(m.sessions.map(\.count)); w.int32s(m.sessions.flatMap { $0 })
             w.ints(m.recent.map(\.count)); w.int32s(m.recent.flatMap { $0 })
@@ -161,6 +162,7 @@ extension ModelArchive {
             var m = SessionRecommender()
             m.neighbors = try p.int("neighbors"); m.sampleSize = try p.int("sample_size")
             m.window = try p.int("window"); m.ruleWeight = try p.float("rule_weight")
+            m.historyLength = try p.int("history_length")
             let titles = try r.int()
             let sessions = try ragged(&r, bound: titles), recent = try ragged(&r, bound: titles)
             try check(titles == items && recent.count == users && m.window > 0, "session data")

@@ -62,7 +62,7 @@ public enum Reports {
         t.append("rectrain pipeline, seed \(c.world.seed), \(c.threads) threads, \(String(format: "%.1f", r.seconds)) s")
         section("What ran")
         t.append("Generated a synthetic streaming world, engineered user and title features, held out \(Int(c.testFraction * 100))% of each")
-        t.append("user's views, trained and evaluated \(r.reports.count) models (\(r.reports.map(\.model).joined(separator: ", "))), evaluated the")
+        t.append("user's distinct titles, trained and evaluated \(r.reports.count) models (\(r.reports.map(\.model).joined(separator: ", "))), evaluated the")
         t.append("session model on the latest \(Int(c.sessionTestFraction * 100))% of sessions, and segmented users with k-means++.")
         section("Data")
         let pairs = Set((0..<data.count).map { Int64(data.users[$0]) << 32 | Int64(data.items[$0]) }).count
