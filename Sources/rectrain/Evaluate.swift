@@ -30,8 +30,8 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
         guard task == "ranking" || task == "rating" else { throw ValidationError("--task must be ranking or rating, got \(task)") }
-        if task == "rating" && model != "als-explicit" {
-            throw ValidationError("--task rating needs a rating predictor: --model als-explicit")
+        if task == "rating" && !["als-explicit", "knn-baseline", "blend"].contains(model) {
+            throw ValidationError("--task rating needs a rating predictor: --model als-explicit, knn-baseline or blend")
         }
     }
 
@@ -75,13 +75,22 @@ extension Evaluate {
         let trainData = try RatingsCSV.load(path: train).interactions
         let testData = try RatingsCSV.load(path: test, into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         let threads = global.threads, seed = global.seed
-        var predictor = ExplicitALSRecommender()
-        if let v = hyper.factors { predictor.configuration.factors = v }
-        if let v = hyper.iterations { predictor.configuration.iterations = v }
-        if let v = hyper.regularization { predictor.configuration.regularization = v }
-        let report = try Parallel.withBLASThreads(threads) {
-            try Evaluator.rating(&predictor, train: TrainingData(trainData, threads: threads, seed: seed), test: testData)
+        var als = ExplicitALSRecommender()
+        if let v = hyper.factors { als.configuration.factors = v }
+        if let v = hyper.iterations { als.configuration.iterations = v }
+        if let v = hyper.regularization { als.configuration.regularization = v }
+        var knn = KNNBaselineRecommender()
+        if let v = hyper.neighbors { knn.configuration.neighbors = v }
+        if let v = hyper.shrinkage { knn.configuration.shrinkage = v }
+        var predictor: any RatingPredictor = als
+        if model == "knn-baseline" { predictor = knn }
+        if model == "blend" {
+            var blend = RatingBlendRecommender()
+            blend.als = als; blend.knn = knn
+            predictor = blend
         }
+        let training = try TrainingData(trainData, threads: threads, seed: seed)
+        let report = try Parallel.withBLASThreads(threads) { try Evaluator.rating(&predictor, train: training, test: testData) }
         if json {
             print(report.json)
         } else {

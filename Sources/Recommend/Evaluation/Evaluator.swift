@@ -117,7 +117,7 @@ public struct RatingReport: Sendable {
 extension Evaluator {
     /// RMSE and MAE of `model`'s predictions on every test rating (users or items unknown to
     /// training fall back to the model's bias estimate).
-    public static func rating(_ model: inout ExplicitALSRecommender, train: TrainingData, test: Interactions) throws -> RatingReport {
+    public static func rating(_ model: inout some RatingPredictor, train: TrainingData, test: Interactions) throws -> RatingReport {
         var report = RatingReport(model: model.name)
         let fitStart = Date()
         try model.fit(train)
