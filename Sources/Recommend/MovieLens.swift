@@ -2,12 +2,8 @@ import Foundation
 
 /// Loaders for the MovieLens releases (GroupLens Research, University of Minnesota).
 public enum MovieLens {
-    /// MovieLens 100K from its folder: `u.data` (tab-separated user, item, rating, timestamp),
-    /// `u.item` (Latin-1, `|`-separated: id, title, release date, video date, URL, 19 genre
-    /// flags in the order of `u.genre`) and `u.user` (id|age|gender|occupation|zip).
-    /// Items and users are indexed in the order of `u.item` and `u.user`.
-    /// - Throws: ``DataError`` naming the file, the line and what was wrong.
-    public static func load100K(directory: String) throws -> Dataset {
+    /// The titles of MovieLens 100K (`u.item` with the genre names of `u.genre`) in file order.
+    public static func items100K(directory: String) throws -> (items: [ItemMetadata], genres: [String]) {
         let genres = try TextFile.readLines(directory + "/u.genre").compactMap { line -> String? in
             let fields = line.text.split(separator: "|", omittingEmptySubsequences: false)
             return fields.count == 2 && !fields[0].isEmpty ? String(fields[0]) : nil
@@ -36,6 +32,16 @@ public enum MovieLens {
             items.append(ItemMetadata(id: f[0], title: f[1], genres: itemGenres, releaseYear: year,
                                       attributes: f[4].isEmpty ? [:] : ["url": f[4]]))
         }
+        return (items, genres)
+    }
+
+    /// MovieLens 100K from its folder: `u.data` (tab-separated user, item, rating, timestamp),
+    /// `u.item` (Latin-1, `|`-separated: id, title, release date, video date, URL, 19 genre
+    /// flags in the order of `u.genre`) and `u.user` (id|age|gender|occupation|zip).
+    /// Items and users are indexed in the order of `u.item` and `u.user`.
+    /// - Throws: ``DataError`` naming the file, the line and what was wrong.
+    public static func load100K(directory: String) throws -> Dataset {
+        let (items, genres) = try items100K(directory: directory)
         var users: [UserMetadata] = []
         let userPath = directory + "/u.user"
         for line in try TextFile.readLines(userPath) where !line.text.isEmpty {
