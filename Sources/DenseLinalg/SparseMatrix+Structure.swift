@@ -2,25 +2,39 @@ extension SparseMatrix {
     /// The transpose in CSR form, which is the CSC view of `self` (column access).
     /// - Complexity: O(nnz + rows + columns), a counting sort by column.
     public func transposed() -> SparseMatrix {
+        let t = transposeParts(withValues: true)
+        return SparseMatrix(unchecked: columns, rows, t.rowPointers, t.columnIndices, t.values)
+    }
+
+    /// The transpose's row pointers and column indices without its values: the pattern of the
+    /// CSC view, for kernels whose values are all the same.
+    public func transposedPattern() -> (rowPointers: [Int], columnIndices: [Int32]) {
+        let t = transposeParts(withValues: false)
+        return (t.rowPointers, t.columnIndices)
+    }
+
+    /// Counting sort of the entries by column; the values only when asked.
+    func transposeParts(withValues: Bool) -> (rowPointers: [Int], columnIndices: [Int32], values: [Float]) {
         var pointers = [Int](repeating: 0, count: columns + 1)
         for j in columnIndices { pointers[Int(j) + 1] += 1 }
         for j in 0..<columns { pointers[j + 1] += pointers[j] }
         var next = pointers
         var cols = [Int32](repeating: 0, count: nnz)
-        var vals = [Float](repeating: 0, count: nnz)
+        var vals = [Float](repeating: 0, count: withValues ? nnz : 0)
         cols.withUnsafeMutableBufferPointer { c in
             vals.withUnsafeMutableBufferPointer { v in
                 for i in 0..<rows {
                     for p in rowPointers[i]..<rowPointers[i + 1] {
                         let j = Int(columnIndices[p])
                         let q = next[j]
-                        c[q] = Int32(i); v[q] = values[p]
+                        c[q] = Int32(i)
+                        if withValues { v[q] = values[p] }
                         next[j] = q + 1
                     }
                 }
             }
         }
-        return SparseMatrix(unchecked: columns, rows, pointers, cols, vals)
+        return (pointers, cols, vals)
     }
 
     /// Rows `range` as a new matrix with the same columns.

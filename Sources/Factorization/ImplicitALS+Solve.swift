@@ -1,6 +1,41 @@
 import DenseLinalg
 import Synchronization
 
+/// One half of implicit ALS's data: the rows' patterns and each entry's confidence cᵤᵢ, or,
+/// when every strength is the same (binary data), the one confidence they share, which then
+/// needs no array: the user half reads the input's own pattern and the item half keeps only
+/// the transposed pattern (at 10⁷ nonzeros, 80 MB less than two value arrays).
+struct ConfidenceRows: Sendable {
+    var rows: Int
+    var rowPointers: [Int]
+    var columnIndices: [Int32]
+    /// Per-entry confidences; empty when `uniform` is set.
+    var values: [Float]
+    var uniform: Float?
+
+    /// The user half (rows of `x`) and the item half (its transpose).
+    static func halves(_ x: SparseMatrix, _ configuration: ImplicitALSConfiguration) -> (users: ConfidenceRows, items: ConfidenceRows) {
+        if let first = x.values.first, x.values.allSatisfy({ $0 == first }) {
+            let c = configuration.confidence(of: first)
+            let t = x.transposedPattern()
+            return (ConfidenceRows(rows: x.rows, rowPointers: x.rowPointers, columnIndices: x.columnIndices, values: [], uniform: c),
+                    ConfidenceRows(rows: x.columns, rowPointers: t.rowPointers, columnIndices: t.columnIndices, values: [], uniform: c))
+        }
+        let c = x.mapValues { configuration.confidence(of: $0) }, t = c.transposed()
+        return (ConfidenceRows(rows: c.rows, rowPointers: c.rowPointers, columnIndices: c.columnIndices, values: c.values, uniform: nil),
+                ConfidenceRows(rows: t.rows, rowPointers: t.rowPointers, columnIndices: t.columnIndices, values: t.values, uniform: nil))
+    }
+
+    /// The buffers, valid inside `body` (which may hand them to worker threads).
+    func withUnsafeBuffers<R>(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try rowPointers.withUnsafeBufferPointer { rp in
+            try columnIndices.withUnsafeBufferPointer { ci in
+                try values.withUnsafeBufferPointer { cv in try body(rp, ci, cv) }
+            }
+        }
+    }
+}
+
 /// The per-row solves of implicit ALS. All pointer code of the model lives here.
 extension ImplicitALS {
     /// Rows per block: each block's products with G = YᵀY + λI are one GEMM.
@@ -8,7 +43,7 @@ extension ImplicitALS {
 
     /// Updates every row of `target` given the `fixed` factors of the other side.
     /// `confidence` is target-rows × fixed-rows with cᵤᵢ as values.
-    static func solveHalf(_ target: inout Matrix<Float>, fixed: Matrix<Float>, confidence: SparseMatrix,
+    static func solveHalf(_ target: inout Matrix<Float>, fixed: Matrix<Float>, confidence: ConfidenceRows,
                           _ configuration: ImplicitALSConfiguration) throws {
         let gram = try regularizedGram(fixed, configuration.regularization, threads: configuration.threads)
         switch configuration.solver {
@@ -31,14 +66,15 @@ extension ImplicitALS {
     /// (G + Yᵤᵀ(Cᵤ − I)Yᵤ) x = YᵤᵀCᵤ1, warm-started from its current x, in lock-step with the
     /// other rows of its block so the G·P products of the block are one GEMM.
     static func conjugateGradient(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
-                                  confidence: SparseMatrix, steps: Int, threads: Int) {
+                                  confidence: ConfidenceRows, steps: Int, threads: Int) {
         let k = target.columns
         let rows = target.rows
-        confidence.withUnsafeCSR { csr in
+        let uniform = confidence.uniform
+        confidence.withUnsafeBuffers { rowPointers, columnIndices, values in
         fixed.withUnsafeBufferPointer { yp in
         gram.withUnsafeBufferPointer { gp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = UncheckedSendable((csr.rowPointers, csr.columnIndices, csr.values, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
+            let shared = UncheckedSendable((rowPointers, columnIndices, values, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
                 let (rp, ci, cv, y, g, x) = shared.value
                 var start = range.lowerBound
@@ -48,7 +84,7 @@ extension ImplicitALS {
                 defer { scratch.deallocate(); rsold.deallocate(); weights.deallocate() }
                 while start < range.upperBound {
                     let end = min(range.upperBound, start + blockRows)
-                    cgBlock(start..<end, k: k, rp: rp, ci: ci, cv: cv, y: y, g: g, x: x, steps: steps,
+                    cgBlock(start..<end, k: k, rp: rp, ci: ci, cv: cv, uniform: uniform, y: y, g: g, x: x, steps: steps,
                             r: scratch, p: scratch + blockRows * k, ap: scratch + 2 * blockRows * k, rsold: rsold,
                             weights: weights)
                     start = end
@@ -59,7 +95,7 @@ extension ImplicitALS {
 
     @inline(__always)
     static func cgBlock(_ block: Range<Int>, k: Int, rp: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>,
-                        cv: UnsafeBufferPointer<Float>, y: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                        cv: UnsafeBufferPointer<Float>, uniform: Float?, y: UnsafePointer<Float>, g: UnsafePointer<Float>,
                         x: UnsafeMutablePointer<Float>, steps: Int,
                         r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>,
                         ap: UnsafeMutablePointer<Float>, rsold: UnsafeMutablePointer<Float>,
@@ -73,9 +109,14 @@ extension ImplicitALS {
             let u = block.lowerBound + row
             let xu = xb + row * k, ru = r + row * k
             forEachChunk(rp[u]..<rp[u + 1]) { start, count in
-                let idx = ci.baseAddress! + start, c = cv.baseAddress! + start
+                let idx = ci.baseAddress! + start
                 UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: xu, out: w)
-                for q in 0..<count { w[q] = c[q] - (c[q] - 1) * w[q] }
+                if let c = uniform {
+                    for q in 0..<count { w[q] = c - (c - 1) * w[q] }
+                } else {
+                    let c = cv.baseAddress! + start
+                    for q in 0..<count { w[q] = c[q] - (c[q] - 1) * w[q] }
+                }
                 UnsafeKernels.gatherAxpy(rows: y, k: k, indices: idx, count: count, weights: w, y: ru)
             }
             rsold[row] = UnsafeKernels.dot(ru, ru, k)
@@ -89,9 +130,14 @@ extension ImplicitALS {
                 let u = block.lowerBound + row
                 let pu = p + row * k, apu = ap + row * k
                 forEachChunk(rp[u]..<rp[u + 1]) { start, count in
-                    let idx = ci.baseAddress! + start, c = cv.baseAddress! + start
+                    let idx = ci.baseAddress! + start
                     UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: pu, out: w)
-                    for q in 0..<count { w[q] *= c[q] - 1 }
+                    if let c = uniform {
+                        for q in 0..<count { w[q] *= c - 1 }
+                    } else {
+                        let c = cv.baseAddress! + start
+                        for q in 0..<count { w[q] *= c[q] - 1 }
+                    }
                     UnsafeKernels.gatherAxpy(rows: y, k: k, indices: idx, count: count, weights: w, y: apu)
                 }
                 let pap = UnsafeKernels.dot(pu, apu, k)
@@ -125,21 +171,28 @@ extension ImplicitALS {
 
     /// Exact solves: every row's system by ``exactRow(gram:fixed:k:indices:confidences:count:)``.
     static func cholesky(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
-                         confidence: SparseMatrix, threads: Int) throws {
+                         confidence: ConfidenceRows, threads: Int) throws {
         let k = target.columns
         let rows = target.rows
         let failure = Mutex<(any Error)?>(nil)
-        confidence.withUnsafeCSR { csr in
+        let uniform = confidence.uniform
+        confidence.withUnsafeBuffers { rowPointers, columnIndices, values in
         fixed.withUnsafeBufferPointer { yp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = UncheckedSendable((csr, yp.baseAddress!, xp.baseAddress!))
+            let shared = UncheckedSendable((rowPointers, columnIndices, values, yp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 16) { range in
-                let (csr, y, x) = shared.value
+                let (rp, ci, cv, y, x) = shared.value
                 for u in range {
-                    let start = csr.rowPointers[u]
+                    let start = rp[u], count = rp[u + 1] - rp[u]
                     do {
-                        let solution = try exactRow(gram: gram, fixed: y, k: k, indices: csr.columnIndices.baseAddress! + start,
-                                                    confidences: csr.values.baseAddress! + start, count: csr.range(of: u).count)
+                        let solution: [Float]
+                        if let c = uniform {
+                            let same = [Float](repeating: c, count: count)
+                            solution = try exactRow(gram: gram, fixed: y, k: k, indices: ci.baseAddress! + start, confidences: same, count: count)
+                        } else {
+                            solution = try exactRow(gram: gram, fixed: y, k: k, indices: ci.baseAddress! + start,
+                                                    confidences: cv.baseAddress! + start, count: count)
+                        }
                         for j in 0..<k { x[u * k + j] = solution[j] }
                     } catch {
                         failure.withLock { if $0 == nil { $0 = error } }

@@ -129,8 +129,9 @@ public enum ImplicitALS {
                                          distribution: .uniform(lower: 0, upper: 0.01), using: &generator)
         var items = Matrix<Float>.random(rows: interactions.columns, columns: k,
                                          distribution: .uniform(lower: 0, upper: 0.01), using: &generator)
-        let cui = interactions.mapValues { configuration.confidence(of: $0) }
-        let ciu = cui.transposed()
+        let (cui, ciu) = ConfidenceRows.halves(interactions, configuration)
+        // The loss reads confidences as a matrix; built only when it is tracked.
+        let lossConfidence = configuration.trackLoss ? interactions.mapValues { configuration.confidence(of: $0) } : nil
         var losses: [Double] = []
         // BLAS single-threaded: its products are split over our workers, so no OpenBLAS pool
         // spins while the sparse passes run.
@@ -140,7 +141,7 @@ public enum ImplicitALS {
                 try solveHalf(&users, fixed: items, confidence: cui, configuration)
                 var loss: Double?
                 if configuration.trackLoss {
-                    loss = try ImplicitALS.loss(users: users, items: items, confidence: cui, regularization: configuration.regularization)
+                    loss = try ImplicitALS.loss(users: users, items: items, confidence: lossConfidence!, regularization: configuration.regularization)
                     losses.append(loss!)
                 }
                 progress?(iteration, loss)

@@ -81,3 +81,31 @@ import Testing
         #expect(throws: FactorizationError.self) { try ImplicitALS.fit(x, configuration: .init(regularization: -1)) }
     }
 }
+
+@Suite struct ImplicitALSUniformConfidenceTests {
+    /// Binary data keeps one shared confidence instead of arrays; both solvers give what the
+    /// per-entry arrays give.
+    @Test(arguments: [ImplicitALSConfiguration.Solver.cholesky, .conjugateGradient(steps: 3)])
+    func sharedConfidenceSolvesLikePerEntryArrays(solver: ImplicitALSConfiguration.Solver) throws {
+        let x = TestData.implicitMatrix().mapValues { _ in 1 }
+        let config = ImplicitALSConfiguration(factors: 6, regularization: 0.1, alpha: 3, iterations: 1, solver: solver, threads: 2)
+        let (users, items) = ConfidenceRows.halves(x, config)
+        #expect(users.uniform == 4 && items.uniform == 4 && users.values.isEmpty && items.values.isEmpty)
+        let t = x.transposed()
+        let arrays = [ConfidenceRows(rows: x.rows, rowPointers: x.rowPointers, columnIndices: x.columnIndices,
+                                     values: [Float](repeating: 4, count: x.nnz), uniform: nil),
+                      ConfidenceRows(rows: t.rows, rowPointers: t.rowPointers, columnIndices: t.columnIndices,
+                                     values: [Float](repeating: 4, count: x.nnz), uniform: nil)]
+        #expect(items.rowPointers == arrays[1].rowPointers && items.columnIndices == arrays[1].columnIndices)
+        let fixed = Matrix<Float>.random(rows: x.columns, columns: 6, seed: 5)
+        var a = Matrix<Float>.random(rows: x.rows, columns: 6, seed: 6), b = a
+        try ImplicitALS.solveHalf(&a, fixed: fixed, confidence: users, config)
+        try ImplicitALS.solveHalf(&b, fixed: fixed, confidence: arrays[0], config)
+        #expect(maxRelativeDifference(a.elements, b.elements) < 1e-5)
+        let fixedUsers = Matrix<Float>.random(rows: x.rows, columns: 6, seed: 7)
+        var c = Matrix<Float>.random(rows: x.columns, columns: 6, seed: 8), d = c
+        try ImplicitALS.solveHalf(&c, fixed: fixedUsers, confidence: items, config)
+        try ImplicitALS.solveHalf(&d, fixed: fixedUsers, confidence: arrays[1], config)
+        #expect(maxRelativeDifference(c.elements, d.elements) < 1e-5)
+    }
+}
