@@ -173,10 +173,20 @@ public struct KernelBenchmark: Sendable {
 }
 
 /// The process's memory high-water mark.
+#if os(Linux)
+/// glibc's `malloc_trim` (declared in malloc.h, which the Glibc module does not export).
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
 public enum ProcessMemory {
     /// Resets the high-water mark to the current resident size (Linux: clear_refs 5), so the
-    /// next reading covers only what follows. Does nothing where unsupported.
+    /// next reading covers only what follows. Freed heap pages the allocator still holds are
+    /// returned first (glibc malloc_trim), so they do not count against what follows. Does
+    /// nothing where unsupported.
     public static func resetPeak() {
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
