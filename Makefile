@@ -4,7 +4,7 @@ OUT ?= outputs
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)/rectrain
 
-.PHONY: all deps build release run kernels test bench clean
+.PHONY: all deps build release run kernels test bench bench-check clean
 
 all: release
 
@@ -39,6 +39,11 @@ test: deps
 ## package-benchmark suites (nested package; pulls its own dependencies).
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark
+
+## The suites against the stored p90 thresholds (Benchmarks/Thresholds, recorded on the AMD EPYC
+## development machine) with the tolerances set in each suite: exit 2 on a regression.
+bench-check: deps
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check
 
 clean:
 	rm -rf .build

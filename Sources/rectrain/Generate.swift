@@ -13,21 +13,18 @@ struct Generate: ParsableCommand {
     )
 
     @Option(help: "Output folder (created when missing).") var out: String
-    @Option(help: "Users.") var users = 5_000
-    @Option(help: "Titles (movies and shows).") var titles = 2_000
-    @Option(help: "Viewing interactions (rows of interactions.csv).") var interactions = 100_000
-    @Option(help: "Browsing sessions.") var sessions = 60_000
+    @OptionGroup(title: "World size") var world: WorldOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard users > 0 else { throw ValidationError("--users must be positive, got \(users)") }
-        guard titles > 0 else { throw ValidationError("--titles must be positive, got \(titles)") }
-        guard interactions >= 0 else { throw ValidationError("--interactions must be ≥ 0, got \(interactions)") }
-        guard sessions >= 0 else { throw ValidationError("--sessions must be ≥ 0, got \(sessions)") }
+        guard world.users > 0 else { throw ValidationError("--users must be positive, got \(world.users)") }
+        guard world.titles > 0 else { throw ValidationError("--titles must be positive, got \(world.titles)") }
+        guard world.interactions >= 0 else { throw ValidationError("--interactions must be ≥ 0, got \(world.interactions)") }
+        guard world.sessions >= 0 else { throw ValidationError("--sessions must be ≥ 0, got \(world.sessions)") }
     }
 
     func run() throws {
-        let config = SyntheticWorldConfiguration(users: users, titles: titles, interactions: interactions, sessions: sessions, seed: global.seed)
+        let config = world.configuration(seed: global.seed)
         let summary = try SyntheticWorld.generate(config, to: out) { global.log("  " + $0) }
         print("✓ Generated \(summary.titles.formatted()) movies/shows")
         print("✓ Generated \(summary.users.formatted()) user profiles")

@@ -45,6 +45,18 @@ struct HyperparameterOptions: ParsableArguments {
     }
 }
 
+/// The size of a generated world (generate and pipeline).
+struct WorldOptions: ParsableArguments {
+    @Option(help: "Users.") var users = 5_000
+    @Option(help: "Titles (movies and shows).") var titles = 2_000
+    @Option(help: "Viewing interactions (rows of interactions.csv).") var interactions = 100_000
+    @Option(help: "Browsing sessions.") var sessions = 60_000
+
+    func configuration(seed: UInt64) -> SyntheticWorldConfiguration {
+        SyntheticWorldConfiguration(users: users, titles: titles, interactions: interactions, sessions: sessions, seed: seed)
+    }
+}
+
 extension DataFormat: ExpressibleByArgument {}
 
 /// A comma-separated list of ids.

@@ -18,22 +18,21 @@ struct PipelineCommand: ParsableCommand {
     )
 
     @Option(help: "Output folder (created when missing).") var out = "outputs"
-    @Option(help: "Users in the generated world.") var users = 5_000
-    @Option(help: "Titles (movies and shows).") var titles = 2_000
-    @Option(help: "Viewing interactions.") var interactions = 100_000
-    @Option(help: "Browsing sessions.") var sessions = 60_000
+    @OptionGroup(title: "World size") var world: WorldOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard users >= 10 else { throw ValidationError("--users must be at least 10, got \(users)") }
-        guard titles >= 10 else { throw ValidationError("--titles must be at least 10, got \(titles)") }
-        guard interactions >= users else { throw ValidationError("--interactions must be at least --users (\(users)), got \(interactions)") }
-        guard sessions >= 10 else { throw ValidationError("--sessions must be at least 10, got \(sessions)") }
+        guard world.users >= 10 else { throw ValidationError("--users must be at least 10, got \(world.users)") }
+        guard world.titles >= 10 else { throw ValidationError("--titles must be at least 10, got \(world.titles)") }
+        guard world.interactions >= world.users else {
+            throw ValidationError("--interactions must be at least --users (\(world.users)), got \(world.interactions)")
+        }
+        guard world.sessions >= 10 else { throw ValidationError("--sessions must be at least 10, got \(world.sessions)") }
     }
 
     func run() throws {
         var c = PipelineConfiguration()
-        c.world = SyntheticWorldConfiguration(users: users, titles: titles, interactions: interactions, sessions: sessions, seed: global.seed)
+        c.world = world.configuration(seed: global.seed)
         c.output = out
         c.threads = global.threads
         var bar = ProgressBar(enabled: !global.quiet)

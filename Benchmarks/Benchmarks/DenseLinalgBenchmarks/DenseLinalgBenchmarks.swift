@@ -9,7 +9,8 @@ let benchmarks: @Sendable () -> Void = {
     let a = Matrix<Float>.random(rows: n, columns: n, seed: 1)
     let b = Matrix<Float>.random(rows: n, columns: n, seed: 2)
     let configuration = Benchmark.Configuration(metrics: [.wallClock, .throughput], warmupIterations: 3,
-                                                maxDuration: .seconds(10), maxIterations: 50)
+                                                maxDuration: .seconds(10), maxIterations: 50,
+                                                thresholds: [.wallClock: .init(relative: [.p50: 10])])
 
     Benchmark("sgemm 1024³ wrapper (Matrix.gemm)", configuration: configuration) { benchmark in
         var c = Matrix<Float>(rows: n, columns: n)

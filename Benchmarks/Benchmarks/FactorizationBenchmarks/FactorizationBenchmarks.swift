@@ -10,8 +10,12 @@ let benchmarks: @Sendable () -> Void = {
     let threads = 2
     let x = try! LongTailedMatrix.generate(users: 20_000, items: 5_000, nnz: 500_000, seed: 42).matrix(.binary)
     let ratings = try! LongTailedMatrix.generate(users: 20_000, items: 5_000, nnz: 500_000, seed: 42).matrix(.value)
+    // A p50 time 15% or a peak memory 10% above the stored thresholds fails
+    // `swift package benchmark thresholds check` (make bench-check).
     let configuration = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], warmupIterations: 1,
-                                                maxDuration: .seconds(10), maxIterations: 10)
+                                                maxDuration: .seconds(10), maxIterations: 10,
+                                                thresholds: [.wallClock: .init(relative: [.p50: 15]),
+                                                             .peakMemoryResident: .init(relative: [.p50: 10])])
 
     Benchmark("implicit ALS, 64 factors, 5 iterations (CG)", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {

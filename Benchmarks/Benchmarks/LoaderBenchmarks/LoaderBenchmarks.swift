@@ -13,7 +13,9 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("parse 10M-row ratings CSV and build CSR",
               configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident], warmupIterations: 1,
-                                   maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+                                   maxDuration: .seconds(60), maxIterations: 5,
+                                   thresholds: [.wallClock: .init(relative: [.p50: 15]),
+                                                .peakMemoryResident: .init(relative: [.p50: 10])])) { benchmark in
         for _ in benchmark.scaledIterations {
             let loaded = try RatingsCSV.load(path: path)
             blackHole(try loaded.interactions.matrix(.binary))

@@ -15,7 +15,8 @@ let benchmarks: @Sendable () -> Void = {
     let queries = sessions.items[cut...].filter { $0.count > 1 }.prefix(1000).map { $0.dropLast().map(Int.init) }
 
     Benchmark("session next-title top-20, one request", configuration: .init(metrics: [.wallClock], warmupIterations: 10,
-                                                                             maxDuration: .seconds(5), maxIterations: 100_000)) { benchmark in
+                                                                             maxDuration: .seconds(5), maxIterations: 100_000,
+                                                                             thresholds: [.wallClock: .init(relative: [.p50: 20])])) { benchmark in
         var i = 0
         for _ in benchmark.scaledIterations {
             blackHole(try model.recommend(session: queries[i % queries.count], count: 20))
