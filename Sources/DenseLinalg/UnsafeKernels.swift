@@ -105,7 +105,23 @@ extension UnsafeKernels {
             }
             return
         }
+        if k % 16 == 0 {
+            // Any multiple of 16 (96, 128, …): the same prefetch of a row eight ahead, every line of it.
+            for q in 0..<count {
+                if q + 8 < count { prefetchRow(rows + Int(indices[q + 8]) * k, k) }
+                out[q] = dot(rows + Int(indices[q]) * k, x, k)
+            }
+            return
+        }
         for q in 0..<count { out[q] = dot(rows + Int(indices[q]) * k, x, k) }
+    }
+
+    /// Prefetches every 64-byte line of a row of `k` floats.
+    @inlinable @inline(__always)
+    public static func prefetchRow(_ row: UnsafePointer<Float>, _ k: Int) {
+        if k == 64 { prefetch(row); prefetch(row + 16); prefetch(row + 32); prefetch(row + 48); return }
+        var offset = 0
+        while offset < k { prefetch(row + offset); offset += 16 }
     }
 
     /// Gathered accumulation: `y += Σ_q weights[q] · rows[index[q]]` (length k), with the
@@ -118,10 +134,7 @@ extension UnsafeKernels {
         while c + 64 <= k {
             var a0 = load(y + c), a1 = load(y + c + 16), a2 = load(y + c + 32), a3 = load(y + c + 48)
             for q in 0..<count {
-                if c == 0, q + 8 < count {
-                    let ahead = rows + Int(indices[q + 8]) * k
-                    prefetch(ahead); prefetch(ahead + 16); prefetch(ahead + 32); prefetch(ahead + 48)
-                }
+                if c == 0, q + 8 < count { prefetchRow(rows + Int(indices[q + 8]) * k, k) }
                 let r = rows + Int(indices[q]) * k + c
                 let w = Vector(repeating: weights[q])
                 a0 += w * load(r); a1 += w * load(r + 16); a2 += w * load(r + 32); a3 += w * load(r + 48)

@@ -1,0 +1,29 @@
+import Testing
+@testable import DenseLinalg
+
+/// The gathered dot products and accumulations of the ALS kernel against plain loops, for row
+/// widths with and without their fast paths.
+@Suite struct GatherKernelTests {
+    @Test(arguments: [1, 7, 16, 48, 64, 96, 128, 130])
+    func gatherKernelsMatchLoops(k: Int) {
+        let rows = 40
+        let factors = Matrix<Float>.random(rows: rows, columns: k, seed: UInt64(k))
+        let x = Matrix<Float>.random(rows: 1, columns: k, seed: 99).elements
+        let indices: [Int32] = (0..<25).map { Int32(($0 * 17 + 3) % rows) }
+        let weights: [Float] = (0..<25).map { Float($0) / 10 - 1 }
+        var dots = [Float](repeating: 0, count: indices.count)
+        var accumulated = [Float](repeating: 0.5, count: k)
+        factors.withUnsafeBufferPointer { f in
+            UnsafeKernels.gatherDots(rows: f.baseAddress!, k: k, indices: indices, count: indices.count, x: x, out: &dots)
+            UnsafeKernels.gatherAxpy(rows: f.baseAddress!, k: k, indices: indices, count: indices.count, weights: weights, y: &accumulated)
+        }
+        for (q, i) in indices.enumerated() {
+            let expected = (0..<k).reduce(Float(0)) { $0 + factors[Int(i), $1] * x[$1] }
+            #expect(abs(dots[q] - expected) <= 1e-4 * max(1, abs(expected)), "k \(k), entry \(q)")
+        }
+        for j in 0..<k {
+            let expected = 0.5 + indices.indices.reduce(Float(0)) { $0 + weights[$1] * factors[Int(indices[$1]), j] }
+            #expect(abs(accumulated[j] - expected) <= 1e-4 * max(1, abs(expected)), "k \(k), column \(j)")
+        }
+    }
+}
