@@ -63,10 +63,14 @@ public enum TruncatedSVD {
         // OpenBLAS pool spins between them and the sparse products.
         return try Parallel.withBLASThreads(1) {
             let omega = Matrix<Float>.random(rows: a.columns, columns: l, seed: configuration.seed)
-            var q = try orthonormalize(a.multiply(omega, threads: threads), threads: threads)
-            for _ in 0..<configuration.powerIterations {
-                let z = try orthonormalize(at.multiply(q, threads: threads), threads: threads)
-                q = try orthonormalize(a.multiply(z, threads: threads), threads: threads)
+            // Intermediate iterates need only be well conditioned, not orthonormal to the last
+            // bit (scikit-learn normalises them by LU): one Gram pass each. The basis Q that B is
+            // built on gets the second pass.
+            let passes = { (last: Bool) in last ? 2 : 1 }
+            var q = try orthonormalize(a.multiply(omega, threads: threads), passes: passes(configuration.powerIterations == 0), threads: threads)
+            for iteration in 0..<configuration.powerIterations {
+                let z = try orthonormalize(at.multiply(q, threads: threads), passes: 1, threads: threads)
+                q = try orthonormalize(a.multiply(z, threads: threads), passes: passes(iteration == configuration.powerIterations - 1), threads: threads)
             }
             let bt = try at.multiply(q, threads: threads)          // n × l = (QᵀA)ᵀ
             let small = try bt.transposed.svd()                    // l × n = Ũ Σ Vᵀ
@@ -79,14 +83,14 @@ public enum TruncatedSVD {
     /// ```
     /// YᵀY = V·Λ·Vᵀ (LAPACK syevd, in Double),   Q = Y·V·Λ^(−1/2)
     /// ```
-    /// applied twice, so the second pass removes what rounding left of non-orthogonality (the
+    /// applied `passes` times; a second pass removes what rounding left of non-orthogonality (the
     /// idea of CholeskyQR2: Fukaya et al., 2014). Directions with eigenvalue below 10⁻¹² of the
     /// largest become zero columns. Accurate while κ(Y) ≲ 10³, which holds here because Y is
     /// re-orthonormalised after every product.
-    static func orthonormalize(_ y: Matrix<Float>, threads: Int) throws -> Matrix<Float> {
+    static func orthonormalize(_ y: Matrix<Float>, passes: Int = 2, threads: Int) throws -> Matrix<Float> {
         let l = y.columns
         var q = y
-        for _ in 0..<2 {
+        for _ in 0..<passes {
             let (values, vectors) = try q.gram(threads: threads).converted(to: Double.self).symmetricEigen()
             let largest = values.last ?? 0
             var transform = Matrix<Float>(rows: l, columns: l)
