@@ -64,21 +64,34 @@ extension Recommender {
         guard item >= 0 && item < count else { throw RecommenderError("\(name): unknown item index \(item) (trained on \(count) items)") }
     }
 
-    /// Scores, exclusion and bounded selection, user by user.
+    /// Scores, exclusion and bounded selection, user by user; blocks of users run on the
+    /// available cores (each user's list depends on that user alone, so the result does not
+    /// depend on the thread count).
     public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList {
         for u in users { try checkUser(u) }
-        var indices = [Int32](repeating: -1, count: users.count * count)
-        var scores = [Float](repeating: 0, count: users.count * count)
-        var selector = TopKSelector(capacity: count)
-        for (r, u) in users.enumerated() {
-            var s = try self.scores(user: u)
-            if let seen, u < seen.rows { for i in seen.row(u).columns where Int(i) < s.count { s[Int(i)] = -.infinity } }
-            selector.reset()
-            for (i, v) in s.enumerated() where v > selector.threshold && v > -.infinity { selector.insert(v, Int32(i)) }
-            for (rank, entry) in selector.sorted().enumerated() {
-                indices[r * count + rank] = Int32(entry.index)
-                scores[r * count + rank] = entry.score
+        let blocks = Parallel.mapBlocks(count: users.count, threads: Parallel.availableCores, minimumBlock: 32) { range in
+            Result { () throws -> (indices: [Int32], scores: [Float]) in
+                var indices = [Int32](repeating: -1, count: range.count * count)
+                var scores = [Float](repeating: 0, count: range.count * count)
+                var selector = TopKSelector(capacity: count)
+                for (r, u) in users[range].enumerated() {
+                    var s = try self.scores(user: u)
+                    if let seen, u < seen.rows { for i in seen.row(u).columns where Int(i) < s.count { s[Int(i)] = -.infinity } }
+                    selector.reset()
+                    for (i, v) in s.enumerated() where v > selector.threshold && v > -.infinity { selector.insert(v, Int32(i)) }
+                    for (rank, entry) in selector.sorted().enumerated() {
+                        indices[r * count + rank] = Int32(entry.index)
+                        scores[r * count + rank] = entry.score
+                    }
+                }
+                return (indices, scores)
             }
+        }
+        var indices: [Int32] = [], scores: [Float] = []
+        indices.reserveCapacity(users.count * count); scores.reserveCapacity(users.count * count)
+        for block in blocks {
+            let (i, s) = try block.get()
+            indices += i; scores += s
         }
         return NeighborList(k: count, indices: indices, scores: scores)
     }

@@ -110,8 +110,10 @@ public struct SessionRecommender: Recommender {
         // V-SKNN: position weights rise linearly to 1 at the last title.
         var weight: [Int: Float] = [:]
         for (p, t) in known.enumerated() { weight[t] = max(weight[t] ?? 0, Float(p + 1) / Float(known.count)) }
+        // Summed in title order: a Dictionary's order changes from process to process, and so
+        // would the last bits of the sums and then the ties between neighbour sessions.
         var overlap: [Int32: Float] = [:]
-        for (t, w) in weight { for s in sessionsOf[t].suffix(sampleSize) { overlap[s, default: 0] += w } }
+        for (t, w) in weight.sorted(by: { $0.key < $1.key }) { for s in sessionsOf[t].suffix(sampleSize) { overlap[s, default: 0] += w } }
         var knnScores = [Float](repeating: 0, count: items)
         let querySize = Float(max(1, weight.count)).squareRoot()
         let best = overlap.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key > $1.key) }.prefix(neighbors)
