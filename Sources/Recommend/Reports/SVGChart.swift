@@ -179,11 +179,19 @@ public enum SVGChart {
         guard !points.isEmpty else { return "" }
         let x1 = niceMax(points.map(\.x).max()!), y1 = niceMax(points.map(\.y).max()!)
         var s = yAxis(0, y1, a, log: false) + xAxis(0, x1, a, log: false)
+        // Labels sit right of their point (left near the edge); one that would overlap a label
+        // already placed moves down a line until it is clear.
+        var placed: [(x0: Double, x1: Double, y: Double)] = []
         for (k, p) in points.enumerated() {
             let px = a.x + a.width * p.x / x1, py = a.y + a.height * (1 - p.y / y1)
             s += "<circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"5\" fill=\"\(palette[k % palette.count])\"><title>\(escape(p.label))</title></circle>\n"
             let anchor = px > a.x + a.width * 0.8 ? "end" : "start"
-            s += text(anchor == "end" ? px - 7 : px + 7, py - 5 + Double(k % 2) * 14, p.label, size: 10, anchor: anchor, fill: "#222")
+            let width = 6.2 * Double(p.label.count)
+            let lx0 = anchor == "end" ? px - 7 - width : px + 7, lx1 = lx0 + width
+            var ly = py - 5
+            while placed.contains(where: { $0.x0 < lx1 && lx0 < $0.x1 && abs($0.y - ly) < 11 }) { ly += 11 }
+            placed.append((lx0, lx1, ly))
+            s += text(anchor == "end" ? px - 7 : px + 7, ly, p.label, size: 10, anchor: anchor, fill: "#222")
         }
         return s
     }
