@@ -75,10 +75,7 @@ extension Evaluate {
         let trainData = try RatingsCSV.load(path: train).interactions
         let testData = try RatingsCSV.load(path: test, into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         let threads = global.threads, seed = global.seed
-        var als = ExplicitALSRecommender()
-        if let v = hyper.factors { als.configuration.factors = v }
-        if let v = hyper.iterations { als.configuration.iterations = v }
-        if let v = hyper.regularization { als.configuration.regularization = v }
+        let als = hyper.explicitALS
         var knn = KNNBaselineRecommender()
         if let v = hyper.neighbors { knn.configuration.neighbors = v }
         if let v = hyper.shrinkage { knn.configuration.shrinkage = v }

@@ -37,6 +37,15 @@ struct HyperparameterOptions: ParsableArguments {
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
 
+    /// Explicit ALS with the given factors, iterations and regularization.
+    var explicitALS: ExplicitALSRecommender {
+        var m = ExplicitALSRecommender()
+        if let v = factors { m.configuration.factors = v }
+        if let v = iterations { m.configuration.iterations = v }
+        if let v = regularization { m.configuration.regularization = v }
+        return m
+    }
+
     var modelOptions: ModelOptions {
         var o = ModelOptions()
         o.factors = factors; o.iterations = iterations; o.regularization = regularization

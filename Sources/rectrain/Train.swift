@@ -41,11 +41,7 @@ struct Train: ParsableCommand {
         let explicit = model == "als-explicit"
         var recommender: any Recommender
         if explicit {
-            var m = ExplicitALSRecommender()
-            if let v = hyper.factors { m.configuration.factors = v }
-            if let v = hyper.iterations { m.configuration.iterations = v }
-            if let v = hyper.regularization { m.configuration.regularization = v }
-            recommender = m
+            recommender = hyper.explicitALS
         } else {
             recommender = try ModelFactory.make(model, hyper.modelOptions)
         }

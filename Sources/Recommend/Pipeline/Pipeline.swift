@@ -122,8 +122,9 @@ public enum Pipeline {
         done("✓ Trained \(result.reports.count) recommendation models")
 
         begin(stepNames[4])
-        var session = SessionRecommender()
-        try session.fit(trainSessions, items: train.itemCount)
+        // The ranking step already fitted it on the same training sessions.
+        var session = fitted["session"] as? SessionRecommender ?? SessionRecommender()
+        if session.trainedUsers == 0 { try session.fit(train) }
         // At most `sessionSample` held-out sessions, evenly spread in time, keep the step short.
         let stride = max(1, testSessions.count / c.sessionSample)
         let evaluated = Swift.stride(from: 0, to: testSessions.count, by: stride).map { testSessions[$0] }

@@ -65,7 +65,7 @@ public enum Reports {
         t.append("user's distinct titles, trained and evaluated \(r.reports.count) models (\(r.reports.map(\.model).joined(separator: ", "))), evaluated the")
         t.append("session model on the latest \(Int(c.sessionTestFraction * 100))% of sessions, and segmented users with k-means++.")
         section("Data")
-        let pairs = Set((0..<data.count).map { Int64(data.users[$0]) << 32 | Int64(data.items[$0]) }).count
+        let pairs = r.trainCount + r.testCount   // the split partitions the distinct pairs
         t.append("\(r.summary.titles.formatted()) titles, \(r.summary.users.formatted()) users, \(r.summary.interactions.formatted()) views (\(r.summary.ratings.formatted()) rated), \(r.summary.sessions.formatted()) browsing sessions")
         t.append(String(format: "user × title matrix: %d distinct pairs, %.2f%% filled", pairs, 100 * Double(pairs) / Double(max(1, data.userIDs.count * data.itemIDs.count))))
         t.append("split: \(r.trainCount.formatted()) training and \(r.testCount.formatted()) test user–title pairs (repeat views of a title count once)")
