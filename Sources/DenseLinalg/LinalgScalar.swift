@@ -50,6 +50,12 @@ where RawSignificand: FixedWidthInteger {
 @inline(__always) private func uplo(_ lower: Bool) -> CBLAS_UPLO { lower ? CblasLower : CblasUpper }
 @inline(__always) private func lapackUplo(_ lower: Bool) -> CChar { lower ? CChar(UInt8(ascii: "L")) : CChar(UInt8(ascii: "U")) }
 private let rowMajor = Int32(LAPACK_ROW_MAJOR)
+/// The symmetric routines (potrf, potri; potrs and posv with one right-hand side) read a
+/// row-major triangle as the column-major opposite triangle of the same symmetric matrix, so
+/// they run column-major with the triangle flipped: LAPACKE then neither transposes nor
+/// NaN-scans (the `_work` entry points; callers check finiteness first). For 100 × 100 ALS
+/// systems the copies and scans cost more than the factorisation.
+private let colMajor = Int32(LAPACK_COL_MAJOR)
 private let jobzS = CChar(UInt8(ascii: "S"))
 private let jobzV = CChar(UInt8(ascii: "V"))
 
@@ -87,18 +93,20 @@ extension Float: LinalgScalar {
         cblas_snrm2(n, x, incx)
     }
     public static func _potrf(_ lower: Bool, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32) -> Int32 {
-        LAPACKE_spotrf(rowMajor, lapackUplo(lower), n, a, lda)
+        LAPACKE_spotrf_work(colMajor, lapackUplo(!lower), n, a, lda)
     }
     public static func _potrs(_ lower: Bool, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Float>, _ lda: Int32,
                               _ b: UnsafeMutablePointer<Float>, _ ldb: Int32) -> Int32 {
-        LAPACKE_spotrs(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
+        nrhs == 1 ? LAPACKE_spotrs_work(colMajor, lapackUplo(!lower), n, 1, a, lda, b, max(1, n))
+            : LAPACKE_spotrs(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
     }
     public static func _posv(_ lower: Bool, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
                              _ b: UnsafeMutablePointer<Float>, _ ldb: Int32) -> Int32 {
-        LAPACKE_sposv(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
+        nrhs == 1 ? LAPACKE_sposv_work(colMajor, lapackUplo(!lower), n, 1, a, lda, b, max(1, n))
+            : LAPACKE_sposv(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
     }
     public static func _potri(_ lower: Bool, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32) -> Int32 {
-        LAPACKE_spotri(rowMajor, lapackUplo(lower), n, a, lda)
+        LAPACKE_spotri_work(colMajor, lapackUplo(!lower), n, a, lda)
     }
     public static func _gesdd(_ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
                               _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int32,
@@ -153,18 +161,20 @@ extension Double: LinalgScalar {
         cblas_dnrm2(n, x, incx)
     }
     public static func _potrf(_ lower: Bool, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32) -> Int32 {
-        LAPACKE_dpotrf(rowMajor, lapackUplo(lower), n, a, lda)
+        LAPACKE_dpotrf_work(colMajor, lapackUplo(!lower), n, a, lda)
     }
     public static func _potrs(_ lower: Bool, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Double>, _ lda: Int32,
                               _ b: UnsafeMutablePointer<Double>, _ ldb: Int32) -> Int32 {
-        LAPACKE_dpotrs(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
+        nrhs == 1 ? LAPACKE_dpotrs_work(colMajor, lapackUplo(!lower), n, 1, a, lda, b, max(1, n))
+            : LAPACKE_dpotrs(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
     }
     public static func _posv(_ lower: Bool, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
                              _ b: UnsafeMutablePointer<Double>, _ ldb: Int32) -> Int32 {
-        LAPACKE_dposv(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
+        nrhs == 1 ? LAPACKE_dposv_work(colMajor, lapackUplo(!lower), n, 1, a, lda, b, max(1, n))
+            : LAPACKE_dposv(rowMajor, lapackUplo(lower), n, nrhs, a, lda, b, ldb)
     }
     public static func _potri(_ lower: Bool, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32) -> Int32 {
-        LAPACKE_dpotri(rowMajor, lapackUplo(lower), n, a, lda)
+        LAPACKE_dpotri_work(colMajor, lapackUplo(!lower), n, a, lda)
     }
     public static func _gesdd(_ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
                               _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int32,

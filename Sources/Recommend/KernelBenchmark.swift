@@ -121,10 +121,10 @@ public struct KernelBenchmark: Sendable {
             _ = try ImplicitALS.fit(x, configuration: alsConfiguration)
             return Outcome()
         case .alsExplicit:
-            let model = try ExplicitALS.fit(ratings, configuration: .init(factors: factors, regularization: regularization,
-                                                                           iterations: iterations, threads: threads, seed: seed))
-            return Outcome(loss: ExplicitALS.objective(ratings, model.userFactors, model.itemFactors, model.userBias,
-                                                       model.itemBias, model.globalMean, regularization))
+            let configuration = ExplicitALSConfiguration(factors: factors, regularization: regularization, iterations: iterations,
+                                                         threads: threads, seed: seed)
+            let model = try ExplicitALS.fit(ratings, configuration: configuration)
+            return Outcome(loss: try ExplicitALS.objective(ratings, model: model, configuration: configuration))
         case .svd:
             return Outcome(singularValues: try TruncatedSVD.randomized(x, configuration: svdConfiguration).singularValues)
         case .nmf:

@@ -28,7 +28,7 @@ struct GlobalOptions: ParsableArguments {
 
 /// Model hyperparameters shared by train and evaluate; an omitted option keeps the model's default.
 struct HyperparameterOptions: ParsableArguments {
-    @Option(help: "Latent factors (svd, nmf, als, als-explicit; default 50).") var factors: Int?
+    @Option(help: "Latent factors (svd, nmf, als: default 50; als-explicit: 100).") var factors: Int?
     @Option(help: "Iterations (als 15, als-explicit 15, nmf 100).") var iterations: Int?
     @Option(help: "Regularization λ (als 0.1, als-explicit 0.1, ease 500).") var regularization: Float?
     @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?

@@ -1,14 +1,18 @@
 import DenseLinalg
 import Factorization
 
-/// Biased ALS with weighted-λ for rating prediction (and ranking by predicted rating).
+/// Biased ALS with weighted-λ and SVD++'s implicit feedback, for rating prediction (and
+/// ranking by predicted rating).
 public struct ExplicitALSRecommender: Recommender {
     public var name: String { "als-explicit" }
     public var configuration: ExplicitALSConfiguration
     public internal(set) var model: ExplicitALSModel?
 
-    /// 50 factors, λ = 0.1 (times each row's rating count; biases 0.01), 15 iterations.
-    public static var defaults: ExplicitALSConfiguration { ExplicitALSConfiguration(factors: 50, regularization: 0.1, iterations: 15) }
+    /// 100 factors, λ = 0.1 (times each row's rating count; biases 0.01), 15 iterations, implicit
+    /// feedback with λ_y = 2. 100 rather than the ranking models' 50: with weighted-λ more factors
+    /// do not overfit, and on each of the five MovieLens 100K folds 100 beat 50 (mean RMSE 0.9073
+    /// against 0.9100; 200 gave 0.9072 at 2.7× the time).
+    public static var defaults: ExplicitALSConfiguration { ExplicitALSConfiguration(factors: 100, regularization: 0.1, iterations: 15) }
 
     public init(configuration: ExplicitALSConfiguration = ExplicitALSRecommender.defaults) { self.configuration = configuration }
 

@@ -1,0 +1,21 @@
+/// Small dense systems on raw buffers, for kernels that solve one system per row (explicit
+/// ALS) and would otherwise allocate a ``Matrix`` per row. Inputs are not checked for NaN:
+/// callers validate their data once up front.
+extension UnsafeKernels {
+    /// The upper triangle of C ← Aᵀ·A (n × n, row-major) for A `rows` × n row-major (BLAS syrk);
+    /// the lower triangle is left as it was.
+    @inlinable
+    public static func gramUpper(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, into c: UnsafeMutablePointer<Float>) {
+        precondition(rows > 0 && n > 0 && max(rows, n) <= Int(Int32.max), "gramUpper: invalid dimensions")
+        Float._syrk(true, Int32(n), Int32(rows), 1, a, Int32(n), 0, c, Int32(n))
+    }
+
+    /// Solves A·x = b in place for symmetric positive definite A (n × n, row-major, upper
+    /// triangle read and overwritten by its Cholesky factor; LAPACK posv). Returns LAPACK's
+    /// info: 0 on success, i > 0 when the leading minor of order i is not positive definite.
+    @inlinable
+    public static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Float>, order n: Int, _ b: UnsafeMutablePointer<Float>) -> Int32 {
+        precondition(n > 0 && n <= Int(Int32.max), "solvePositiveDefinite: invalid order")
+        return Float._posv(false, Int32(n), 1, a, Int32(n), b, 1)
+    }
+}
