@@ -2,3 +2,48 @@
 
 /// A hint that the cache line at `p` will be read soon (no effect on results).
 static inline void recommend_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// Whether this CPU runs AVX2 and FMA (checked once at run time; the build targets baseline
+/// x86-64, where Swift's SIMD types lower to SSE).
+static inline int recommend_has_avx2_fma(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/// One step of the accumulation over the eight-float lane L of row r.
+#define RECOMMEND_FMA_LANE(L) a##L = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + 8 * L), a##L)
+
+/// y[0..<k] += Σ_q weights[q] · rows[indices[q]·k ..< indices[q]·k + k] for k = 64 or 80
+/// (returns 0 and does nothing for any other k), with the accumulators in named registers
+/// (AVX2 + FMA; call only when recommend_has_avx2_fma()). Each gathered row is prefetched
+/// eight entries ahead. Written out lane by lane: the clang importer does not unroll a loop
+/// over an accumulator array into registers.
+__attribute__((target("avx2,fma")))
+static inline int recommend_gather_axpy_avx2(const float *rows, long k, const int *indices, long count,
+                                             const float *weights, float *y) {
+    if (k != 64 && k != 80) return 0;
+    const int wide = k == 80;
+    __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
+    __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
+    __m256 a8 = wide ? _mm256_loadu_ps(y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(y + 72) : _mm256_setzero_ps();
+    for (long q = 0; q < count; q++) {
+        if (q + 8 < count) {
+            const float *ahead = rows + (long)indices[q + 8] * k;
+            __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
+            __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
+            if (wide) __builtin_prefetch(ahead + 64, 0, 3);
+        }
+        const float *r = rows + (long)indices[q] * k;
+        const __m256 w = _mm256_set1_ps(weights[q]);
+        RECOMMEND_FMA_LANE(0); RECOMMEND_FMA_LANE(1); RECOMMEND_FMA_LANE(2); RECOMMEND_FMA_LANE(3);
+        RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
+        if (wide) { RECOMMEND_FMA_LANE(8); RECOMMEND_FMA_LANE(9); }
+    }
+    _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
+    _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
+    if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
+    return 1;
+}
+#endif

@@ -4,8 +4,17 @@
 /// They exist because a BLAS call costs more than the work for the short vectors (a factor
 /// row, 16–256 floats) that sparse kernels touch once per nonzero.
 import CBLAS
+import Foundation
 
 public enum UnsafeKernels {
+    #if arch(x86_64)
+    /// Whether the CPU runs AVX2 and FMA: the gathered accumulation then uses the shim's AVX2
+    /// loop (the build targets baseline x86-64, where SIMD16 lowers to four SSE operations).
+    /// `RECOMMEND_SIMD=baseline` in the environment turns it off (for comparisons).
+    public static let hasAVX2FMA: Bool = recommend_has_avx2_fma() != 0
+        && ProcessInfo.processInfo.environment["RECOMMEND_SIMD"] != "baseline"
+    #endif
+
     /// Hints that the memory at `p` will be read soon. It only moves data into cache.
     @inlinable @inline(__always)
     public static func prefetch(_ p: UnsafeRawPointer) { recommend_prefetch(p) }
@@ -130,6 +139,9 @@ extension UnsafeKernels {
     public static func gatherAxpy(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
                                   weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         if count == 0 { return }
+        #if arch(x86_64)
+        if hasAVX2FMA, recommend_gather_axpy_avx2(rows, k, indices, count, weights, y) != 0 { return }
+        #endif
         var c = 0
         while c + 64 <= k {
             var a0 = load(y + c), a1 = load(y + c + 16), a2 = load(y + c + 32), a3 = load(y + c + 48)

@@ -4,7 +4,7 @@ import Testing
 /// The gathered dot products and accumulations of the ALS kernel against plain loops, for row
 /// widths with and without their fast paths.
 @Suite struct GatherKernelTests {
-    @Test(arguments: [1, 7, 16, 48, 64, 96, 128, 130])
+    @Test(arguments: [1, 7, 16, 48, 64, 80, 96, 128, 130])
     func gatherKernelsMatchLoops(k: Int) {
         let rows = 40
         let factors = Matrix<Float>.random(rows: rows, columns: k, seed: UInt64(k))
