@@ -22,20 +22,24 @@ struct ImplicitFeedbackTerm {
     let lambda: Float
     let threads: Int
     let k: Int
+    /// Unit weights as long as the longest user or item row, for the gathered sums.
+    let ones: [Float]
 
     init(ratings: SparseMatrix, factors k: Int, lambda: Float, threads: Int) {
         self.ratings = ratings
         let pattern = ratings.transposedPattern()
         itemRowPointers = pattern.rowPointers
         itemUsers = pattern.columnIndices
-        userScale = ratings.rowCounts.map { $0 == 0 ? 0 : 1 / Float($0).squareRoot() }
+        let userCounts = ratings.rowCounts
+        userScale = userCounts.map { $0 == 0 ? 0 : 1 / Float($0).squareRoot() }
+        let longestItem = (0..<ratings.columns).reduce(0) { max($0, pattern.rowPointers[$1 + 1] - pattern.rowPointers[$1]) }
+        ones = [Float](repeating: 1, count: max(1, userCounts.max() ?? 0, longestItem))
         self.lambda = lambda; self.threads = threads; self.k = k
     }
 
     /// zᵤ for every user (users × k).
     func offsets(_ y: Matrix<Float>) -> Matrix<Float> {
         var z = Matrix<Float>.zeros(rows: ratings.rows, columns: k)
-        let ones = [Float](repeating: 1, count: ratings.rows == 0 ? 0 : (ratings.rowCounts.max() ?? 0))
         let k = self.k
         y.withUnsafeBufferPointer { yp in
         z.withUnsafeMutableBufferPointer { zp in
@@ -155,7 +159,6 @@ struct ImplicitFeedbackTerm {
     /// Σ_{u ∈ N(j)} sᵤ for every item j (items × k, flat).
     private func userSumsToItems(_ sums: Matrix<Float>) -> [Float] {
         var out = [Float](repeating: 0, count: ratings.columns * k)
-        let ones = [Float](repeating: 1, count: max(1, (0..<ratings.columns).map { itemRowPointers[$0 + 1] - itemRowPointers[$0] }.max() ?? 1))
         let k = self.k
         sums.withUnsafeBufferPointer { sp in
         out.withUnsafeMutableBufferPointer { op in
