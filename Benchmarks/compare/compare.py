@@ -42,6 +42,8 @@ def speed(args):
     for label, k, ko, p, po, field in CASES:
         if args.quick and "128" in label:
             continue
+        if args.only and k not in args.only.split(","):
+            continue
         a, b = [], []
         for _ in range(args.rounds):          # alternate, so drift hits both sides
             a.append(ours(args, k, ko)[field])
@@ -126,6 +128,7 @@ def main():
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--quick", action="store_true", help="skip the 128-factor case and use one round")
+    p.add_argument("--only", default="", help="comma-separated kernels to time (als,svd,nmf,cosine,topn); default all")
     p.add_argument("--accuracy-only", action="store_true", help="skip the speed table")
     args = p.parse_args()
     if args.quick:

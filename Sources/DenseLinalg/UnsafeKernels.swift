@@ -72,6 +72,15 @@ public enum UnsafeKernels {
         while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
+    /// Whether any of the 32 floats from `p` is greater than `threshold` (NaN never is). The
+    /// scans that keep the best few of long score rows call it once per 32 scores and look at
+    /// single scores only in the rare blocks where it answers yes.
+    @inlinable @inline(__always)
+    public static func any32(_ p: UnsafePointer<Float>, above threshold: Float) -> Bool {
+        let t = Vector(repeating: threshold)
+        return any((load(p) .> t) .| (load(p + 16) .> t))
+    }
+
     /// x[i] *= alpha over `n` elements.
     @inlinable @inline(__always)
     public static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ n: Int) {

@@ -78,9 +78,16 @@ enum DenseTopK {
                         selector.reset()
                         // Ties keep the smaller index, so a later equal score never enters.
                         var threshold = -Float.infinity
-                        for j in 0..<n where row[j] > threshold {
-                            selector.insert(row[j], Int32(j))
-                            threshold = selector.threshold
+                        var j = 0
+                        while j < n {
+                            let end = min(n, j + 32)
+                            if end - j < 32 || UnsafeKernels.any32(row + j, above: threshold) {
+                                for t in j..<end where row[t] > threshold {
+                                    selector.insert(row[t], Int32(t))
+                                    threshold = selector.threshold
+                                }
+                            }
+                            j = end
                         }
                         for (rank, entry) in selector.sorted().enumerated() {
                             outIndex[u * count + rank] = Int32(entry.index)
