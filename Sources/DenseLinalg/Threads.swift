@@ -76,10 +76,24 @@ public enum Parallel {
     ///   - minimumBlock: the smallest block worth a hand-off; blocks are about count / (8·threads).
     public static func forEachBlock(count: Int, threads: Int, minimumBlock: Int = 64,
                                     _ body: (Range<Int>) -> Void) {
+        forEachBlock(count: count, threads: threads, minimumBlock: minimumBlock) { _, range in body(range) }
+    }
+
+    /// The number of workers ``forEachBlock(count:threads:minimumBlock:_:)`` uses for these
+    /// arguments: size per-worker state with it.
+    public static func workers(count: Int, threads: Int, minimumBlock: Int = 64) -> Int {
+        max(1, min(threads, (count + minimumBlock - 1) / minimumBlock))
+    }
+
+    /// ``forEachBlock(count:threads:minimumBlock:_:)`` that also tells `body` which worker
+    /// (`0..<workers(count:threads:minimumBlock:)`) runs the block, for per-worker state. Each
+    /// worker receives its blocks in increasing order.
+    public static func forEachBlock(count: Int, threads: Int, minimumBlock: Int = 64,
+                                    _ body: (_ worker: Int, Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let workers = max(1, min(threads, (count + minimumBlock - 1) / minimumBlock))
+        let workers = workers(count: count, threads: threads, minimumBlock: minimumBlock)
         if workers == 1 {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         let block = max(minimumBlock, count / (8 * workers))
@@ -88,11 +102,11 @@ public enum Parallel {
             // The workers only run while this call waits for them; body outlives none of them.
             let shared = UncheckedSendable(body)
             withBLASThreads(1) {
-                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     while true {
                         let start = next.wrappingAdd(block, ordering: .relaxed).oldValue
                         if start >= count { break }
-                        shared.value(start..<min(count, start + block))
+                        shared.value(worker, start..<min(count, start + block))
                     }
                 }
             }

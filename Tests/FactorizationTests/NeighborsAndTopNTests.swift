@@ -12,13 +12,21 @@ import Testing
             .prefix(k).map { $0 }
     }
 
-    /// Dense enough that every row scans its whole scratch row, and sparse enough (200 items)
-    /// that rows keep a list of touched entries: both accumulation paths.
-    @Test(arguments: [(Float(0), 30), (5, 30), (0, 200), (5, 200)])
-    func sparseItemCosineMatchesBruteForce(shrinkage: Float, items: Int) throws {
-        let x = items == 30 ? self.x : TestData.implicitMatrix(users: 60, items: items, density: 0.01, seed: 8)
+    /// Dense enough that every row scans its scratch row (30 items; 120 items, where that scan
+    /// filters whole blocks of 16), and sparse enough (200 items) that rows keep a list of
+    /// touched entries: both accumulation paths, for weighted values and for a binary matrix
+    /// (which accumulates co-occurrence counts only). 120 and 200 items take two workers, each
+    /// with its own selections, merged.
+    @Test(arguments: [(Float(0), 30, 0.0, false), (5, 30, 0, false), (0, 120, 0.3, false), (5, 120, 0.3, false),
+                      (0, 200, 0.01, false), (5, 200, 0.01, false), (0, 30, 0, true), (5, 30, 0, true),
+                      (0, 120, 0.3, true), (5, 120, 0.3, true), (0, 200, 0.01, true), (5, 200, 0.01, true)])
+    func sparseItemCosineMatchesBruteForce(shrinkage: Float, items: Int, density: Double, binary: Bool) throws {
+        var x = items == 30 ? self.x : TestData.implicitMatrix(users: 60, items: items, density: density, seed: 8)
+        if binary { x = try SparseMatrix(rows: x.rows, columns: x.columns, rowPointers: x.rowPointers,
+                                         columnIndices: x.columnIndices, values: x.values.map { _ in 1 }) }
         let dense = x.toDense()
         let list = try CosineNeighbors.items(x, k: 5, shrinkage: shrinkage, threads: 2)
+        #expect(try CosineNeighbors.items(x, k: 5, shrinkage: shrinkage, threads: 1) == list)
         let allColumns = (0..<x.columns).map { dense.column($0) }
         for i in 0..<x.columns {
             let ci = allColumns[i]
