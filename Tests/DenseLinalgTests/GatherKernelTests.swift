@@ -26,4 +26,24 @@ import Testing
             #expect(abs(accumulated[j] - expected) <= 1e-4 * max(1, abs(expected)), "k \(k), column \(j)")
         }
     }
+
+    /// Transposed copies with strides, for shapes with and without whole 4 × 4 tiles.
+    @Test(arguments: [(1, 1), (3, 5), (4, 4), (8, 12), (9, 7), (17, 64)])
+    func transposeMatchesLoop(rows: Int, columns: Int) {
+        let inStride = columns + 3, outStride = rows + 5
+        let input = Matrix<Float>.random(rows: rows, columns: inStride, seed: UInt64(rows * 100 + columns)).elements
+        var output = [Float](repeating: -7, count: columns * outStride)
+        input.withUnsafeBufferPointer { i in
+            output.withUnsafeMutableBufferPointer { o in
+                UnsafeKernels.transpose(i.baseAddress!, stride: inStride, rows: rows, columns: columns,
+                                        into: o.baseAddress!, stride: outStride)
+            }
+        }
+        for j in 0..<columns {
+            for i in 0..<outStride {
+                // Inside the shape the transposed entry; in the padding, untouched.
+                #expect(output[j * outStride + i] == (i < rows ? input[i * inStride + j] : -7), "(\(i), \(j))")
+            }
+        }
+    }
 }

@@ -27,6 +27,36 @@ import Testing
         #expect(abs(model.lossHistory.last! - naive) <= 1e-2 * max(1, naive))
     }
 
+    /// HALS sweeps against coordinate descent row by row in Double, with k = 40 (groups of 16,
+    /// 16 and 8 columns, so changes cross groups through GEMM), 300 rows (a full block of 256
+    /// and a partial one), penalties on, and 1–3 sweeps (all but the last keep the whole
+    /// residual current).
+    @Test(arguments: [1, 2, 3])
+    func halsSweepsEqualCoordinateDescent(sweeps: Int) throws {
+        let rows = 300, k = 40, l1: Float = 0.05, l2: Float = 0.1
+        let h = Matrix<Float>.random(rows: k, columns: 60, distribution: .uniform(lower: 0, upper: 1), seed: 5)
+        let b = try h.matmul(h, transposeOther: true)
+        let a = Matrix<Float>.random(rows: rows, columns: k, distribution: .uniform(lower: 0, upper: 20), seed: 6)
+        let f0 = Matrix<Float>.random(rows: rows, columns: k, distribution: .uniform(lower: 0, upper: 0.5), seed: 7)
+        var expected = f0.elements.map(Double.init)
+        for _ in 0..<sweeps {
+            for i in 0..<rows {
+                for j in 0..<k {
+                    var others = 0.0
+                    for l in 0..<k where l != j { others += expected[i * k + l] * Double(b[l, j]) }
+                    let value = (Double(a[i, j]) - others - Double(l1)) / (Double(b[j, j]) + Double(l2))
+                    expected[i * k + j] = max(0, value)
+                }
+            }
+        }
+        for threads in [1, 2] {
+            var f = f0
+            try NMF.update(&f, a, b, .init(rank: k, l1: l1, l2: l2, threads: threads), sweeps: sweeps)
+            let worst = zip(f.elements, expected).map { abs(Double($0) - $1) }.max()!
+            #expect(worst <= 1e-3 * max(1, expected.max()!), "threads \(threads): worst difference \(worst)")
+        }
+    }
+
     @Test func multiplicativeUpdatesReduceTheLoss() throws {
         let model = try NMF.fit(x, configuration: .init(rank: 4, maxIterations: 60, tolerance: 0, solver: .multiplicative, seed: 2))
         #expect(model.lossHistory.last! < model.lossHistory.first!)
