@@ -46,6 +46,39 @@ static inline int recommend_gather_axpy_avx2(const float *rows, long k, const in
     if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
     return 1;
 }
+
+/// out[i] += Σ_p values[p] · b[indices[p]] over the CSR rows first..<last (rows of k = 64
+/// floats; returns 0 and does nothing for any other k): a sparse × dense product, with each
+/// row's accumulator in named registers and the gathered rows prefetched `distance` entries
+/// ahead across row boundaries (short rows would otherwise start each one with a miss).
+__attribute__((target("avx2,fma")))
+static inline int recommend_spmm_avx2(const long *rowPointers, const int *indices, const float *values, const float *b,
+                                      long k, long first, long last, long distance, float *out) {
+    if (k != 64) return 0;
+    const long end = rowPointers[last];
+    for (long i = first; i < last; i++) {
+        long p = rowPointers[i];
+        const long rowEnd = rowPointers[i + 1];
+        if (p == rowEnd) continue;
+        float *y = out + i * 64;
+        __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
+        __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
+        for (; p < rowEnd; p++) {
+            if (p + distance < end) {
+                const float *ahead = b + (long)indices[p + distance] * 64;
+                __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
+                __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
+            }
+            const float *r = b + (long)indices[p] * 64;
+            const __m256 w = _mm256_set1_ps(values[p]);
+            RECOMMEND_FMA_LANE(0); RECOMMEND_FMA_LANE(1); RECOMMEND_FMA_LANE(2); RECOMMEND_FMA_LANE(3);
+            RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
+        }
+        _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
+        _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
+    }
+    return 1;
+}
 #endif
 
 /// out[j·ldo + i] = in[i·ldi + j] for i < rows, j < cols: a transposed copy, by 4 × 4 tiles

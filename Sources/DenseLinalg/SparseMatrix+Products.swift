@@ -1,3 +1,4 @@
+import CBLAS
 /// Sparse × dense products (SpMM). Rows are independent, so they run in parallel over blocks of
 /// rows; each output row is a sum of scaled dense rows (a vectorised axpy per nonzero).
 extension SparseMatrix {
@@ -33,6 +34,13 @@ extension SparseMatrix {
                             let shared = UncheckedSendable((rp, ci, vs, bp, cp.baseAddress!))
                             Parallel.forEachBlock(count: rows, threads: threads) { range in
                                 let (rp, ci, vs, bp, out) = shared.value
+                                #if arch(x86_64)
+                                if UnsafeKernels.hasAVX2FMA,
+                                   recommend_spmm_avx2(rp.baseAddress!, ci.baseAddress!, vs.baseAddress!, bp.baseAddress!, k,
+                                                       range.lowerBound, range.upperBound, UnsafeKernels.spmmPrefetchDistance, out) != 0 {
+                                    return
+                                }
+                                #endif
                                 for i in range where rp[i + 1] > rp[i] {
                                     UnsafeKernels.gatherAxpy(rows: bp.baseAddress!, k: k, indices: ci.baseAddress! + rp[i],
                                                              count: rp[i + 1] - rp[i], weights: vs.baseAddress! + rp[i],

@@ -13,6 +13,10 @@ public enum UnsafeKernels {
     /// `RECOMMEND_SIMD=baseline` in the environment turns it off (for comparisons).
     public static let hasAVX2FMA: Bool = recommend_has_avx2_fma() != 0
         && ProcessInfo.processInfo.environment["RECOMMEND_SIMD"] != "baseline"
+
+    /// How many nonzeros ahead the sparse product prefetches its gathered rows: 16 and 32 ran
+    /// alike, both ~15% faster over NMF's 50 iterations than prefetching 8 ahead within a row.
+    static let spmmPrefetchDistance = 16
     #endif
 
     /// Hints that the memory at `p` will be read soon. It only moves data into cache.
