@@ -15,35 +15,68 @@ static inline int recommend_has_avx2_fma(void) {
 /// One step of the accumulation over the eight-float lane L of row r.
 #define RECOMMEND_FMA_LANE(L) a##L = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + 8 * L), a##L)
 
-/// y[0..<k] += Σ_q weights[q] · rows[indices[q]·k ..< indices[q]·k + k] for k = 64 or 80
-/// (returns 0 and does nothing for any other k), with the accumulators in named registers
-/// (AVX2 + FMA; call only when recommend_has_avx2_fma()). Each gathered row is prefetched
-/// eight entries ahead. Written out lane by lane: the clang importer does not unroll a loop
-/// over an accumulator array into registers.
+/// y[0..<k] += Σ_q weights[q] · rows[indices[q]·k ..< indices[q]·k + k] for k = 80 or any
+/// multiple of 64 (returns 0 and does nothing for any other k), with the accumulators in named
+/// registers, 64 columns per pass over the gathered rows (AVX2 + FMA; call only when
+/// recommend_has_avx2_fma()). Each gathered row is prefetched eight entries ahead. Written out
+/// lane by lane: the clang importer does not unroll a loop over an accumulator array into
+/// registers.
 __attribute__((target("avx2,fma")))
 static inline int recommend_gather_axpy_avx2(const float *rows, long k, const int *indices, long count,
                                              const float *weights, float *y) {
-    if (k != 64 && k != 80) return 0;
+    if (k != 80 && k % 64 != 0) return 0;
     const int wide = k == 80;
-    __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
-    __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
-    __m256 a8 = wide ? _mm256_loadu_ps(y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(y + 72) : _mm256_setzero_ps();
+    for (long c = 0; c < k; c += wide ? 80 : 64) {
+        float *yc = y + c;
+        __m256 a0 = _mm256_loadu_ps(yc), a1 = _mm256_loadu_ps(yc + 8), a2 = _mm256_loadu_ps(yc + 16), a3 = _mm256_loadu_ps(yc + 24);
+        __m256 a4 = _mm256_loadu_ps(yc + 32), a5 = _mm256_loadu_ps(yc + 40), a6 = _mm256_loadu_ps(yc + 48), a7 = _mm256_loadu_ps(yc + 56);
+        __m256 a8 = wide ? _mm256_loadu_ps(yc + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(yc + 72) : _mm256_setzero_ps();
+        for (long q = 0; q < count; q++) {
+            if (q + 8 < count) {
+                const float *ahead = rows + (long)indices[q + 8] * k + c;
+                __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
+                __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
+                if (wide) __builtin_prefetch(ahead + 64, 0, 3);
+            }
+            const float *r = rows + (long)indices[q] * k + c;
+            const __m256 w = _mm256_set1_ps(weights[q]);
+            RECOMMEND_FMA_LANE(0); RECOMMEND_FMA_LANE(1); RECOMMEND_FMA_LANE(2); RECOMMEND_FMA_LANE(3);
+            RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
+            if (wide) { RECOMMEND_FMA_LANE(8); RECOMMEND_FMA_LANE(9); }
+        }
+        _mm256_storeu_ps(yc, a0); _mm256_storeu_ps(yc + 8, a1); _mm256_storeu_ps(yc + 16, a2); _mm256_storeu_ps(yc + 24, a3);
+        _mm256_storeu_ps(yc + 32, a4); _mm256_storeu_ps(yc + 40, a5); _mm256_storeu_ps(yc + 48, a6); _mm256_storeu_ps(yc + 56, a7);
+        if (wide) { _mm256_storeu_ps(yc + 64, a8); _mm256_storeu_ps(yc + 72, a9); }
+    }
+    return 1;
+}
+
+/// out[q] = rows[indices[q]·k ..< indices[q]·k + k] · x for q < count, for k a multiple of 32
+/// (returns 0 and does nothing otherwise; AVX2 + FMA, call only when recommend_has_avx2_fma()).
+/// Four accumulators per row, each gathered row prefetched eight entries ahead.
+__attribute__((target("avx2,fma")))
+static inline int recommend_gather_dots_avx2(const float *rows, long k, const int *indices, long count,
+                                             const float *x, float *out) {
+    if (k % 32 != 0) return 0;
     for (long q = 0; q < count; q++) {
         if (q + 8 < count) {
             const float *ahead = rows + (long)indices[q + 8] * k;
-            __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
-            __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
-            if (wide) __builtin_prefetch(ahead + 64, 0, 3);
+            for (long c = 0; c < k; c += 16) __builtin_prefetch(ahead + c, 0, 3);
         }
         const float *r = rows + (long)indices[q] * k;
-        const __m256 w = _mm256_set1_ps(weights[q]);
-        RECOMMEND_FMA_LANE(0); RECOMMEND_FMA_LANE(1); RECOMMEND_FMA_LANE(2); RECOMMEND_FMA_LANE(3);
-        RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
-        if (wide) { RECOMMEND_FMA_LANE(8); RECOMMEND_FMA_LANE(9); }
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        for (long c = 0; c < k; c += 32) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r + c), _mm256_loadu_ps(x + c), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + c + 8), _mm256_loadu_ps(x + c + 8), a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + c + 16), _mm256_loadu_ps(x + c + 16), a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + c + 24), _mm256_loadu_ps(x + c + 24), a3);
+        }
+        const __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        out[q] = _mm_cvtss_f32(h);
     }
-    _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
-    _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
-    if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
     return 1;
 }
 

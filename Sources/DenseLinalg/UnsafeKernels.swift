@@ -128,6 +128,10 @@ extension UnsafeKernels {
     @inlinable
     public static func gatherDots(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
                                   x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        if count == 0 { return }
+        #if arch(x86_64)
+        if hasAVX2FMA, recommend_gather_dots_avx2(rows, k, indices, count, x, out) != 0 { return }
+        #endif
         if k == 64 {
             let x0 = load(x), x1 = load(x + 16), x2 = load(x + 32), x3 = load(x + 48)
             for q in 0..<count {
