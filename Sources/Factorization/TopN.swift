@@ -43,8 +43,13 @@ enum DenseTopK {
     /// 50,000 users × 10,000 items, 64 factors, 2 threads.
     static func blockRows(items: Int) -> Int { max(1, min(256, (1 << 22) / max(1, items))) }
 
+    /// Items per GEMM tile: a block's scores for 1,024 items (1 MiB) stay in cache for the
+    /// exclusions and the scan, where whole rows of 10,000 did not (top-10 of 50,000 users,
+    /// 64 factors: 0.84–0.94 s untiled, 0.70–0.76 s with tiles of 1,024 or 2,048).
+    static let itemTile = 1024
+
     static func select(queries: Matrix<Float>, items: Matrix<Float>, count: Int, excluding: SparseMatrix?,
-                       excludeSelf: Bool, threads: Int) throws -> NeighborList {
+                       excludeSelf: Bool, threads: Int, itemTile: Int = itemTile) throws -> NeighborList {
         guard queries.isFinite, items.isFinite else { throw FactorizationError.nonFiniteInput(operation: "top-N") }
         let q = queries.rows, n = items.rows, d = queries.columns
         var indices = [Int32](repeating: -1, count: q * count)
@@ -63,33 +68,51 @@ enum DenseTopK {
             let shared = UncheckedSendable((qp.baseAddress!, ip.baseAddress!, erp, eci, outIndex.baseAddress!, outScore.baseAddress!))
             Parallel.forEachBlock(count: (q + block - 1) / block, threads: threads, minimumBlock: 1) { blocks in
                 let (qp, ip, erp, eci, outIndex, outScore) = shared.value
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
+                let tile = max(1, min(n, itemTile))
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * tile)
                 defer { buffer.deallocate() }
-                var selector = TopKSelector(capacity: count)
+                var selectors = (0..<block).map { _ in TopKSelector(capacity: count) }
+                var cursors = [Int](repeating: 0, count: block)
                 for b in blocks {
                     let start = b * block, rows = min(block, q - start)
-                    UnsafeKernels.gemm(transposeA: false, transposeB: true, m: rows, n: n, k: d, alpha: 1,
-                                       a: qp + start * d, lda: d, b: ip, ldb: d, beta: 0, c: buffer, ldc: n)
+                    for r in 0..<rows {
+                        selectors[r].reset()
+                        cursors[r] = erp.count > start + r + 1 ? erp[start + r] : 0
+                    }
+                    var first = 0
+                    while first < n {
+                        let width = min(tile, n - first)
+                        UnsafeKernels.gemm(transposeA: false, transposeB: true, m: rows, n: width, k: d, alpha: 1,
+                                           a: qp + start * d, lda: d, b: ip + first * d, ldb: d, beta: 0, c: buffer, ldc: width)
+                        for r in 0..<rows {
+                            let u = start + r
+                            let row = buffer + r * width
+                            // The user's excluded items in this tile (sorted, so a cursor walks them).
+                            if erp.count > u + 1 {
+                                var p = cursors[r]
+                                while p < erp[u + 1], Int(eci[p]) < first + width { row[Int(eci[p]) - first] = -.infinity; p += 1 }
+                                cursors[r] = p
+                            }
+                            if excludeSelf, u >= first, u < first + width { row[u - first] = -.infinity }
+                            // Ties keep the smaller index, so a later equal score never enters.
+                            var threshold = selectors[r].threshold
+                            var j = 0
+                            while j < width {
+                                let end = min(width, j + 32)
+                                if end - j < 32 || UnsafeKernels.any32(row + j, above: threshold) {
+                                    for t in j..<end where row[t] > threshold {
+                                        selectors[r].insert(row[t], Int32(first + t))
+                                        threshold = selectors[r].threshold
+                                    }
+                                }
+                                j = end
+                            }
+                        }
+                        first += width
+                    }
                     for r in 0..<rows {
                         let u = start + r
-                        let row = buffer + r * n
-                        if erp.count > u + 1 { for p in erp[u]..<erp[u + 1] { row[Int(eci[p])] = -.infinity } }
-                        if excludeSelf { row[u] = -.infinity }
-                        selector.reset()
-                        // Ties keep the smaller index, so a later equal score never enters.
-                        var threshold = -Float.infinity
-                        var j = 0
-                        while j < n {
-                            let end = min(n, j + 32)
-                            if end - j < 32 || UnsafeKernels.any32(row + j, above: threshold) {
-                                for t in j..<end where row[t] > threshold {
-                                    selector.insert(row[t], Int32(t))
-                                    threshold = selector.threshold
-                                }
-                            }
-                            j = end
-                        }
-                        for (rank, entry) in selector.sorted().enumerated() {
+                        for (rank, entry) in selectors[r].sorted().enumerated() {
                             outIndex[u * count + rank] = Int32(entry.index)
                             outScore[u * count + rank] = entry.score
                         }

@@ -74,6 +74,30 @@ import Testing
         }
     }
 
+    /// Items scored a tile at a time (tiles of 7, 32 and 40 over 101 items): the exclusions of
+    /// each tile and the selections carried across tiles give the brute-force answer.
+    @Test(arguments: [7, 32, 40])
+    func topNAcrossItemTilesMatchesBruteForce(tile: Int) throws {
+        let users = Matrix<Float>.random(rows: 23, columns: 6, seed: 1)
+        let items = Matrix<Float>.random(rows: 101, columns: 6, seed: 2)
+        let seen = TestData.implicitMatrix(users: 23, items: 101, density: 0.2, seed: 9)
+        let scores = try users.matmul(items, transposeOther: true)
+        for threads in [1, 2] {
+            let top = try DenseTopK.select(queries: users, items: items, count: 5, excluding: seen, excludeSelf: false,
+                                           threads: threads, itemTile: tile)
+            for u in 0..<23 {
+                let skip = Set(seen.row(u).columns.map(Int.init))
+                #expect(top.neighbors(of: u).map(\.index) == bruteTopK(scores.row(u), k: 5, skip: skip, positiveOnly: false))
+            }
+        }
+        let cosine = try DenseTopK.select(queries: items, items: items, count: 4, excluding: nil, excludeSelf: true,
+                                          threads: 2, itemTile: tile)
+        let itemScores = try items.matmul(items, transposeOther: true)
+        for i in 0..<101 {
+            #expect(cosine.neighbors(of: i).map(\.index) == bruteTopK(itemScores.row(i), k: 4, skip: [i], positiveOnly: false))
+        }
+    }
+
     @Test func topKSelectorKeepsTheBestWithDeterministicTies() {
         var s = TopKSelector(capacity: 3)
         for (i, v) in [Float(1), 5, 3, 5, .nan, 2, 5].enumerated() { s.insert(v, Int32(i)) }
