@@ -75,7 +75,7 @@ public enum CosineNeighbors {
         for i in 0..<n {
             merged.removeAll(keepingCapacity: true)
             for selection in selections { selection.append(row: i, to: &merged) }
-            merged.sort { RowSelections.below($1.score, $1.index, $0.score, $0.index) }
+            merged.sort { SelectionHeap.below($1.score, $1.index, $0.score, $0.index) }
             for (r, entry) in merged.prefix(k).enumerated() {
                 indices[i * k + r] = entry.index
                 scores[i * k + r] = entry.score
@@ -168,18 +168,12 @@ private final class RowSelections: @unchecked Sendable {
 
     deinit { scores.deallocate(); indices.deallocate(); counts.deallocate(); thresholds.deallocate() }
 
-    /// Whether (a, ia) ranks below (b, ib): lower score, or equal score and larger index.
-    @inline(__always)
-    static func below(_ a: Float, _ ia: Int32, _ b: Float, _ ib: Int32) -> Bool {
-        a < b || (a == b && ia > ib)
-    }
-
     /// Whether `candidate` with `score` would enter `row`'s selection.
     @inline(__always)
     func admits(row: Int, _ score: Float, _ candidate: Int32) -> Bool {
         guard score > 0 else { return false }
         if Int(counts[row]) < k { return true }
-        return RowSelections.below(scores[row * k], indices[row * k], score, candidate)
+        return SelectionHeap.below(scores[row * k], indices[row * k], score, candidate)
     }
 
     /// Inserts a candidate that ``admits(row:_:_:)``.
@@ -187,44 +181,20 @@ private final class RowSelections: @unchecked Sendable {
         let s = scores + row * k, ix = indices + row * k
         let count = Int(counts[row])
         if count < k {
-            var i = count
-            s[i] = score; ix[i] = candidate
-            while i > 0 {
-                let parent = (i - 1) / 2
-                guard RowSelections.below(s[i], ix[i], s[parent], ix[parent]) else { break }
-                s.swapAt(i, parent, ix)
-                i = parent
-            }
+            s[count] = score; ix[count] = candidate
+            SelectionHeap.siftUp(s, ix, from: count)
             counts[row] = Int32(count + 1)
             if count + 1 == k { thresholds[row] = s[0] }
-            return
+        } else {
+            s[0] = score; ix[0] = candidate
+            SelectionHeap.siftDown(s, ix, count: k, from: 0)
+            thresholds[row] = s[0]
         }
-        s[0] = score; ix[0] = candidate
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < k, RowSelections.below(s[l], ix[l], s[m], ix[m]) { m = l }
-            if r < k, RowSelections.below(s[r], ix[r], s[m], ix[m]) { m = r }
-            if m == i { break }
-            s.swapAt(i, m, ix)
-            i = m
-        }
-        thresholds[row] = s[0]
     }
 
     /// Appends `row`'s selected entries to `out`.
     func append(row: Int, to out: inout [(score: Float, index: Int32)]) {
         for e in 0..<Int(counts[row]) { out.append((scores[row * k + e], indices[row * k + e])) }
-    }
-}
-
-private extension UnsafeMutablePointer where Pointee == Float {
-    /// Swaps entries i and j here and in the parallel `indices`.
-    @inline(__always)
-    func swapAt(_ i: Int, _ j: Int, _ indices: UnsafeMutablePointer<Int32>) {
-        let s = self[i]; self[i] = self[j]; self[j] = s
-        let t = indices[i]; indices[i] = indices[j]; indices[j] = t
     }
 }
 

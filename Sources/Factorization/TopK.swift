@@ -31,7 +31,7 @@ public struct TopKSelector: Sendable {
     /// Whether (a, ia) ranks below (b, ib): lower score, or equal score and larger index.
     @inlinable @inline(__always)
     static func below(_ a: Float, _ ia: Int32, _ b: Float, _ ib: Int32) -> Bool {
-        a < b || (a == b && ia > ib)
+        SelectionHeap.below(a, ia, b, ib)
     }
 
     /// Offers a candidate. NaN scores are ignored.
@@ -48,32 +48,65 @@ public struct TopKSelector: Sendable {
     }
 
     @usableFromInline mutating func siftUp(_ start: Int) {
-        var i = start
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if TopKSelector.below(scores[i], indices[i], scores[parent], indices[parent]) {
-                scores.swapAt(i, parent); indices.swapAt(i, parent)
-                i = parent
-            } else { return }
+        scores.withUnsafeMutableBufferPointer { s in
+            indices.withUnsafeMutableBufferPointer { ix in SelectionHeap.siftUp(s.baseAddress!, ix.baseAddress!, from: start) }
         }
     }
 
     @usableFromInline mutating func siftDown(_ start: Int) {
-        var i = start
         let n = scores.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < n, TopKSelector.below(scores[l], indices[l], scores[m], indices[m]) { m = l }
-            if r < n, TopKSelector.below(scores[r], indices[r], scores[m], indices[m]) { m = r }
-            if m == i { return }
-            scores.swapAt(i, m); indices.swapAt(i, m)
-            i = m
+        scores.withUnsafeMutableBufferPointer { s in
+            indices.withUnsafeMutableBufferPointer { ix in SelectionHeap.siftDown(s.baseAddress!, ix.baseAddress!, count: n, from: start) }
         }
     }
 
     /// The entries, best first (score descending, then index ascending).
     public func sorted() -> [(index: Int, score: Float)] {
         zip(indices, scores).sorted { TopKSelector.below($1.1, $1.0, $0.1, $0.0) }.map { (Int($0.0), $0.1) }
+    }
+}
+
+/// The heap steps shared by the bounded selections (``TopKSelector`` and the per-row selections
+/// of the cosine kernel): parallel score and index buffers in min-heap order under
+/// ``below(_:_:_:_:)``, so the root is the entry that leaves first.
+@usableFromInline
+enum SelectionHeap {
+    /// Whether (a, ia) ranks below (b, ib): lower score, or equal score and larger index.
+    @inlinable @inline(__always)
+    static func below(_ a: Float, _ ia: Int32, _ b: Float, _ ib: Int32) -> Bool {
+        a < b || (a == b && ia > ib)
+    }
+
+    /// Moves the entry at `start` up to its place.
+    @inlinable
+    static func siftUp(_ scores: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>, from start: Int) {
+        var i = start
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard below(scores[i], indices[i], scores[parent], indices[parent]) else { return }
+            swap(scores, indices, i, parent)
+            i = parent
+        }
+    }
+
+    /// Moves the entry at `start` down to its place in a heap of `n` entries.
+    @inlinable
+    static func siftDown(_ scores: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>, count n: Int, from start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < n, below(scores[l], indices[l], scores[m], indices[m]) { m = l }
+            if r < n, below(scores[r], indices[r], scores[m], indices[m]) { m = r }
+            if m == i { return }
+            swap(scores, indices, i, m)
+            i = m
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func swap(_ scores: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>, _ i: Int, _ j: Int) {
+        let s = scores[i]; scores[i] = scores[j]; scores[j] = s
+        let t = indices[i]; indices[i] = indices[j]; indices[j] = t
     }
 }
