@@ -53,14 +53,16 @@ static inline int recommend_gather_axpy_avx2(const float *rows, long k, const in
 
 /// out[q] = rows[indices[q]·k ..< indices[q]·k + k] · x for q < count, for k a multiple of 32
 /// (returns 0 and does nothing otherwise; AVX2 + FMA, call only when recommend_has_avx2_fma()).
-/// Four accumulators per row, each gathered row prefetched eight entries ahead.
+/// Four accumulators per row, each gathered row prefetched four entries ahead (in alternated
+/// runs of implicit ALS, ~10% faster than eight at 128 factors, no slower at 64: eight rows of
+/// 128 floats are more lines in flight than the core tracks).
 __attribute__((target("avx2,fma")))
 static inline int recommend_gather_dots_avx2(const float *rows, long k, const int *indices, long count,
                                              const float *x, float *out) {
     if (k % 32 != 0) return 0;
     for (long q = 0; q < count; q++) {
-        if (q + 8 < count) {
-            const float *ahead = rows + (long)indices[q + 8] * k;
+        if (q + 4 < count) {
+            const float *ahead = rows + (long)indices[q + 4] * k;
             for (long c = 0; c < k; c += 16) __builtin_prefetch(ahead + c, 0, 3);
         }
         const float *r = rows + (long)indices[q] * k;
