@@ -108,6 +108,7 @@ extension ImplicitALS {
         for row in 0..<n {
             let u = block.lowerBound + row
             let xu = xb + row * k, ru = r + row * k
+            prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y, k: k)
             forEachChunk(rp[u]..<rp[u + 1]) { start, count in
                 let idx = ci.baseAddress! + start
                 UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: xu, out: w)
@@ -128,6 +129,7 @@ extension ImplicitALS {
                                a: p, lda: k, b: g, ldb: k, beta: 0, c: ap, ldc: k)
             for row in 0..<n where rsold[row] > 1e-20 {
                 let u = block.lowerBound + row
+                prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y, k: k)
                 let pu = p + row * k, apu = ap + row * k
                 forEachChunk(rp[u]..<rp[u + 1]) { start, count in
                     let idx = ci.baseAddress! + start
@@ -153,6 +155,15 @@ extension ImplicitALS {
                 rsold[row] = rsnew
             }
         }
+    }
+
+    /// Prefetches the first few factor rows the next user will gather (the gather loops
+    /// prefetch only within a user, so each short row would otherwise start with misses).
+    @inline(__always)
+    static func prefetchFirstRows(of u: Int, in block: Range<Int>, rp: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>,
+                                  y: UnsafePointer<Float>, k: Int) {
+        guard u < block.upperBound else { return }
+        for p in rp[u]..<min(rp[u + 1], rp[u] + 4) { UnsafeKernels.prefetchRow(y + Int(ci[p]) * k, k) }
     }
 
     /// Entries per chunk of a long row: its gathered factor rows stay in cache between the dot
