@@ -38,25 +38,7 @@ struct ImplicitFeedbackTerm {
     }
 
     /// zᵤ for every user (users × k).
-    func offsets(_ y: Matrix<Float>) -> Matrix<Float> {
-        var z = Matrix<Float>.zeros(rows: ratings.rows, columns: k)
-        let k = self.k
-        y.withUnsafeBufferPointer { yp in
-        z.withUnsafeMutableBufferPointer { zp in
-        ratings.columnIndices.withUnsafeBufferPointer { cols in
-        ones.withUnsafeBufferPointer { ones in
-            let shared = UncheckedSendable((yp.baseAddress!, zp.baseAddress!, cols.baseAddress!, ones.baseAddress!))
-            Parallel.forEachBlock(count: ratings.rows, threads: threads, minimumBlock: 64) { range in
-                let (yb, zb, cb, ob) = shared.value
-                for u in range {
-                    let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
-                    UnsafeKernels.gatherAxpy(rows: yb, k: k, indices: cb + start, count: count, weights: ob, y: zb + u * k)
-                    UnsafeKernels.scale(userScale[u], zb + u * k, k)
-                }
-            }
-        }}}}
-        return z
-    }
+    func offsets(_ y: Matrix<Float>) -> Matrix<Float> { scaledUserSums(of: y, weights: nil) }
 
     /// Lowers ½‖t − pred_Y‖² + ½ Σⱼ nⱼλ_y‖yⱼ‖² over Y by `steps` conjugate-gradient steps from
     /// `y`, where t is each rating less μ, both biases and xᵤ·yᵢ (items = the item factors).
@@ -64,25 +46,13 @@ struct ImplicitFeedbackTerm {
                  mean: Float, steps: Int) {
         guard steps > 0, ratings.nnz > 0 else { return }
         // The right-hand side b = Aᵀt, with per-user sums cᵤ Σᵢ tᵤᵢ qᵢ scattered to the user's items.
-        var targets = [Float](repeating: 0, count: ratings.nnz)
-        let k = self.k
-        users.withUnsafeBufferPointer { up in
-        items.withUnsafeBufferPointer { ip in
-        ratings.columnIndices.withUnsafeBufferPointer { cols in
-        targets.withUnsafeMutableBufferPointer { tp in
-            let shared = UncheckedSendable((up.baseAddress!, ip.baseAddress!, cols.baseAddress!, tp.baseAddress!))
-            Parallel.forEachBlock(count: ratings.rows, threads: threads, minimumBlock: 64) { range in
-                let (ub, ib, cb, tb) = shared.value
-                for u in range {
-                    let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
-                    UnsafeKernels.gatherDots(rows: ib, k: k, indices: cb + start, count: count, x: ub + u * k, out: tb + start)
-                    for q in start..<(start + count) {
-                        tb[q] = ratings.values[q] - mean - userBias[u] - itemBias[Int(cb[q])] - tb[q]
-                    }
-                }
+        var targets = ratingDots(of: items, with: users)
+        for u in 0..<ratings.rows {
+            for q in ratings.rowPointers[u]..<ratings.rowPointers[u + 1] {
+                targets[q] = ratings.values[q] - mean - userBias[u] - itemBias[Int(ratings.columnIndices[q])] - targets[q]
             }
-        }}}}
-        let b = userSumsToItems(userSums(items: items, weights: targets))
+        }
+        let b = userSumsToItems(scaledUserSums(of: items, weights: targets))
         let n = y.rows * k
         // r = b − A·y, p = r; then the standard recurrence.
         var residual = b
@@ -109,23 +79,8 @@ struct ImplicitFeedbackTerm {
 
     /// A·V = Σᵤ (per-item scatter of cᵤ Qᵤᵀ Qᵤ cᵤ Σ_{j∈N(u)} vⱼ) + nⱼλ_y vⱼ: the quadratic's operator.
     private func apply(_ v: Matrix<Float>, items: Matrix<Float>) -> [Float] {
-        let z = offsets(v)
-        var predictions = [Float](repeating: 0, count: ratings.nnz)
-        let k = self.k
-        items.withUnsafeBufferPointer { ip in
-        z.withUnsafeBufferPointer { zp in
-        ratings.columnIndices.withUnsafeBufferPointer { cols in
-        predictions.withUnsafeMutableBufferPointer { pp in
-            let shared = UncheckedSendable((ip.baseAddress!, zp.baseAddress!, cols.baseAddress!, pp.baseAddress!))
-            Parallel.forEachBlock(count: ratings.rows, threads: threads, minimumBlock: 64) { range in
-                let (ib, zb, cb, pb) = shared.value
-                for u in range {
-                    let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
-                    UnsafeKernels.gatherDots(rows: ib, k: k, indices: cb + start, count: count, x: zb + u * k, out: pb + start)
-                }
-            }
-        }}}}
-        var out = userSumsToItems(userSums(items: items, weights: predictions))
+        let predictions = ratingDots(of: items, with: offsets(v))
+        var out = userSumsToItems(scaledUserSums(of: items, weights: predictions))
         v.withUnsafeBufferPointer { vp in
             for j in 0..<v.rows {
                 let weight = lambda * Float(itemRowPointers[j + 1] - itemRowPointers[j])
@@ -135,25 +90,47 @@ struct ImplicitFeedbackTerm {
         return out
     }
 
-    /// cᵤ Σᵢ wᵤᵢ qᵢ for every user (users × k), with one weight per stored rating.
-    private func userSums(items: Matrix<Float>, weights: [Float]) -> Matrix<Float> {
+    /// cᵤ Σᵢ wᵤᵢ rowsᵢ for every user (users × k) over the user's rated items, with one weight
+    /// per stored rating, or unit weights when `weights` is nil.
+    private func scaledUserSums(of rows: Matrix<Float>, weights: [Float]?) -> Matrix<Float> {
         var sums = Matrix<Float>.zeros(rows: ratings.rows, columns: k)
-        let k = self.k
-        items.withUnsafeBufferPointer { ip in
+        let k = self.k, perRating = weights != nil
+        rows.withUnsafeBufferPointer { rp in
         sums.withUnsafeMutableBufferPointer { sp in
         ratings.columnIndices.withUnsafeBufferPointer { cols in
-        weights.withUnsafeBufferPointer { wp in
-            let shared = UncheckedSendable((ip.baseAddress!, sp.baseAddress!, cols.baseAddress!, wp.baseAddress!))
+        (weights ?? ones).withUnsafeBufferPointer { wp in
+            let shared = UncheckedSendable((rp.baseAddress!, sp.baseAddress!, cols.baseAddress!, wp.baseAddress!))
             Parallel.forEachBlock(count: ratings.rows, threads: threads, minimumBlock: 64) { range in
-                let (ib, sb, cb, wb) = shared.value
+                let (rb, sb, cb, wb) = shared.value
                 for u in range {
                     let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
-                    UnsafeKernels.gatherAxpy(rows: ib, k: k, indices: cb + start, count: count, weights: wb + start, y: sb + u * k)
+                    UnsafeKernels.gatherAxpy(rows: rb, k: k, indices: cb + start, count: count,
+                                             weights: perRating ? wb + start : wb, y: sb + u * k)
                     UnsafeKernels.scale(userScale[u], sb + u * k, k)
                 }
             }
         }}}}
         return sums
+    }
+
+    /// rowsᵢ · xᵤ for every stored rating (u, i), in storage order.
+    private func ratingDots(of rows: Matrix<Float>, with x: Matrix<Float>) -> [Float] {
+        var dots = [Float](repeating: 0, count: ratings.nnz)
+        let k = self.k
+        rows.withUnsafeBufferPointer { rp in
+        x.withUnsafeBufferPointer { xp in
+        ratings.columnIndices.withUnsafeBufferPointer { cols in
+        dots.withUnsafeMutableBufferPointer { dp in
+            let shared = UncheckedSendable((rp.baseAddress!, xp.baseAddress!, cols.baseAddress!, dp.baseAddress!))
+            Parallel.forEachBlock(count: ratings.rows, threads: threads, minimumBlock: 64) { range in
+                let (rb, xb, cb, db) = shared.value
+                for u in range {
+                    let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
+                    UnsafeKernels.gatherDots(rows: rb, k: k, indices: cb + start, count: count, x: xb + u * k, out: db + start)
+                }
+            }
+        }}}}
+        return dots
     }
 
     /// Σ_{u ∈ N(j)} sᵤ for every item j (items × k, flat).
