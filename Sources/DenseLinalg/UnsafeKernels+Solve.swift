@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Small dense systems on raw buffers, for kernels that solve one system per row (explicit
 /// ALS) and would otherwise allocate a ``Matrix`` per row. Inputs are not checked for NaN:
 /// callers validate their data once up front.
@@ -17,5 +19,23 @@ extension UnsafeKernels {
     public static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Float>, order n: Int, _ b: UnsafeMutablePointer<Float>) -> Int32 {
         precondition(n > 0 && n <= Int(Int32.max), "solvePositiveDefinite: invalid order")
         return Float._posv(false, Int32(n), 1, a, Int32(n), b, 1)
+    }
+}
+
+extension UnsafeKernels {
+    /// `sweeps` sweeps of non-negative coordinate descent (HALS) over a block of rows held
+    /// transposed, in AVX2: `ft` and `at` are k rows `stride` floats apart (row j = column j of
+    /// F and of A for the block's `rows` rows), `gram` the k × k symmetric B, `scales[j]` =
+    /// 1 / (bⱼⱼ + l2), or 0 to leave column j alone. Each sweep sets, for j = 1…k in order,
+    /// fᵢⱼ ← max(0, (aᵢⱼ − Σ_{l≠j} fᵢₗ bₗⱼ − l1) · scales[j]).
+    /// Returns false, doing nothing, without AVX2 + FMA or unless k and `rows` are multiples of 8.
+    @inlinable
+    public static func halsSweeps(_ ft: UnsafeMutablePointer<Float>, _ at: UnsafePointer<Float>, stride: Int, rows: Int,
+                                  gram: UnsafePointer<Float>, k: Int, scales: UnsafePointer<Float>, l1: Float, sweeps: Int) -> Bool {
+        #if arch(x86_64)
+        return hasAVX2FMA && recommend_hals_sweeps_avx2(ft, at, stride, rows, gram, k, scales, l1, sweeps) != 0
+        #else
+        return false
+        #endif
     }
 }
