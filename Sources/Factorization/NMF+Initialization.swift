@@ -25,32 +25,69 @@ extension NMF {
     static func nndsvd(_ x: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
         let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 7,
                                                                       seed: configuration.seed, threads: configuration.threads))
-        var w = Matrix<Float>(rows: x.rows, columns: k)
-        var ht = Matrix<Float>(rows: x.columns, columns: k)
+        let u = svd.u, vt = svd.vt
+        // Per singular pair j: the sums of squares of the positive and negative parts of uⱼ and
+        // vⱼ, and the sum of uⱼ (for the leading pair's sign), in one pass over each factor.
+        var uPositive = [Double](repeating: 0, count: k), uNegative = uPositive, uSum = uPositive
+        var vPositive = uPositive, vNegative = uPositive
+        u.withUnsafeBufferPointer { up in
+            for i in 0..<x.rows {
+                for j in 0..<k {
+                    let value = Double(up[i * k + j]), positive = max(0, value), negative = min(0, value)
+                    uSum[j] += value; uPositive[j] += positive * positive; uNegative[j] += negative * negative
+                }
+            }
+        }
+        vt.withUnsafeBufferPointer { vp in
+            for j in 0..<k {
+                var positiveSum = 0.0, negativeSum = 0.0
+                for value in vp[(j * x.columns)..<((j + 1) * x.columns)] {
+                    let positive = Double(max(0, value)), negative = Double(min(0, value))
+                    positiveSum += positive * positive; negativeSum += negative * negative
+                }
+                vPositive[j] = positiveSum; vNegative[j] = negativeSum
+            }
+        }
+        // Column j of W is max(0, signⱼ·uⱼ)·wScaleⱼ, row j of H max(0, signⱼ·vⱼ)·hScaleⱼ.
+        var sign = [Float](repeating: 1, count: k), wScale = sign, hScale = sign
         for j in 0..<k {
-            let u = svd.u.column(j), v = svd.vt.row(j)
-            let sigma = svd.singularValues[j]
-            var wc: [Float], hc: [Float]
+            let sigma = Double(svd.singularValues[j])
             if j == 0 {
                 // The leading pair can be taken non-negative as a whole (Perron–Frobenius).
-                let sign: Float = u.reduce(0, +) < 0 ? -1 : 1
-                wc = u.map { max(0, sign * $0) * sigma.squareRoot() }
-                hc = v.map { max(0, sign * $0) * sigma.squareRoot() }
-            } else {
-                let up = u.map { max(0, $0) }, un = u.map { max(0, -$0) }
-                let vp = v.map { max(0, $0) }, vn = v.map { max(0, -$0) }
-                let (nup, nun, nvp, nvn) = (norm(up), norm(un), norm(vp), norm(vn))
-                let (pu, pv, nu, nv, m): ([Float], [Float], Float, Float, Float) =
-                    nup * nvp >= nun * nvn ? (up, vp, nup, nvp, nup * nvp) : (un, vn, nun, nvn, nun * nvn)
-                let scale = (sigma * m).squareRoot()
-                wc = nu > 0 ? pu.map { scale * $0 / nu } : pu
-                hc = nv > 0 ? pv.map { scale * $0 / nv } : pv
+                sign[j] = uSum[j] < 0 ? -1 : 1
+                wScale[j] = Float(sigma.squareRoot()); hScale[j] = wScale[j]
+                continue
             }
-            for i in 0..<x.rows { w[i, j] = wc[i] == 0 ? fill : wc[i] }
-            for i in 0..<x.columns { ht[i, j] = hc[i] == 0 ? fill : hc[i] }
+            let positive = (uPositive[j] * vPositive[j]).squareRoot(), negative = (uNegative[j] * vNegative[j]).squareRoot()
+            let (nu, nv, m) = positive >= negative
+                ? (uPositive[j].squareRoot(), vPositive[j].squareRoot(), positive)
+                : (uNegative[j].squareRoot(), vNegative[j].squareRoot(), negative)
+            sign[j] = positive >= negative ? 1 : -1
+            let scale = (sigma * m).squareRoot()
+            wScale[j] = nu > 0 ? Float(scale / nu) : 0
+            hScale[j] = nv > 0 ? Float(scale / nv) : 0
+        }
+        var w = Matrix<Float>(rows: x.rows, columns: k), ht = Matrix<Float>(rows: x.columns, columns: k)
+        u.withUnsafeBufferPointer { up in
+            w.withUnsafeMutableBufferPointer { wp in
+                for i in 0..<x.rows {
+                    for j in 0..<k {
+                        let value = max(0, sign[j] * up[i * k + j]) * wScale[j]
+                        wp[i * k + j] = value == 0 ? fill : value
+                    }
+                }
+            }
+        }
+        vt.withUnsafeBufferPointer { vp in
+            ht.withUnsafeMutableBufferPointer { hp in
+                for j in 0..<k {
+                    for i in 0..<x.columns {
+                        let value = max(0, sign[j] * vp[j * x.columns + i]) * hScale[j]
+                        hp[i * k + j] = value == 0 ? fill : value
+                    }
+                }
+            }
         }
         return (w, ht)
     }
-
-    static func norm(_ v: [Float]) -> Float { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 }
