@@ -82,35 +82,40 @@ static inline int recommend_gather_dots_avx2(const float *rows, long k, const in
     return 1;
 }
 
-/// out[i] += Σ_p values[p] · b[indices[p]] over the CSR rows first..<last (rows of k = 64
-/// floats; returns 0 and does nothing for any other k): a sparse × dense product, with each
-/// row's accumulator in named registers and the gathered rows prefetched `distance` entries
-/// ahead across row boundaries (short rows would otherwise start each one with a miss).
+/// out[i] += Σ_p values[p] · b[indices[p]] over the CSR rows first..<last (rows of k = 64 or
+/// k = 80 floats; returns 0 and does nothing for any other k): a sparse × dense product, with
+/// each row's accumulator in named registers and the gathered rows prefetched `distance`
+/// entries ahead across row boundaries (short rows would otherwise start each one with a miss).
 __attribute__((target("avx2,fma")))
 static inline int recommend_spmm_avx2(const long *rowPointers, const int *indices, const float *values, const float *b,
                                       long k, long first, long last, long distance, float *out) {
-    if (k != 64) return 0;
+    if (k != 64 && k != 80) return 0;
+    const int wide = k == 80;
     const long end = rowPointers[last];
     for (long i = first; i < last; i++) {
         long p = rowPointers[i];
         const long rowEnd = rowPointers[i + 1];
         if (p == rowEnd) continue;
-        float *y = out + i * 64;
+        float *y = out + i * k;
         __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
         __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
+        __m256 a8 = wide ? _mm256_loadu_ps(y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(y + 72) : _mm256_setzero_ps();
         for (; p < rowEnd; p++) {
             if (p + distance < end) {
-                const float *ahead = b + (long)indices[p + distance] * 64;
+                const float *ahead = b + (long)indices[p + distance] * k;
                 __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
                 __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
+                if (wide) __builtin_prefetch(ahead + 64, 0, 3);
             }
-            const float *r = b + (long)indices[p] * 64;
+            const float *r = b + (long)indices[p] * k;
             const __m256 w = _mm256_set1_ps(values[p]);
             RECOMMEND_FMA_LANE(0); RECOMMEND_FMA_LANE(1); RECOMMEND_FMA_LANE(2); RECOMMEND_FMA_LANE(3);
             RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
+            if (wide) { RECOMMEND_FMA_LANE(8); RECOMMEND_FMA_LANE(9); }
         }
         _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
         _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
+        if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
     }
     return 1;
 }

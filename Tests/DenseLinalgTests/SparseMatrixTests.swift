@@ -60,10 +60,11 @@ import Testing
 
     @Test(arguments: [1, 2])
     func spmmMatchesDenseProduct(threads: Int) throws {
-        // k = 64 takes the AVX2 product where the CPU has it; at density 0.03 about a third of
-        // its 500 rows are empty, which that loop skips while prefetching across them.
+        // k = 64 and 80 take the AVX2 product where the CPU has it; at density 0.03 about a third
+        // of its 500 rows are empty, which that loop skips while prefetching across them.
         for (m, n, k, density) in [(1, 9, 5, 0.15), (9, 1, 3, 0.15), (40, 30, 17, 0.15), (300, 50, 64, 0.15),
-                                   (500, 40, 64, 0.03), (0, 4, 2, 0.15), (4, 4, 0, 0.15)] {
+                                   (500, 40, 64, 0.03), (500, 40, 80, 0.03), (120, 70, 80, 0.2), (0, 4, 2, 0.15),
+                                   (4, 4, 0, 0.15)] {
             let s = try Self.random(rows: m, columns: n, density: density, seed: UInt64(m + n + k))
             let b = Matrix<Float>.random(rows: n, columns: k, seed: 2)
             let got = try s.multiply(b, threads: threads)
