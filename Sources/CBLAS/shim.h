@@ -120,6 +120,60 @@ static inline int recommend_spmm_avx2(const long *rowPointers, const int *indice
     return 1;
 }
 
+/// Whether this CPU converts between single and half precision in hardware (F16C).
+static inline int recommend_has_f16c(void) { return __builtin_cpu_supports("f16c"); }
+
+/// out[i] = in[i] rounded to the nearest half-precision value (IEEE binary16 bits), i < count.
+/// AVX2 + F16C: call only when recommend_has_avx2_fma() and recommend_has_f16c().
+__attribute__((target("avx2,f16c")))
+static inline void recommend_to_half(const float *in, unsigned short *out, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8)
+        _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < count; i++) out[i] = _cvtss_sh(in[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+/// One step of the accumulation over the eight-value lane L of half-precision row r.
+#define RECOMMEND_FMA_HALF_LANE(L) \
+    a##L = _mm256_fmadd_ps(w, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 8 * L))), a##L)
+
+/// recommend_spmm_avx2 with b in half precision (k = 64 or 80 values a row, returns 0
+/// otherwise): the gathered rows are half the bytes, converted in registers (F16C), and
+/// accumulated in single precision. AVX2 + FMA + F16C.
+__attribute__((target("avx2,fma,f16c")))
+static inline int recommend_spmm_half_avx2(const long *rowPointers, const int *indices, const float *values,
+                                           const unsigned short *b, long k, long first, long last, long distance,
+                                           float *out) {
+    if (k != 64 && k != 80) return 0;
+    const int wide = k == 80;
+    const long end = rowPointers[last];
+    for (long i = first; i < last; i++) {
+        long p = rowPointers[i];
+        const long rowEnd = rowPointers[i + 1];
+        if (p == rowEnd) continue;
+        float *y = out + i * k;
+        __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
+        __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
+        __m256 a8 = wide ? _mm256_loadu_ps(y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(y + 72) : _mm256_setzero_ps();
+        for (; p < rowEnd; p++) {
+            if (p + distance < end) {
+                const unsigned short *ahead = b + (long)indices[p + distance] * k;
+                __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 32, 0, 3);
+                if (wide) __builtin_prefetch(ahead + 64, 0, 3);
+            }
+            const unsigned short *r = b + (long)indices[p] * k;
+            const __m256 w = _mm256_set1_ps(values[p]);
+            RECOMMEND_FMA_HALF_LANE(0); RECOMMEND_FMA_HALF_LANE(1); RECOMMEND_FMA_HALF_LANE(2); RECOMMEND_FMA_HALF_LANE(3);
+            RECOMMEND_FMA_HALF_LANE(4); RECOMMEND_FMA_HALF_LANE(5); RECOMMEND_FMA_HALF_LANE(6); RECOMMEND_FMA_HALF_LANE(7);
+            if (wide) { RECOMMEND_FMA_HALF_LANE(8); RECOMMEND_FMA_HALF_LANE(9); }
+        }
+        _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
+        _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
+        if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
+    }
+    return 1;
+}
+
 /// The update of column J of a group over sixteen lanes (two registers):
 /// f ← max(0, (r + f·bⱼⱼ − l1)·scale), d = new − old; a zero scale leaves the column as it is.
 #define RECOMMEND_HALS_COLUMN(J) \

@@ -22,6 +22,53 @@ extension SparseMatrix {
         return try transposed().multiply(b, threads: threads)
     }
 
+    /// A·B with B's entries first rounded to half precision (11 significant bits), where the CPU
+    /// converts in hardware (AVX2, F16C) and k is 64 or 80; elsewhere exactly
+    /// ``multiply(_:threads:)``. The products accumulate in single precision; the gathered rows
+    /// are half the bytes, which is what a sparse product waits on. For operands whose rounding
+    /// does not matter, such as the power iterates of a randomized SVD (they only steer the
+    /// subspace).
+    /// - Throws: ``LinalgError/shapeMismatch(operation:lhs:rhs:)`` when B's rows differ from A's columns.
+    public func multiplyRoundingToHalf(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
+        guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
+        let k = b.columns
+        #if arch(x86_64)
+        guard UnsafeKernels.hasAVX2FMA, UnsafeKernels.hasF16C, k == 64 || k == 80, rows > 0 else {
+            return try multiply(b, threads: threads)
+        }
+        var half = [UInt16](repeating: 0, count: b.rows * k)
+        b.withUnsafeBufferPointer { bp in
+            half.withUnsafeMutableBufferPointer { hp in
+                let shared = UncheckedSendable((bp.baseAddress!, hp.baseAddress!))
+                Parallel.forEachBlock(count: b.rows, threads: threads, minimumBlock: 1024) { range in
+                    let (source, target) = shared.value
+                    recommend_to_half(source + range.lowerBound * k, target + range.lowerBound * k, range.count * k)
+                }
+            }
+        }
+        var c = Matrix<Float>(rows: rows, columns: k)
+        rowPointers.withUnsafeBufferPointer { rp in
+            columnIndices.withUnsafeBufferPointer { ci in
+                values.withUnsafeBufferPointer { vs in
+                    half.withUnsafeBufferPointer { hp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            let shared = UncheckedSendable((rp.baseAddress!, ci.baseAddress!, vs.baseAddress!, hp.baseAddress!, cp.baseAddress!))
+                            Parallel.forEachBlock(count: rows, threads: threads) { range in
+                                let (rp, ci, vs, hp, out) = shared.value
+                                _ = recommend_spmm_half_avx2(rp, ci, vs, hp, k, range.lowerBound, range.upperBound,
+                                                             UnsafeKernels.spmmPrefetchDistance, out)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return c
+        #else
+        return try multiply(b, threads: threads)
+        #endif
+    }
+
     /// C += A·B, shapes already checked.
     func multiplyAccumulate(_ b: Matrix<Float>, into c: inout Matrix<Float>, threads: Int) {
         let k = b.columns

@@ -13,6 +13,8 @@ public enum UnsafeKernels {
     /// `RECOMMEND_SIMD=baseline` in the environment turns it off (for comparisons).
     public static let hasAVX2FMA: Bool = recommend_has_avx2_fma() != 0
         && ProcessInfo.processInfo.environment["RECOMMEND_SIMD"] != "baseline"
+    /// Whether this CPU converts between single and half precision in hardware (F16C).
+    public static let hasF16C: Bool = recommend_has_f16c() != 0
 
     /// How many nonzeros ahead the sparse product prefetches its gathered rows: 16 and 32 ran
     /// alike, both ~15% faster over NMF's 50 iterations than prefetching 8 ahead within a row.

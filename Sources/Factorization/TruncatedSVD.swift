@@ -9,6 +9,10 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
     /// Power iterations q; each sharpens the spectrum's decay. Default 7, as scikit-learn's
     /// `randomized_svd` uses for small ranks.
     public var powerIterations: Int = 7
+    /// Round the power iterates to half precision in the sparse products that take them (where
+    /// the CPU converts in hardware): they only steer the subspace, whose final basis and
+    /// B = QᵀA stay in single precision, and the gathers move half the bytes. Default true.
+    public var halfPrecisionIterates: Bool = true
     /// Seed of the Gaussian sketch.
     public var seed: UInt64 = 42
     /// Worker threads for the sparse products (BLAS uses its own setting).
@@ -20,10 +24,10 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
         min(min(rows, columns), (rank + oversampling + 15) / 16 * 16)
     }
 
-    public init(rank: Int = 64, oversampling: Int = 10, powerIterations: Int = 7, seed: UInt64 = 42,
-                threads: Int = Parallel.availableCores) {
+    public init(rank: Int = 64, oversampling: Int = 10, powerIterations: Int = 7, halfPrecisionIterates: Bool = true,
+                seed: UInt64 = 42, threads: Int = Parallel.availableCores) {
         self.rank = rank; self.oversampling = oversampling; self.powerIterations = powerIterations
-        self.seed = seed; self.threads = threads
+        self.halfPrecisionIterates = halfPrecisionIterates; self.seed = seed; self.threads = threads
     }
 }
 
@@ -67,10 +71,14 @@ public enum TruncatedSVD {
             // bit (scikit-learn normalises them by LU): one Gram pass each. The basis Q that B is
             // built on gets the second pass.
             let passes = { (last: Bool) in last ? 2 : 1 }
-            var q = try orthonormalize(a.multiply(omega, threads: threads), passes: passes(configuration.powerIterations == 0), threads: threads)
+            let product = { (m: SparseMatrix, iterate: Matrix<Float>) in
+                configuration.halfPrecisionIterates
+                    ? try m.multiplyRoundingToHalf(iterate, threads: threads) : try m.multiply(iterate, threads: threads)
+            }
+            var q = try orthonormalize(product(a, omega), passes: passes(configuration.powerIterations == 0), threads: threads)
             for iteration in 0..<configuration.powerIterations {
-                let z = try orthonormalize(at.multiply(q, threads: threads), passes: 1, threads: threads)
-                q = try orthonormalize(a.multiply(z, threads: threads), passes: passes(iteration == configuration.powerIterations - 1), threads: threads)
+                let z = try orthonormalize(product(at, q), passes: 1, threads: threads)
+                q = try orthonormalize(product(a, z), passes: passes(iteration == configuration.powerIterations - 1), threads: threads)
             }
             let bt = try at.multiply(q, threads: threads)          // n × l = (QᵀA)ᵀ
             let small = try bt.transposed.svd()                    // l × n = Ũ Σ Vᵀ

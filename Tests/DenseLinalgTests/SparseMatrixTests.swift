@@ -74,7 +74,30 @@ import Testing
             #expect(gotT.isApproximatelyEqual(to: Reference.matmul(s.toDense(), true, bt, false), relativeTolerance: 1e-5))
         }
         let s = try Self.random(rows: 4, columns: 5, density: 0.5, seed: 1)
+        #expect(throws: LinalgError.self) { try s.multiplyRoundingToHalf(Matrix(rows: 4, columns: 2)) }
         #expect(throws: LinalgError.self) { try s.multiply(Matrix(rows: 4, columns: 2)) }
         #expect(throws: LinalgError.self) { try s.transposeMultiply(Matrix(rows: 5, columns: 2)) }
+    }
+
+    /// The half-precision product equals the exact product of A and B rounded to half precision
+    /// (where the CPU converts in hardware; elsewhere it is the single-precision product), at
+    /// the widths with a half kernel and one without.
+    @Test(arguments: [1, 2])
+    func halfProductRoundsTheDenseOperand(threads: Int) throws {
+        for (m, n, k) in [(300, 50, 64), (500, 40, 80), (60, 30, 17)] {
+            let s = try Self.random(rows: m, columns: n, density: 0.1, seed: UInt64(m + k))
+            let b = Matrix<Float>.random(rows: n, columns: k, seed: 4)
+            var rounded = b
+            #if arch(x86_64)
+            if UnsafeKernels.hasAVX2FMA, UnsafeKernels.hasF16C, k == 64 || k == 80 {
+                rounded = try Matrix(rows: n, columns: k, elements: b.elements.map { Float(Float16($0)) })
+            }
+            #endif
+            let got = try s.multiplyRoundingToHalf(b, threads: threads)
+            #expect(got.isApproximatelyEqual(to: Reference.matmul(s.toDense(), false, rounded, false), relativeTolerance: 1e-5))
+            if rounded != b {
+                #expect(!got.isApproximatelyEqual(to: Reference.matmul(s.toDense(), false, b, false), relativeTolerance: 1e-5))
+            }
+        }
     }
 }

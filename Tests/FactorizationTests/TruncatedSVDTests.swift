@@ -23,6 +23,19 @@ import Testing
         }
     }
 
+    /// Rank 64 with 10 oversampling columns: a sketch of 80, where the power iterates go through
+    /// the half-precision sparse products (on CPUs with F16C). Both settings against LAPACK.
+    @Test(arguments: [true, false])
+    func halfPrecisionIteratesKeepTheSingularValues(half: Bool) throws {
+        let dense = TestData.lowRankPlusNoise(rows: 400, columns: 300, rank: 64, noise: 0.01, seed: 11)
+        let exact = try dense.svd()
+        let approx = try TruncatedSVD.randomized(SparseMatrix(dense: dense), configuration: .init(
+            rank: 64, oversampling: 10, powerIterations: 4, halfPrecisionIterates: half, seed: 2, threads: 2))
+        let worst = (0..<64).map { abs(approx.singularValues[$0] - exact.singularValues[$0]) / exact.singularValues[$0] }.max()!
+        #expect(worst < 1e-3, "worst relative error \(worst)")
+        #expect(try approx.u.gram().isApproximatelyEqual(to: .identity(64), relativeTolerance: 1e-4))
+    }
+
     @Test func exactTruncatesLAPACK() throws {
         let dense = TestData.lowRankPlusNoise(rows: 30, columns: 20, rank: 3, noise: 0.1, seed: 2)
         let t = try TruncatedSVD.exact(dense, rank: 4)
