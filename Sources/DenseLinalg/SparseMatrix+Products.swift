@@ -101,3 +101,24 @@ extension SparseMatrix {
         }
     }
 }
+
+extension CSRBuffers {
+    /// Rows `range` of A·B written to `out` (range.count × k, row-major, overwritten), B being
+    /// the dense columns × k matrix at `b`: one block of a sparse product, for kernels that use
+    /// it while it is in cache instead of writing the whole product out and reading it back.
+    public func multiplyRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: range.count * k)
+        if range.isEmpty || k == 0 { return }
+        let rp = rowPointers.baseAddress! + range.lowerBound, ci = columnIndices.baseAddress!, vs = values.baseAddress!
+        #if arch(x86_64)
+        // The kernel reads row pointers from `rp` on, so output row i is row lowerBound + i.
+        if UnsafeKernels.hasAVX2FMA,
+           recommend_spmm_avx2(rp, ci, vs, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, out) != 0 {
+            return
+        }
+        #endif
+        for i in 0..<range.count where rp[i + 1] > rp[i] {
+            UnsafeKernels.gatherAxpy(rows: b, k: k, indices: ci + rp[i], count: rp[i + 1] - rp[i], weights: vs + rp[i], y: out + i * k)
+        }
+    }
+}

@@ -93,16 +93,15 @@ public enum NMF {
         let normX = x.squaredFrobeniusNorm
         var losses: [Double] = []
         try Parallel.withBLASThreads(1) {  // dense products split over our workers (no spinning pool)
+            var hht = try ht.gram(threads: threads)
             for iteration in stride(from: 1, through: configuration.maxIterations, by: 1) {
                 // W given H: A = X·Hᵀ (m×k), B = H·Hᵀ (k×k).
-                let a = try x.multiply(ht, threads: threads)
-                let b = try ht.gram(threads: threads)
-                try update(&w, a, b, configuration, sweeps: configuration.innerSweeps)
+                _ = try update(&w, .product(x, ht), hht, configuration, sweeps: configuration.innerSweeps)
                 // H given W: A' = Xᵀ·W (n×k), B' = WᵀW.
-                let at = try xt.multiply(w, threads: threads)
-                let bt = try w.gram(threads: threads)
-                try update(&ht, at, bt, configuration, sweeps: configuration.innerSweeps)
-                let loss = frobeniusLoss(normX: normX, ht: ht, xtw: at, wtw: bt, hht: try ht.gram(threads: threads))
+                let wtw = try w.gram(threads: threads)
+                let cross = try update(&ht, .product(xt, w), wtw, configuration, sweeps: configuration.innerSweeps)
+                hht = try ht.gram(threads: threads)  // the loss's, and the next W update's
+                let loss = frobeniusLoss(normX: normX, cross: cross, wtw: wtw, hht: hht)
                 losses.append(loss)
                 progress?(iteration, loss)
                 if configuration.tolerance > 0, losses.count >= 2 {
@@ -114,42 +113,62 @@ public enum NMF {
         return NMFModel(w: w, h: ht.transposed, lossHistory: losses)
     }
 
-    /// √(‖X‖² − 2⟨Hᵀ, XᵀW⟩ + ⟨WᵀW, HHᵀ⟩), clamped at 0 against rounding.
-    static func frobeniusLoss(normX: Double, ht: Matrix<Float>, xtw: Matrix<Float>, wtw: Matrix<Float>, hht: Matrix<Float>) -> Double {
-        var cross = 0.0, gram = 0.0
-        for (a, b) in zip(ht.elements, xtw.elements) { cross += Double(a) * Double(b) }
+    /// √(‖X‖² − 2⟨Hᵀ, XᵀW⟩ + ⟨WᵀW, HHᵀ⟩), clamped at 0 against rounding; `cross` = ⟨Hᵀ, XᵀW⟩.
+    static func frobeniusLoss(normX: Double, cross: Double, wtw: Matrix<Float>, hht: Matrix<Float>) -> Double {
+        var gram = 0.0
         for (a, b) in zip(wtw.elements, hht.elements) { gram += Double(a) * Double(b) }
         return max(0, normX - 2 * cross + gram).squareRoot()
     }
 
+    /// The data term A of an update: given, or the product of a sparse matrix and the other
+    /// factor (X·Hᵀ or Xᵀ·W), which HALS forms a block of rows at a time, in cache, right
+    /// before it sweeps them (no m × k product written out and read back).
+    enum DataTerm {
+        case dense(Matrix<Float>)
+        case product(SparseMatrix, Matrix<Float>)
+    }
+
     /// Updates the rows of `f` (the side being solved, rows × k) given A (rows × k, the data
-    /// term) and B (k × k, the other side's Gram matrix).
+    /// term) and B (k × k, the other side's Gram matrix), and returns ⟨F, A⟩ for the new F.
     /// `sweeps` passes on the same A and B; HALS runs them a block of rows at a time (rows are
     /// independent given B).
     /// `portable` runs HALS's Swift lanes even where the AVX2 kernel would (for tests).
-    static func update(_ f: inout Matrix<Float>, _ a: Matrix<Float>, _ b: Matrix<Float>, _ configuration: NMFConfiguration,
-                       sweeps: Int = 1, portable: Bool = false) throws {
+    @discardableResult
+    static func update(_ f: inout Matrix<Float>, _ data: DataTerm, _ b: Matrix<Float>, _ configuration: NMFConfiguration,
+                       sweeps: Int = 1, portable: Bool = false) throws -> Double {
         let k = f.columns, count = f.rows
         let l1 = configuration.l1, l2 = configuration.l2
         switch configuration.solver {
         case .hals:
             let gram = HALSGram(b, l2: l2)
-            a.withUnsafeBufferPointer { ap in
+            let workers = Parallel.workers(count: count, threads: configuration.threads, minimumBlock: halsBlockRows)
+            var cross = [Double](repeating: 0, count: workers)
+            withBlockSource(data, k: k) { source in
             f.withUnsafeMutableBufferPointer { fp in
-                let shared = UncheckedSendable((ap.baseAddress!, fp.baseAddress!))
-                Parallel.forEachBlock(count: count, threads: configuration.threads, minimumBlock: halsBlockRows) { range in
-                    let (data, rows) = shared.value
+            cross.withUnsafeMutableBufferPointer { cp in
+                let shared = UncheckedSendable((fp.baseAddress!, cp.baseAddress!, source))
+                Parallel.forEachBlock(count: count, threads: configuration.threads, minimumBlock: halsBlockRows) { worker, range in
+                    let (rows, sums, source) = shared.value
                     let scratch = HALSScratch(k: gram.k)
                     defer { scratch.deallocate() }
-                    var start = range.lowerBound
+                    var start = range.lowerBound, sum = 0.0
                     while start < range.upperBound {
                         let m = min(halsBlockRows, range.upperBound - start)
-                        halsBlock(m, rows + start * k, data + start * k, k, gram, l1, sweeps: sweeps, scratch, portable: portable)
+                        let a = source(start..<(start + m), scratch.block)
+                        halsBlock(m, rows + start * k, a, k, gram, l1, sweeps: sweeps, scratch, portable: portable)
+                        sum += dot(rows + start * k, a, m * k)
                         start += m
                     }
+                    sums[worker] += sum
                 }
-            }}
+            }}}
+            return cross.reduce(0, +)
         case .multiplicative:
+            let a: Matrix<Float>
+            switch data {
+            case .dense(let given): a = given
+            case .product(let x, let other): a = try x.multiply(other, threads: configuration.threads)
+            }
             for _ in 0..<max(1, sweeps) {
                 let fb = try f.matmul(b, threads: configuration.threads)
                 a.withUnsafeBufferPointer { ap in
@@ -162,7 +181,39 @@ public enum NMF {
                     }
                 }}}
             }
+            return zip(f.elements, a.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
+    }
+
+    /// Calls `body` with a function that gives the data term's rows `range` (row-major, k
+    /// columns): pointers into a dense A, or the block of the sparse product computed into
+    /// `scratch` (range.count × k floats).
+    static func withBlockSource(_ data: DataTerm, k: Int,
+                                _ body: (@escaping (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) -> Void) {
+        switch data {
+        case .dense(let a):
+            a.withUnsafeBufferPointer { ap in
+                let base = ap.baseAddress!
+                body { range, _ in base + range.lowerBound * k }
+            }
+        case .product(let x, let other):
+            x.withUnsafeCSR { csr in
+                other.withUnsafeBufferPointer { op in
+                    let factor = op.baseAddress!
+                    body { range, scratch in
+                        csr.multiplyRows(range, by: factor, k: k, into: scratch)
+                        return UnsafePointer(scratch)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ a[i]·b[i] over `count` floats, accumulated in Double.
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Double {
+        var sum = 0.0
+        for i in 0..<count { sum += Double(a[i]) * Double(b[i]) }
+        return sum
     }
 
     /// Rows per HALS block: the block's F and A, transposed (2 × 256 × k floats, 128 KiB at
@@ -262,16 +313,19 @@ struct HALSGram: Sendable {
 }
 
 /// One worker's buffers for ``NMF/halsBlock(_:_:_:_:_:_:sweeps:_:portable:)``: a block's F and
-/// A transposed (k rows, padded to a multiple of 4 with zero rows, `NMF.halsStride` apart).
+/// A transposed (k rows, padded to a multiple of 4 with zero rows, `NMF.halsStride` apart), and
+/// a block of A as the sparse product leaves it (256 × k, row-major).
 struct HALSScratch {
     let ft: UnsafeMutablePointer<Float>
     let at: UnsafeMutablePointer<Float>
+    let block: UnsafeMutablePointer<Float>
 
     init(k: Int) {
         let count = k * NMF.halsStride
         ft = .allocate(capacity: count); ft.initialize(repeating: 0, count: count)
         at = .allocate(capacity: count); at.initialize(repeating: 0, count: count)
+        block = .allocate(capacity: NMF.halsBlockRows * k)
     }
 
-    func deallocate() { ft.deallocate(); at.deallocate() }
+    func deallocate() { ft.deallocate(); at.deallocate(); block.deallocate() }
 }

@@ -51,10 +51,31 @@ import Testing
         }
         for threads in [1, 2] {
             var f = f0
-            try NMF.update(&f, a, b, .init(rank: k, l1: l1, l2: l2, threads: threads), sweeps: sweeps, portable: portable)
+            try NMF.update(&f, .dense(a), b, .init(rank: k, l1: l1, l2: l2, threads: threads), sweeps: sweeps, portable: portable)
             let worst = zip(f.elements, expected).map { abs(Double($0) - $1) }.max()!
             #expect(worst <= 1e-3 * max(1, expected.max()!), "threads \(threads): worst difference \(worst)")
         }
+    }
+
+    /// The data term formed block by block from the sparse product (k = 64 takes the AVX2
+    /// product, 42 the gathered one) gives the update the whole product gives, and the
+    /// returned ⟨F, A⟩ is the new F's.
+    @Test(arguments: [64, 42], [1, 2])
+    func productBlocksEqualTheWholeProduct(k: Int, threads: Int) throws {
+        let dense = TestData.lowRankPlusNoise(rows: 700, columns: 90, rank: 5, noise: 0.2, seed: 4)
+        let x = SparseMatrix(dense: try Matrix(rows: 700, columns: 90, elements: dense.elements.map { $0 > 0.5 ? $0 : 0 }))
+        let other = Matrix<Float>.random(rows: 90, columns: k, distribution: .uniform(lower: 0, upper: 1), seed: 8)
+        let b = try other.gram()
+        let f0 = Matrix<Float>.random(rows: 700, columns: k, distribution: .uniform(lower: 0, upper: 0.5), seed: 9)
+        let a = try x.multiply(other)
+        let configuration = NMFConfiguration(rank: k, threads: threads)
+        var fused = f0, whole = f0
+        let crossFused = try NMF.update(&fused, .product(x, other), b, configuration, sweeps: 2)
+        let crossWhole = try NMF.update(&whole, .dense(a), b, configuration, sweeps: 2)
+        #expect(fused.isApproximatelyEqual(to: whole, relativeTolerance: 1e-5))
+        let naive: Double = zip(fused.elements, a.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(abs(crossFused - naive) <= 1e-5 * abs(naive))
+        #expect(abs(crossWhole - naive) <= 1e-5 * abs(naive))
     }
 
     @Test func multiplicativeUpdatesReduceTheLoss() throws {
