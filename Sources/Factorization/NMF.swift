@@ -96,7 +96,7 @@ public enum NMF {
             var hht = try ht.gram(threads: threads)
             for iteration in stride(from: 1, through: configuration.maxIterations, by: 1) {
                 // W given H: A = X·Hᵀ (m×k), B = H·Hᵀ (k×k).
-                _ = try update(&w, .product(x, ht), hht, configuration, sweeps: configuration.innerSweeps)
+                try update(&w, .product(x, ht), hht, configuration, sweeps: configuration.innerSweeps, cross: false)
                 // H given W: A' = Xᵀ·W (n×k), B' = WᵀW.
                 let wtw = try w.gram(threads: threads)
                 let cross = try update(&ht, .product(xt, w), wtw, configuration, sweeps: configuration.innerSweeps)
@@ -129,13 +129,14 @@ public enum NMF {
     }
 
     /// Updates the rows of `f` (the side being solved, rows × k) given A (rows × k, the data
-    /// term) and B (k × k, the other side's Gram matrix), and returns ⟨F, A⟩ for the new F.
+    /// term) and B (k × k, the other side's Gram matrix); returns ⟨F, A⟩ for the new F when
+    /// `cross` is set (the loss needs it on one side only), else 0.
     /// `sweeps` passes on the same A and B; HALS runs them a block of rows at a time (rows are
     /// independent given B).
     /// `portable` runs HALS's Swift lanes even where the AVX2 kernel would (for tests).
     @discardableResult
     static func update(_ f: inout Matrix<Float>, _ data: DataTerm, _ b: Matrix<Float>, _ configuration: NMFConfiguration,
-                       sweeps: Int = 1, portable: Bool = false) throws -> Double {
+                       sweeps: Int = 1, cross needsCross: Bool = true, portable: Bool = false) throws -> Double {
         let k = f.columns, count = f.rows
         let l1 = configuration.l1, l2 = configuration.l2
         switch configuration.solver {
@@ -156,7 +157,7 @@ public enum NMF {
                         let m = min(halsBlockRows, range.upperBound - start)
                         let a = source(start..<(start + m), scratch.block)
                         halsBlock(m, rows + start * k, a, k, gram, l1, sweeps: sweeps, scratch, portable: portable)
-                        sum += dot(rows + start * k, a, m * k)
+                        if needsCross { sum += dot(rows + start * k, a, m * k) }
                         start += m
                     }
                     sums[worker] += sum
@@ -181,7 +182,7 @@ public enum NMF {
                     }
                 }}}
             }
-            return zip(f.elements, a.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            return needsCross ? zip(f.elements, a.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } : 0
         }
     }
 
