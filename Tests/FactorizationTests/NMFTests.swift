@@ -78,6 +78,14 @@ import Testing
         #expect(abs(crossWhole - naive) <= 1e-5 * abs(naive))
     }
 
+    /// Gillis & Glineur's rule: the cheap side (few rows, many products to reuse) sweeps more.
+    @Test func automaticSweepsFollowTheCostRatio() throws {
+        #expect(NMF.automaticSweeps(rows: 50_000, other: 10_000, nnz: 2_000_000, k: 64) == 1)
+        #expect(NMF.automaticSweeps(rows: 10_000, other: 50_000, nnz: 2_000_000, k: 64) == 5)
+        #expect(NMF.automaticSweeps(rows: 10, other: 100_000, nnz: 1_000_000, k: 2) == 10)
+        #expect(throws: FactorizationError.self) { try NMF.fit(x, configuration: { var c = NMFConfiguration(rank: 2); c.innerSweeps = 0; return c }()) }
+    }
+
     @Test func multiplicativeUpdatesReduceTheLoss() throws {
         let model = try NMF.fit(x, configuration: .init(rank: 4, maxIterations: 60, tolerance: 0, solver: .multiplicative, seed: 2))
         #expect(model.lossHistory.last! < model.lossHistory.first!)
