@@ -32,41 +32,20 @@ extension SparseMatrix {
     public func multiplyRoundingToHalf(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
         guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
         let k = b.columns
-        #if arch(x86_64)
-        guard UnsafeKernels.hasAVX2FMA, UnsafeKernels.hasF16C, k == 64 || k == 80, rows > 0 else {
-            return try multiply(b, threads: threads)
-        }
-        var half = [UInt16](repeating: 0, count: b.rows * k)
-        b.withUnsafeBufferPointer { bp in
-            half.withUnsafeMutableBufferPointer { hp in
-                let shared = UncheckedSendable((bp.baseAddress!, hp.baseAddress!))
-                Parallel.forEachBlock(count: b.rows, threads: threads, minimumBlock: 1024) { range in
-                    let (source, target) = shared.value
-                    recommend_to_half(source + range.lowerBound * k, target + range.lowerBound * k, range.count * k)
-                }
-            }
-        }
+        guard rows > 0, let half = b.halfPrecisionBits(threads: threads) else { return try multiply(b, threads: threads) }
         var c = Matrix<Float>(rows: rows, columns: k)
-        rowPointers.withUnsafeBufferPointer { rp in
-            columnIndices.withUnsafeBufferPointer { ci in
-                values.withUnsafeBufferPointer { vs in
-                    half.withUnsafeBufferPointer { hp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            let shared = UncheckedSendable((rp.baseAddress!, ci.baseAddress!, vs.baseAddress!, hp.baseAddress!, cp.baseAddress!))
-                            Parallel.forEachBlock(count: rows, threads: threads) { range in
-                                let (rp, ci, vs, hp, out) = shared.value
-                                _ = recommend_spmm_half_avx2(rp, ci, vs, hp, k, range.lowerBound, range.upperBound,
-                                                             UnsafeKernels.spmmPrefetchDistance, out)
-                            }
-                        }
+        withUnsafeCSR { csr in
+            half.withUnsafeBufferPointer { hp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    let shared = UncheckedSendable((hp.baseAddress!, cp.baseAddress!))
+                    Parallel.forEachBlock(count: rows, threads: threads) { range in
+                        let (hp, out) = shared.value
+                        csr.multiplyRows(range, byHalf: hp, k: k, into: out + range.lowerBound * k)
                     }
                 }
             }
         }
         return c
-        #else
-        return try multiply(b, threads: threads)
-        #endif
     }
 
     /// C += A·B, shapes already checked.
@@ -120,5 +99,47 @@ extension CSRBuffers {
         for i in 0..<range.count where rp[i + 1] > rp[i] {
             UnsafeKernels.gatherAxpy(rows: b, k: k, indices: ci + rp[i], count: rp[i + 1] - rp[i], weights: vs + rp[i], y: out + i * k)
         }
+    }
+}
+
+extension CSRBuffers {
+    /// ``multiplyRows(_:by:k:into:)`` with B in half precision (IEEE binary16 bits, from
+    /// ``Matrix/halfPrecisionBits(threads:)``), accumulated in single precision. Call only with
+    /// what that function returned (it returns nil where this product has no kernel).
+    public func multiplyRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: range.count * k)
+        if range.isEmpty { return }
+        #if arch(x86_64)
+        let done = recommend_spmm_half_avx2(rowPointers.baseAddress! + range.lowerBound, columnIndices.baseAddress!,
+                                            values.baseAddress!, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, out)
+        precondition(done != 0, "half-precision product at an unsupported width")
+        #else
+        preconditionFailure("half-precision product on a CPU without its kernel")
+        #endif
+    }
+}
+
+extension Matrix where Scalar == Float {
+    /// The entries rounded to half precision (IEEE binary16 bits, row-major), for the
+    /// half-precision sparse products; nil where they have no kernel (a CPU without AVX2 and
+    /// F16C, or a width other than 64 or 80).
+    public func halfPrecisionBits(threads: Int = 1) -> [UInt16]? {
+        #if arch(x86_64)
+        let k = columns
+        guard UnsafeKernels.hasAVX2FMA, UnsafeKernels.hasF16C, k == 64 || k == 80 else { return nil }
+        var half = [UInt16](repeating: 0, count: rows * k)
+        withUnsafeBufferPointer { bp in
+            half.withUnsafeMutableBufferPointer { hp in
+                let shared = UncheckedSendable((bp.baseAddress!, hp.baseAddress!))
+                Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 1024) { range in
+                    let (source, target) = shared.value
+                    recommend_to_half(source + range.lowerBound * k, target + range.lowerBound * k, range.count * k)
+                }
+            }
+        }
+        return half
+        #else
+        return nil
+        #endif
     }
 }
