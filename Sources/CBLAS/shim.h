@@ -1,4 +1,19 @@
 #include <cblas.h>
+#include <limits.h>
+#include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+/// glibc: blocks up to 32 MB from the heap, never trimmed, grown 64 MB at a time (see
+/// Allocator.keepFreedMemory()); nothing elsewhere.
+static inline void recommend_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
 
 /// A hint that the cache line at `p` will be read soon (no effect on results).
 static inline void recommend_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }

@@ -20,6 +20,7 @@ struct Rectrain: ParsableCommand {
 
     static func main() {
         BLASCore.reexecWithFasterCoreIfNeeded(arguments: CommandLine.arguments)
+        Allocator.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()
