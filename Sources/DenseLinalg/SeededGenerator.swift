@@ -48,6 +48,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         let u2 = nextUnit()
         return (-2 * _log(u1)).squareRoot() * _cos(2 * .pi * u2)
     }
+
+    /// Two independent standard normal deviates from one Box–Muller pair (cosine and sine).
+    @inlinable
+    public mutating func nextGaussianPair() -> (Double, Double) {
+        var u1 = nextUnit()
+        while u1 <= .leastNormalMagnitude { u1 = nextUnit() }
+        let radius = (-2 * _log(u1)).squareRoot(), angle = 2 * .pi * nextUnit()
+        return (radius * _cos(angle), radius * _sin(angle))
+    }
 }
 
 #if canImport(Glibc)
@@ -60,3 +69,4 @@ import Musl
 
 @usableFromInline func _log(_ x: Double) -> Double { log(x) }
 @usableFromInline func _cos(_ x: Double) -> Double { cos(x) }
+@usableFromInline func _sin(_ x: Double) -> Double { sin(x) }

@@ -36,6 +36,20 @@ import Testing
         #expect(try approx.u.gram().isApproximatelyEqual(to: .identity(64), relativeTolerance: 1e-4))
     }
 
+    /// The sketch is the same for any thread count, standard normal in its moments.
+    @Test func gaussianSketchIsReproducibleAndStandard() throws {
+        let one = TruncatedSVD.gaussianSketch(rows: 3000, columns: 7, seed: 5, threads: 1)
+        let two = TruncatedSVD.gaussianSketch(rows: 3000, columns: 7, seed: 5, threads: 2)
+        #expect(one == two)
+        #expect(one != TruncatedSVD.gaussianSketch(rows: 3000, columns: 7, seed: 6, threads: 2))
+        let values = one.elements.map(Double.init), n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05, "mean \(mean), variance \(variance)")
+        // Chunks are independent streams, not copies of one another.
+        #expect(Array(one.elements[0..<7]) != Array(one.elements[(1024 * 7)..<(1024 * 7 + 7)]))
+    }
+
     @Test func exactTruncatesLAPACK() throws {
         let dense = TestData.lowRankPlusNoise(rows: 30, columns: 20, rank: 3, noise: 0.1, seed: 2)
         let t = try TruncatedSVD.exact(dense, rank: 4)
