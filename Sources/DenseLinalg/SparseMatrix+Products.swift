@@ -124,22 +124,18 @@ extension Matrix where Scalar == Float {
     /// half-precision sparse products; nil where they have no kernel (a CPU without AVX2 and
     /// F16C, or a width other than 64 or 80).
     public func halfPrecisionBits(threads: Int = 1) -> [UInt16]? {
-        #if arch(x86_64)
         let k = columns
-        guard UnsafeKernels.hasAVX2FMA, UnsafeKernels.hasF16C, k == 64 || k == 80 else { return nil }
+        guard UnsafeKernels.hasHalfProducts(k: k) else { return nil }
         var half = [UInt16](repeating: 0, count: rows * k)
         withUnsafeBufferPointer { bp in
             half.withUnsafeMutableBufferPointer { hp in
                 let shared = UncheckedSendable((bp.baseAddress!, hp.baseAddress!))
                 Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 1024) { range in
                     let (source, target) = shared.value
-                    recommend_to_half(source + range.lowerBound * k, target + range.lowerBound * k, range.count * k)
+                    UnsafeKernels.toHalf(source + range.lowerBound * k, into: target + range.lowerBound * k, count: range.count * k)
                 }
             }
         }
         return half
-        #else
-        return nil
-        #endif
     }
 }

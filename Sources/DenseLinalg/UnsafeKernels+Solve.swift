@@ -6,10 +6,12 @@ import CBLAS
 extension UnsafeKernels {
     /// The upper triangle of C ← Aᵀ·A (n × n, row-major) for A `rows` × n row-major (BLAS syrk);
     /// the lower triangle is left as it was.
+    /// With `accumulate`, C's upper triangle gains Aᵀ·A instead.
     @inlinable
-    public static func gramUpper(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, into c: UnsafeMutablePointer<Float>) {
+    public static func gramUpper(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, into c: UnsafeMutablePointer<Float>,
+                                 accumulate: Bool = false) {
         precondition(rows > 0 && n > 0 && max(rows, n) <= Int(Int32.max), "gramUpper: invalid dimensions")
-        Float._syrk(true, Int32(n), Int32(rows), 1, a, Int32(n), 0, c, Int32(n))
+        Float._syrk(true, Int32(n), Int32(rows), 1, a, Int32(n), accumulate ? 1 : 0, c, Int32(n))
     }
 
     /// Solves A·x = b in place for symmetric positive definite A (n × n, row-major, upper
@@ -36,6 +38,28 @@ extension UnsafeKernels {
         return hasAVX2FMA && recommend_hals_sweeps_avx2(ft, at, stride, rows, gram, k, scales, l1, sweeps) != 0
         #else
         return false
+        #endif
+    }
+}
+
+extension UnsafeKernels {
+    /// Whether ``toHalf(_:into:count:)`` and the half-precision sparse products run here, for
+    /// rows of k values (AVX2 and F16C, k = 64 or 80).
+    public static func hasHalfProducts(k: Int) -> Bool {
+        #if arch(x86_64)
+        return hasAVX2FMA && hasF16C && (k == 64 || k == 80)
+        #else
+        return false
+        #endif
+    }
+
+    /// out[i] = input[i] rounded to half precision (IEEE binary16 bits), i < count. Call only
+    /// where ``hasHalfProducts(k:)`` holds.
+    public static func toHalf(_ input: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt16>, count: Int) {
+        #if arch(x86_64)
+        recommend_to_half(input, out, count)
+        #else
+        preconditionFailure("no half-precision conversion on this CPU")
         #endif
     }
 }

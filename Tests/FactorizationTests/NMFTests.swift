@@ -70,12 +70,16 @@ import Testing
         let a = try x.multiply(other)
         let configuration = NMFConfiguration(rank: k, threads: threads)
         var fused = f0, whole = f0
-        let crossFused = try NMF.update(&fused, .product(x, other, half: false), b, configuration, sweeps: 2)
-        let crossWhole = try NMF.update(&whole, .dense(a), b, configuration, sweeps: 2)
+        let fusedResult = try NMF.update(&fused, .product(x, other, halfBits: nil), b, configuration, sweeps: 2, gram: true, half: true)
+        let crossFused = fusedResult.cross
+        let crossWhole = try NMF.update(&whole, .dense(a), b, configuration, sweeps: 2).cross
         #expect(fused.isApproximatelyEqual(to: whole, relativeTolerance: 1e-5))
+        // The Gram matrix and half-precision copy formed from the blocks are the new F's.
+        #expect(try fusedResult.gram!.isApproximatelyEqual(to: fused.gram(), relativeTolerance: 1e-5))
+        #expect(fusedResult.halfBits == fused.halfPrecisionBits())
         // In half precision, the blocks give what the whole half-precision product gives.
         var fusedHalf = f0, wholeHalf = f0
-        try NMF.update(&fusedHalf, .product(x, other, half: true), b, configuration, sweeps: 2)
+        try NMF.update(&fusedHalf, .product(x, other, halfBits: other.halfPrecisionBits()), b, configuration, sweeps: 2)
         try NMF.update(&wholeHalf, .dense(x.multiplyRoundingToHalf(other)), b, configuration, sweeps: 2)
         #expect(fusedHalf.isApproximatelyEqual(to: wholeHalf, relativeTolerance: 1e-5))
         let naive: Double = zip(fused.elements, a.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
