@@ -81,10 +81,37 @@ public enum TruncatedSVD {
                 q = try orthonormalize(product(a, z), passes: passes(iteration == configuration.powerIterations - 1), threads: threads)
             }
             let bt = try at.multiply(q, threads: threads)          // n × l = (QᵀA)ᵀ
-            let small = try bt.transposed.svd()                    // l × n = Ũ Σ Vᵀ
+            let small = try smallSVD(bt, k: k)                     // l × n = Ũ Σ Vᵀ
             let u = try q.matmul(small.u, threads: threads)
             return truncate(SingularValueDecomposition(u: u, singularValues: small.singularValues, vt: small.vt), k)
         }
+    }
+
+    /// The SVD of the small B = (Bᵀ)ᵀ (l × n, l ≪ n) from the eigendecomposition of B·Bᵀ in
+    /// Double: B·Bᵀ = Ũ·Σ²·Ũᵀ (LAPACK syevd), Vᵀ = Σ⁻¹·Ũᵀ·B. The Gram matrix's eigenvalues
+    /// carry relative error ~10⁻¹⁶·(σ₁/σᵢ)², far below single precision, and LAPACK's gesdd on
+    /// the 80 × 10,000 B took ~65 ms against ~10 ms for this. When any of the k leading σ is
+    /// below 10⁻⁶ σ₁ (a rank-deficient B, whose Vᵀ rows would not be determined), gesdd.
+    static func smallSVD(_ bt: Matrix<Float>, k: Int) throws -> SingularValueDecomposition<Float> {
+        let l = bt.columns, n = bt.rows
+        let b = bt.converted(to: Double.self)                   // n × l
+        let (values, vectors) = try b.gram().symmetricEigen()   // l × l, ascending
+        let largest = max(values.last ?? 0, 0)
+        guard l > 0, k <= l, largest > 0, values[l - k] > largest * 1e-12 else { return try bt.transposed.svd() }
+        // Descending order: σ_j = √λ_(l−1−j), Ũ's column j the matching eigenvector.
+        var uSmall = Matrix<Double>(rows: l, columns: l)
+        var sigma = [Double](repeating: 0, count: l)
+        for j in 0..<l {
+            sigma[j] = max(values[l - 1 - j], 0).squareRoot()
+            for i in 0..<l { uSmall[i, j] = vectors[i, l - 1 - j] }
+        }
+        // V = Bᵀ·Ũ·Σ⁻¹ (n × l); columns with σ = 0 stay zero (beyond the k returned).
+        var v = try b.matmul(uSmall)
+        v.withUnsafeMutableBufferPointer { vp in
+            for i in 0..<n { for j in 0..<l { vp[i * l + j] = sigma[j] > 0 ? vp[i * l + j] / sigma[j] : 0 } }
+        }
+        return SingularValueDecomposition(u: uSmall.converted(to: Float.self), singularValues: sigma.map(Float.init),
+                                          vt: v.transposed.converted(to: Float.self))
     }
 
     /// An orthonormal basis of the column space of Y (m × l) from its Gram matrix, all level-3:

@@ -50,6 +50,19 @@ import Testing
         #expect(Array(one.elements[0..<7]) != Array(one.elements[(1024 * 7)..<(1024 * 7 + 7)]))
     }
 
+    /// The small SVD through B·Bᵀ matches LAPACK's gesdd, and a rank-deficient B (a σ among the
+    /// k leading at zero) takes gesdd itself.
+    @Test func smallSVDMatchesLAPACK() throws {
+        let bt = Matrix<Float>.random(rows: 500, columns: 12, seed: 3)
+        let fast = try TruncatedSVD.smallSVD(bt, k: 10), exact = try bt.transposed.svd()
+        for j in 0..<12 { #expect(abs(fast.singularValues[j] - exact.singularValues[j]) <= 1e-5 * exact.singularValues[0]) }
+        #expect(try fast.vt.gram(transpose: false).isApproximatelyEqual(to: .identity(12), relativeTolerance: 1e-5))
+        #expect(try fast.reconstructed().isApproximatelyEqual(to: bt.transposed, relativeTolerance: 1e-4))
+        let lowRank = try Matrix<Float>.random(rows: 500, columns: 2, seed: 4).matmul(Matrix<Float>.random(rows: 2, columns: 6, seed: 5))
+        let deficient = try TruncatedSVD.smallSVD(lowRank, k: 4)
+        #expect(try deficient.vt.gram(transpose: false).isApproximatelyEqual(to: .identity(6), relativeTolerance: 1e-4))
+    }
+
     @Test func exactTruncatesLAPACK() throws {
         let dense = TestData.lowRankPlusNoise(rows: 30, columns: 20, rank: 3, noise: 0.1, seed: 2)
         let t = try TruncatedSVD.exact(dense, rank: 4)
