@@ -27,6 +27,17 @@ static inline int recommend_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+/// The accumulators a0…a9 of one output row of 64 (or, with `wide`, 80) floats at Y, loaded
+/// from and stored back to it (a8, a9 only when wide).
+#define RECOMMEND_LOAD_ACCUMULATORS(Y) \
+    __m256 a0 = _mm256_loadu_ps(Y), a1 = _mm256_loadu_ps(Y + 8), a2 = _mm256_loadu_ps(Y + 16), a3 = _mm256_loadu_ps(Y + 24); \
+    __m256 a4 = _mm256_loadu_ps(Y + 32), a5 = _mm256_loadu_ps(Y + 40), a6 = _mm256_loadu_ps(Y + 48), a7 = _mm256_loadu_ps(Y + 56); \
+    __m256 a8 = wide ? _mm256_loadu_ps(Y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(Y + 72) : _mm256_setzero_ps();
+#define RECOMMEND_STORE_ACCUMULATORS(Y) \
+    _mm256_storeu_ps(Y, a0); _mm256_storeu_ps(Y + 8, a1); _mm256_storeu_ps(Y + 16, a2); _mm256_storeu_ps(Y + 24, a3); \
+    _mm256_storeu_ps(Y + 32, a4); _mm256_storeu_ps(Y + 40, a5); _mm256_storeu_ps(Y + 48, a6); _mm256_storeu_ps(Y + 56, a7); \
+    if (wide) { _mm256_storeu_ps(Y + 64, a8); _mm256_storeu_ps(Y + 72, a9); }
+
 /// One step of the accumulation over the eight-float lane L of row r.
 #define RECOMMEND_FMA_LANE(L) a##L = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + 8 * L), a##L)
 
@@ -43,9 +54,7 @@ static inline int recommend_gather_axpy_avx2(const float *rows, long k, const in
     const int wide = k == 80;
     for (long c = 0; c < k; c += wide ? 80 : 64) {
         float *yc = y + c;
-        __m256 a0 = _mm256_loadu_ps(yc), a1 = _mm256_loadu_ps(yc + 8), a2 = _mm256_loadu_ps(yc + 16), a3 = _mm256_loadu_ps(yc + 24);
-        __m256 a4 = _mm256_loadu_ps(yc + 32), a5 = _mm256_loadu_ps(yc + 40), a6 = _mm256_loadu_ps(yc + 48), a7 = _mm256_loadu_ps(yc + 56);
-        __m256 a8 = wide ? _mm256_loadu_ps(yc + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(yc + 72) : _mm256_setzero_ps();
+        RECOMMEND_LOAD_ACCUMULATORS(yc)
         for (long q = 0; q < count; q++) {
             if (q + 8 < count) {
                 const float *ahead = rows + (long)indices[q + 8] * k + c;
@@ -59,9 +68,7 @@ static inline int recommend_gather_axpy_avx2(const float *rows, long k, const in
             RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
             if (wide) { RECOMMEND_FMA_LANE(8); RECOMMEND_FMA_LANE(9); }
         }
-        _mm256_storeu_ps(yc, a0); _mm256_storeu_ps(yc + 8, a1); _mm256_storeu_ps(yc + 16, a2); _mm256_storeu_ps(yc + 24, a3);
-        _mm256_storeu_ps(yc + 32, a4); _mm256_storeu_ps(yc + 40, a5); _mm256_storeu_ps(yc + 48, a6); _mm256_storeu_ps(yc + 56, a7);
-        if (wide) { _mm256_storeu_ps(yc + 64, a8); _mm256_storeu_ps(yc + 72, a9); }
+        RECOMMEND_STORE_ACCUMULATORS(yc)
     }
     return 1;
 }
@@ -97,42 +104,51 @@ static inline int recommend_gather_dots_avx2(const float *rows, long k, const in
     return 1;
 }
 
+/// The body of a sparse × dense product over CSR rows first..<last with rows of b of element
+/// type T (k = 64 or 80 of them; LANE(L) accumulates lane L of the gathered row r, and
+/// PREFETCH(ahead) touches the cache lines of the row at byte address `ahead`, `distance`
+/// entries ahead across row boundaries: short rows would otherwise start each one with a miss).
+/// Returns 0 for any other k.
+#define RECOMMEND_SPMM_BODY(T, LANE, PREFETCH) \
+    if (k != 64 && k != 80) return 0; \
+    const int wide = k == 80; \
+    const long end = rowPointers[last]; \
+    for (long i = first; i < last; i++) { \
+        long p = rowPointers[i]; \
+        const long rowEnd = rowPointers[i + 1]; \
+        if (p == rowEnd) continue; \
+        float *y = out + i * k; \
+        RECOMMEND_LOAD_ACCUMULATORS(y) \
+        for (; p < rowEnd; p++) { \
+            if (p + distance < end) { \
+                const char *ahead = (const char *)(b + (long)indices[p + distance] * k); \
+                PREFETCH(ahead); \
+            } \
+            const T *r = b + (long)indices[p] * k; \
+            const __m256 w = _mm256_set1_ps(values[p]); \
+            LANE(0); LANE(1); LANE(2); LANE(3); LANE(4); LANE(5); LANE(6); LANE(7); \
+            if (wide) { LANE(8); LANE(9); } \
+        } \
+        RECOMMEND_STORE_ACCUMULATORS(y) \
+    } \
+    return 1;
+
+/// The lines of a row of 64 (80 when wide) floats, or of as many half-precision values, written
+/// out: a loop over a count chosen by `wide` cost SVD ~20% in alternated runs.
+#define RECOMMEND_PREFETCH_FLOAT_ROW(A) \
+    __builtin_prefetch(A, 0, 3); __builtin_prefetch(A + 64, 0, 3); __builtin_prefetch(A + 128, 0, 3); \
+    __builtin_prefetch(A + 192, 0, 3); if (wide) __builtin_prefetch(A + 256, 0, 3)
+#define RECOMMEND_PREFETCH_HALF_ROW(A) \
+    __builtin_prefetch(A, 0, 3); __builtin_prefetch(A + 64, 0, 3); if (wide) __builtin_prefetch(A + 128, 0, 3)
+
 /// out[i] += Σ_p values[p] · b[indices[p]] over the CSR rows first..<last (rows of k = 64 or
 /// k = 80 floats; returns 0 and does nothing for any other k): a sparse × dense product, with
 /// each row's accumulator in named registers and the gathered rows prefetched `distance`
-/// entries ahead across row boundaries (short rows would otherwise start each one with a miss).
+/// entries ahead across row boundaries.
 __attribute__((target("avx2,fma")))
 static inline int recommend_spmm_avx2(const long *rowPointers, const int *indices, const float *values, const float *b,
                                       long k, long first, long last, long distance, float *out) {
-    if (k != 64 && k != 80) return 0;
-    const int wide = k == 80;
-    const long end = rowPointers[last];
-    for (long i = first; i < last; i++) {
-        long p = rowPointers[i];
-        const long rowEnd = rowPointers[i + 1];
-        if (p == rowEnd) continue;
-        float *y = out + i * k;
-        __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
-        __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
-        __m256 a8 = wide ? _mm256_loadu_ps(y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(y + 72) : _mm256_setzero_ps();
-        for (; p < rowEnd; p++) {
-            if (p + distance < end) {
-                const float *ahead = b + (long)indices[p + distance] * k;
-                __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
-                __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
-                if (wide) __builtin_prefetch(ahead + 64, 0, 3);
-            }
-            const float *r = b + (long)indices[p] * k;
-            const __m256 w = _mm256_set1_ps(values[p]);
-            RECOMMEND_FMA_LANE(0); RECOMMEND_FMA_LANE(1); RECOMMEND_FMA_LANE(2); RECOMMEND_FMA_LANE(3);
-            RECOMMEND_FMA_LANE(4); RECOMMEND_FMA_LANE(5); RECOMMEND_FMA_LANE(6); RECOMMEND_FMA_LANE(7);
-            if (wide) { RECOMMEND_FMA_LANE(8); RECOMMEND_FMA_LANE(9); }
-        }
-        _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
-        _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
-        if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
-    }
-    return 1;
+    RECOMMEND_SPMM_BODY(float, RECOMMEND_FMA_LANE, RECOMMEND_PREFETCH_FLOAT_ROW)
 }
 
 /// Whether this CPU converts between single and half precision in hardware (F16C).
@@ -148,6 +164,7 @@ static inline void recommend_to_half(const float *in, unsigned short *out, long 
     for (; i < count; i++) out[i] = _cvtss_sh(in[i], _MM_FROUND_TO_NEAREST_INT);
 }
 
+
 /// One step of the accumulation over the eight-value lane L of half-precision row r.
 #define RECOMMEND_FMA_HALF_LANE(L) \
     a##L = _mm256_fmadd_ps(w, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 8 * L))), a##L)
@@ -159,34 +176,7 @@ __attribute__((target("avx2,fma,f16c")))
 static inline int recommend_spmm_half_avx2(const long *rowPointers, const int *indices, const float *values,
                                            const unsigned short *b, long k, long first, long last, long distance,
                                            float *out) {
-    if (k != 64 && k != 80) return 0;
-    const int wide = k == 80;
-    const long end = rowPointers[last];
-    for (long i = first; i < last; i++) {
-        long p = rowPointers[i];
-        const long rowEnd = rowPointers[i + 1];
-        if (p == rowEnd) continue;
-        float *y = out + i * k;
-        __m256 a0 = _mm256_loadu_ps(y), a1 = _mm256_loadu_ps(y + 8), a2 = _mm256_loadu_ps(y + 16), a3 = _mm256_loadu_ps(y + 24);
-        __m256 a4 = _mm256_loadu_ps(y + 32), a5 = _mm256_loadu_ps(y + 40), a6 = _mm256_loadu_ps(y + 48), a7 = _mm256_loadu_ps(y + 56);
-        __m256 a8 = wide ? _mm256_loadu_ps(y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(y + 72) : _mm256_setzero_ps();
-        for (; p < rowEnd; p++) {
-            if (p + distance < end) {
-                const unsigned short *ahead = b + (long)indices[p + distance] * k;
-                __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 32, 0, 3);
-                if (wide) __builtin_prefetch(ahead + 64, 0, 3);
-            }
-            const unsigned short *r = b + (long)indices[p] * k;
-            const __m256 w = _mm256_set1_ps(values[p]);
-            RECOMMEND_FMA_HALF_LANE(0); RECOMMEND_FMA_HALF_LANE(1); RECOMMEND_FMA_HALF_LANE(2); RECOMMEND_FMA_HALF_LANE(3);
-            RECOMMEND_FMA_HALF_LANE(4); RECOMMEND_FMA_HALF_LANE(5); RECOMMEND_FMA_HALF_LANE(6); RECOMMEND_FMA_HALF_LANE(7);
-            if (wide) { RECOMMEND_FMA_HALF_LANE(8); RECOMMEND_FMA_HALF_LANE(9); }
-        }
-        _mm256_storeu_ps(y, a0); _mm256_storeu_ps(y + 8, a1); _mm256_storeu_ps(y + 16, a2); _mm256_storeu_ps(y + 24, a3);
-        _mm256_storeu_ps(y + 32, a4); _mm256_storeu_ps(y + 40, a5); _mm256_storeu_ps(y + 48, a6); _mm256_storeu_ps(y + 56, a7);
-        if (wide) { _mm256_storeu_ps(y + 64, a8); _mm256_storeu_ps(y + 72, a9); }
-    }
-    return 1;
+    RECOMMEND_SPMM_BODY(unsigned short, RECOMMEND_FMA_HALF_LANE, RECOMMEND_PREFETCH_HALF_ROW)
 }
 
 /// The update of column J of a group over sixteen lanes (two registers):
