@@ -38,6 +38,14 @@ static inline int recommend_has_avx2_fma(void) {
     _mm256_storeu_ps(Y + 32, a4); _mm256_storeu_ps(Y + 40, a5); _mm256_storeu_ps(Y + 48, a6); _mm256_storeu_ps(Y + 56, a7); \
     if (wide) { _mm256_storeu_ps(Y + 64, a8); _mm256_storeu_ps(Y + 72, a9); }
 
+/// The lines of a row of 64 (80 when wide) floats, or of as many half-precision values, written
+/// out: a loop over a count chosen by `wide` cost SVD ~20% in alternated runs.
+#define RECOMMEND_PREFETCH_FLOAT_ROW(A) \
+    __builtin_prefetch((A), 0, 3); __builtin_prefetch((A) + 64, 0, 3); __builtin_prefetch((A) + 128, 0, 3); \
+    __builtin_prefetch((A) + 192, 0, 3); if (wide) __builtin_prefetch((A) + 256, 0, 3)
+#define RECOMMEND_PREFETCH_HALF_ROW(A) \
+    __builtin_prefetch((A), 0, 3); __builtin_prefetch((A) + 64, 0, 3); if (wide) __builtin_prefetch((A) + 128, 0, 3)
+
 /// One step of the accumulation over the eight-float lane L of row r.
 #define RECOMMEND_FMA_LANE(L) a##L = _mm256_fmadd_ps(w, _mm256_loadu_ps(r + 8 * L), a##L)
 
@@ -57,10 +65,7 @@ static inline int recommend_gather_axpy_avx2(const float *rows, long k, const in
         RECOMMEND_LOAD_ACCUMULATORS(yc)
         for (long q = 0; q < count; q++) {
             if (q + 8 < count) {
-                const float *ahead = rows + (long)indices[q + 8] * k + c;
-                __builtin_prefetch(ahead, 0, 3); __builtin_prefetch(ahead + 16, 0, 3);
-                __builtin_prefetch(ahead + 32, 0, 3); __builtin_prefetch(ahead + 48, 0, 3);
-                if (wide) __builtin_prefetch(ahead + 64, 0, 3);
+                RECOMMEND_PREFETCH_FLOAT_ROW((const char *)(rows + (long)indices[q + 8] * k + c));
             }
             const float *r = rows + (long)indices[q] * k + c;
             const __m256 w = _mm256_set1_ps(weights[q]);
@@ -132,14 +137,6 @@ static inline int recommend_gather_dots_avx2(const float *rows, long k, const in
         RECOMMEND_STORE_ACCUMULATORS(y) \
     } \
     return 1;
-
-/// The lines of a row of 64 (80 when wide) floats, or of as many half-precision values, written
-/// out: a loop over a count chosen by `wide` cost SVD ~20% in alternated runs.
-#define RECOMMEND_PREFETCH_FLOAT_ROW(A) \
-    __builtin_prefetch(A, 0, 3); __builtin_prefetch(A + 64, 0, 3); __builtin_prefetch(A + 128, 0, 3); \
-    __builtin_prefetch(A + 192, 0, 3); if (wide) __builtin_prefetch(A + 256, 0, 3)
-#define RECOMMEND_PREFETCH_HALF_ROW(A) \
-    __builtin_prefetch(A, 0, 3); __builtin_prefetch(A + 64, 0, 3); if (wide) __builtin_prefetch(A + 128, 0, 3)
 
 /// out[i] += Σ_p values[p] · b[indices[p]] over the CSR rows first..<last (rows of k = 64 or
 /// k = 80 floats; returns 0 and does nothing for any other k): a sparse × dense product, with

@@ -34,16 +34,9 @@ extension SparseMatrix {
         let k = b.columns
         guard rows > 0, let half = b.halfPrecisionBits(threads: threads) else { return try multiply(b, threads: threads) }
         var c = Matrix<Float>(rows: rows, columns: k)
-        withUnsafeCSR { csr in
-            half.withUnsafeBufferPointer { hp in
-                c.withUnsafeMutableBufferPointer { cp in
-                    let shared = UncheckedSendable((hp.baseAddress!, cp.baseAddress!))
-                    Parallel.forEachBlock(count: rows, threads: threads) { range in
-                        let (hp, out) = shared.value
-                        csr.multiplyRows(range, byHalf: hp, k: k, into: out + range.lowerBound * k)
-                    }
-                }
-            }
+        half.withUnsafeBufferPointer { hp in
+            let base = hp.baseAddress!
+            accumulateInParallel(into: &c, threads: threads) { csr, range, out in csr.accumulateRows(range, byHalf: base, k: k, into: out) }
         }
         return c
     }
@@ -52,29 +45,23 @@ extension SparseMatrix {
     func multiplyAccumulate(_ b: Matrix<Float>, into c: inout Matrix<Float>, threads: Int) {
         let k = b.columns
         if k == 0 || rows == 0 { return }
-        rowPointers.withUnsafeBufferPointer { rp in
-            columnIndices.withUnsafeBufferPointer { ci in
-                values.withUnsafeBufferPointer { vs in
-                    b.withUnsafeBufferPointer { bp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            let shared = UncheckedSendable((rp, ci, vs, bp, cp.baseAddress!))
-                            Parallel.forEachBlock(count: rows, threads: threads) { range in
-                                let (rp, ci, vs, bp, out) = shared.value
-                                #if arch(x86_64)
-                                if UnsafeKernels.hasAVX2FMA,
-                                   recommend_spmm_avx2(rp.baseAddress!, ci.baseAddress!, vs.baseAddress!, bp.baseAddress!, k,
-                                                       range.lowerBound, range.upperBound, UnsafeKernels.spmmPrefetchDistance, out) != 0 {
-                                    return
-                                }
-                                #endif
-                                for i in range where rp[i + 1] > rp[i] {
-                                    UnsafeKernels.gatherAxpy(rows: bp.baseAddress!, k: k, indices: ci.baseAddress! + rp[i],
-                                                             count: rp[i + 1] - rp[i], weights: vs.baseAddress! + rp[i],
-                                                             y: out + i * k)
-                                }
-                            }
-                        }
-                    }
+        b.withUnsafeBufferPointer { bp in
+            let base = bp.baseAddress!
+            accumulateInParallel(into: &c, threads: threads) { csr, range, out in csr.accumulateRows(range, by: base, k: k, into: out) }
+        }
+    }
+
+    /// C += A·B over blocks of rows in parallel: `addRows(csr, range, out)` adds rows `range` of
+    /// the product at `out` (the first of them).
+    private func accumulateInParallel(into c: inout Matrix<Float>, threads: Int,
+                                      _ addRows: @escaping (CSRBuffers, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let k = c.columns
+        withUnsafeCSR { csr in
+            c.withUnsafeMutableBufferPointer { cp in
+                let shared = UncheckedSendable((cp.baseAddress!, addRows))
+                Parallel.forEachBlock(count: rows, threads: threads) { range in
+                    let (out, addRows) = shared.value
+                    addRows(csr, range, out + range.lowerBound * k)
                 }
             }
         }
@@ -87,10 +74,24 @@ extension CSRBuffers {
     /// it while it is in cache instead of writing the whole product out and reading it back.
     public func multiplyRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
         out.update(repeating: 0, count: range.count * k)
+        accumulateRows(range, by: b, k: k, into: out)
+    }
+
+    /// ``multiplyRows(_:by:k:into:)`` with B in half precision (IEEE binary16 bits, from
+    /// ``Matrix/halfPrecisionBits(threads:)``), accumulated in single precision. Call only with
+    /// what that function returned (it returns nil where this product has no kernel).
+    public func multiplyRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: range.count * k)
+        accumulateRows(range, byHalf: b, k: k, into: out)
+    }
+
+    /// out (row i = row lowerBound + i of the product) += rows `range` of A·B: the AVX2 loop
+    /// where it applies, else one gathered accumulation per row.
+    func accumulateRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
         if range.isEmpty || k == 0 { return }
+        // The kernels read row pointers from `rp` on, so output row i is row lowerBound + i.
         let rp = rowPointers.baseAddress! + range.lowerBound, ci = columnIndices.baseAddress!, vs = values.baseAddress!
         #if arch(x86_64)
-        // The kernel reads row pointers from `rp` on, so output row i is row lowerBound + i.
         if UnsafeKernels.hasAVX2FMA,
            recommend_spmm_avx2(rp, ci, vs, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, out) != 0 {
             return
@@ -100,14 +101,9 @@ extension CSRBuffers {
             UnsafeKernels.gatherAxpy(rows: b, k: k, indices: ci + rp[i], count: rp[i + 1] - rp[i], weights: vs + rp[i], y: out + i * k)
         }
     }
-}
 
-extension CSRBuffers {
-    /// ``multiplyRows(_:by:k:into:)`` with B in half precision (IEEE binary16 bits, from
-    /// ``Matrix/halfPrecisionBits(threads:)``), accumulated in single precision. Call only with
-    /// what that function returned (it returns nil where this product has no kernel).
-    public func multiplyRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: range.count * k)
+    /// ``accumulateRows(_:by:k:into:)`` with B in half precision.
+    func accumulateRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
         if range.isEmpty { return }
         #if arch(x86_64)
         let done = recommend_spmm_half_avx2(rowPointers.baseAddress! + range.lowerBound, columnIndices.baseAddress!,

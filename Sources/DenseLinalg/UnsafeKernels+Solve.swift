@@ -30,7 +30,8 @@ extension UnsafeKernels {
     /// F and of A for the block's `rows` rows), `gram` the k × k symmetric B, `scales[j]` =
     /// 1 / (bⱼⱼ + l2), or 0 to leave column j alone. Each sweep sets, for j = 1…k in order,
     /// fᵢⱼ ← max(0, (aᵢⱼ − Σ_{l≠j} fᵢₗ bₗⱼ − l1) · scales[j]).
-    /// Returns false, doing nothing, without AVX2 + FMA or unless k and `rows` are multiples of 8.
+    /// Returns false, doing nothing, without AVX2 + FMA or unless k is a multiple of 4 and `rows`
+    /// of 16.
     @inlinable
     public static func halsSweeps(_ ft: UnsafeMutablePointer<Float>, _ at: UnsafePointer<Float>, stride: Int, rows: Int,
                                   gram: UnsafePointer<Float>, k: Int, scales: UnsafePointer<Float>, l1: Float, sweeps: Int) -> Bool {

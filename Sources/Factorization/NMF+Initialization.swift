@@ -25,7 +25,7 @@ extension NMF {
     /// negative parts flips with small errors in the trailing singular vectors, and a flip can
     /// send NMF to a poorer local minimum. On a 50k × 10k × 2M Zipf-distributed matrix at
     /// k = 64, 7 iterations ended 50 NMF iterations at 1068.54 for some seeds and 1068.72–1068.76
-    /// for others (scikit-learn cd: 1068.64–1068.66); 9 gave 1068.541–1068.557 for all five.
+    /// for others (scikit-learn cd: 1068.64–1068.66); 9 gave 1068.545–1068.570 for all six tried.
     static func nndsvd(_ x: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
         let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 9,
                                                                       seed: configuration.seed, threads: configuration.threads))

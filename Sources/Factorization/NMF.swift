@@ -279,24 +279,16 @@ public enum NMF {
             }
         case .product(let x, let other, let halfBits):
             x.withUnsafeCSR { csr in
-                if let halfBits {
-                    halfBits.withUnsafeBufferPointer { hp in
-                        let factor = hp.baseAddress!
-                        body { range, scratch in
-                            csr.multiplyRows(range, byHalf: factor, k: k, into: scratch)
-                            return UnsafePointer(scratch)
-                        }
-                    }
-                    return
+            other.withUnsafeBufferPointer { op in
+            (halfBits ?? []).withUnsafeBufferPointer { hp in
+                // (An empty array's buffer may still have a base address: test halfBits.)
+                let factor = op.baseAddress!, half = halfBits == nil ? nil : hp.baseAddress
+                body { range, scratch in
+                    if let half { csr.multiplyRows(range, byHalf: half, k: k, into: scratch) }
+                    else { csr.multiplyRows(range, by: factor, k: k, into: scratch) }
+                    return UnsafePointer(scratch)
                 }
-                other.withUnsafeBufferPointer { op in
-                    let factor = op.baseAddress!
-                    body { range, scratch in
-                        csr.multiplyRows(range, by: factor, k: k, into: scratch)
-                        return UnsafePointer(scratch)
-                    }
-                }
-            }
+            }}}
         }
     }
 
