@@ -77,6 +77,13 @@ extension Matrix {
         return out
     }
 
+    /// self −= alpha · other, in place (BLAS axpy).
+    /// - Precondition: the same shape.
+    public mutating func subtract(_ alpha: Scalar, times other: Matrix) {
+        precondition(shape == other.shape, "subtract: shape mismatch")
+        BLAS.uncheckedAxpy(-alpha, other.storage, &storage)
+    }
+
     /// The main diagonal.
     @inlinable
     public var diagonal: [Scalar] {

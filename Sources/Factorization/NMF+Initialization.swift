@@ -20,14 +20,14 @@ extension NMF {
     /// NNDSVD (Boutsidis & Gallopoulos, "SVD based initialization: A head start for
     /// nonnegative matrix factorization", Pattern Recognition 2008): each singular pair is
     /// split into its positive and negative parts and the dominant part, scaled by √(σ·norms),
-    /// becomes a column of W and a row of H. Zeros are replaced by `fill`. The SVD uses 9 power
-    /// iterations, two more than scikit-learn's: the choice between a pair's positive and
-    /// negative parts flips with small errors in the trailing singular vectors, and a flip can
-    /// send NMF to a poorer local minimum. On a 50k × 10k × 2M Zipf-distributed matrix at
-    /// k = 64, 7 iterations ended 50 NMF iterations at 1068.54 for some seeds and 1068.72–1068.76
-    /// for others (scikit-learn cd: 1068.64–1068.66); 9 gave 1068.545–1068.570 for all six tried.
+    /// becomes a column of W and a row of H. Zeros are replaced by `fill`. The SVD uses 6
+    /// shifted power iterations: the choice between a pair's positive and negative parts flips
+    /// with small errors in the trailing singular vectors, and a flip can send NMF to a poorer
+    /// local minimum. On a 50k × 10k × 2M Zipf-distributed matrix at k = 64, 50 NMF iterations
+    /// ended at 1068.546–1068.567 for all eight seeds tried with 6 (scikit-learn cd:
+    /// 1068.64–1068.66), and at 1068.72–1068.75 for two of three seeds with 5.
     static func nndsvd(_ x: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
-        let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 9,
+        let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 6,
                                                                       seed: configuration.seed, threads: configuration.threads))
         let u = svd.u, vt = svd.vt
         // Per singular pair j: the sums of squares of the positive and negative parts of uⱼ and

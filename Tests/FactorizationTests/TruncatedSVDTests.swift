@@ -50,17 +50,52 @@ import Testing
         #expect(Array(one.elements[0..<7]) != Array(one.elements[(1024 * 7)..<(1024 * 7 + 7)]))
     }
 
-    /// The small SVD through B·Bᵀ matches LAPACK's gesdd, and a rank-deficient B (a σ among the
-    /// k leading at zero) takes gesdd itself.
-    @Test func smallSVDMatchesLAPACK() throws {
-        let bt = Matrix<Float>.random(rows: 500, columns: 12, seed: 3)
-        let fast = try TruncatedSVD.smallSVD(bt, k: 10), exact = try bt.transposed.svd()
-        for j in 0..<12 { #expect(abs(fast.singularValues[j] - exact.singularValues[j]) <= 1e-5 * exact.singularValues[0]) }
-        #expect(try fast.vt.gram(transpose: false).isApproximatelyEqual(to: .identity(12), relativeTolerance: 1e-5))
-        #expect(try fast.reconstructed().isApproximatelyEqual(to: bt.transposed, relativeTolerance: 1e-4))
-        let lowRank = try Matrix<Float>.random(rows: 500, columns: 2, seed: 4).matmul(Matrix<Float>.random(rows: 2, columns: 6, seed: 5))
-        let deficient = try TruncatedSVD.smallSVD(lowRank, k: 4)
-        #expect(try deficient.vt.gram(transpose: false).isApproximatelyEqual(to: .identity(6), relativeTolerance: 1e-4))
+    /// One pass leaves W's column space with orthonormal columns to within κ(W)·ε, two to
+    /// single precision; σ_min(W) as LAPACK has it.
+    @Test func orthonormalizeKeepsTheSpanAndReportsTheSmallestSingularValue() throws {
+        let w = try Matrix<Float>.random(rows: 600, columns: 16, seed: 7).matmul(
+            Matrix<Float>(rows: 16, columns: 16, elements: (0..<256).map { $0 % 17 == 0 ? Float(1 + $0 / 17) * 3 : 0.1 }))
+        let exact = try w.svd()
+        let one = try TruncatedSVD.orthonormalize(w, threads: 2), two = try TruncatedSVD.orthonormalize(w, passes: 2, threads: 2)
+        #expect(abs(one.smallestSingularValue - Double(exact.singularValues.last!)) <= 1e-4 * Double(exact.singularValues.last!))
+        #expect(try two.basis.gram().isApproximatelyEqual(to: .identity(16), relativeTolerance: 1e-5))
+        // W = Q·(QᵀW): the basis spans W's columns.
+        let q = two.basis, projected = try q.matmul(q.matmul(w, transposeSelf: true))
+        #expect(projected.isApproximatelyEqual(to: w, relativeTolerance: 1e-4))
+    }
+
+    /// A wide matrix runs on its transpose (the iterate on the shorter side) and comes back as
+    /// A's own U, Σ, Vᵀ.
+    @Test func wideMatrixGivesItsOwnFactors() throws {
+        let dense = TestData.lowRankPlusNoise(rows: 70, columns: 150, rank: 5, noise: 0.01, seed: 8)
+        let exact = try dense.svd()
+        let approx = try TruncatedSVD.randomized(SparseMatrix(dense: dense), configuration: .init(rank: 5, seed: 4, threads: 2))
+        #expect(approx.u.shape == Shape(70, 5) && approx.vt.shape == Shape(5, 150))
+        for i in 0..<5 { #expect(abs(approx.singularValues[i] - exact.singularValues[i]) <= 1e-3 * exact.singularValues[i]) }
+        let residual = try dense - TruncatedSVD.exact(dense, rank: 5).reconstructed()
+        let ours = try dense - approx.reconstructed()
+        #expect(ours.frobeniusNorm <= residual.frobeniusNorm * 1.001)
+    }
+
+    /// Entries far outside half precision's range (rows of norm ~10⁷, or ~10⁻⁶) are scaled by a
+    /// power of two for the half-precision products: the same relative singular values.
+    @Test(arguments: [Float(1e6), Float(1e-7)])
+    func extremeScalesKeepTheSingularValues(scale: Float) throws {
+        let dense = scale * TestData.lowRankPlusNoise(rows: 400, columns: 300, rank: 64, noise: 0.01, seed: 11)
+        let exact = try dense.svd()
+        let approx = try TruncatedSVD.randomized(SparseMatrix(dense: dense), configuration: .init(rank: 64, seed: 2, threads: 2))
+        let worst = (0..<64).map { abs(approx.singularValues[$0] - exact.singularValues[$0]) / exact.singularValues[$0] }.max()!
+        #expect(worst < 1e-3, "worst relative error \(worst)")
+    }
+
+    /// Rank below k: the extra singular values are ~0 and every factor entry finite.
+    @Test func rankDeficientInputStaysFinite() throws {
+        let dense = try Matrix<Float>.random(rows: 60, columns: 2, seed: 4).matmul(Matrix<Float>.random(rows: 2, columns: 40, seed: 5))
+        let approx = try TruncatedSVD.randomized(SparseMatrix(dense: dense), configuration: .init(rank: 4, seed: 1, threads: 1))
+        let exact = try dense.svd()
+        for i in 0..<2 { #expect(abs(approx.singularValues[i] - exact.singularValues[i]) <= 1e-4 * exact.singularValues[0]) }
+        for i in 2..<4 { #expect(approx.singularValues[i] <= 1e-3 * exact.singularValues[0]) }
+        #expect(approx.u.isFinite && approx.vt.isFinite)
     }
 
     @Test func exactTruncatesLAPACK() throws {
