@@ -33,6 +33,16 @@ static inline int recommend_has_avx2_fma(void) {
     __m256 a0 = _mm256_loadu_ps(Y), a1 = _mm256_loadu_ps(Y + 8), a2 = _mm256_loadu_ps(Y + 16), a3 = _mm256_loadu_ps(Y + 24); \
     __m256 a4 = _mm256_loadu_ps(Y + 32), a5 = _mm256_loadu_ps(Y + 40), a6 = _mm256_loadu_ps(Y + 48), a7 = _mm256_loadu_ps(Y + 56); \
     __m256 a8 = wide ? _mm256_loadu_ps(Y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(Y + 72) : _mm256_setzero_ps();
+/// The same accumulators started at zero instead, when `overwrite` (Y is not read).
+#define RECOMMEND_START_ACCUMULATORS(Y) \
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7, a8, a9; \
+    if (overwrite) { \
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = _mm256_setzero_ps(); \
+    } else { \
+        a0 = _mm256_loadu_ps(Y); a1 = _mm256_loadu_ps(Y + 8); a2 = _mm256_loadu_ps(Y + 16); a3 = _mm256_loadu_ps(Y + 24); \
+        a4 = _mm256_loadu_ps(Y + 32); a5 = _mm256_loadu_ps(Y + 40); a6 = _mm256_loadu_ps(Y + 48); a7 = _mm256_loadu_ps(Y + 56); \
+        a8 = wide ? _mm256_loadu_ps(Y + 64) : _mm256_setzero_ps(); a9 = wide ? _mm256_loadu_ps(Y + 72) : _mm256_setzero_ps(); \
+    }
 #define RECOMMEND_STORE_ACCUMULATORS(Y) \
     _mm256_storeu_ps(Y, a0); _mm256_storeu_ps(Y + 8, a1); _mm256_storeu_ps(Y + 16, a2); _mm256_storeu_ps(Y + 24, a3); \
     _mm256_storeu_ps(Y + 32, a4); _mm256_storeu_ps(Y + 40, a5); _mm256_storeu_ps(Y + 48, a6); _mm256_storeu_ps(Y + 56, a7); \
@@ -110,7 +120,8 @@ static inline int recommend_gather_dots_avx2(const float *rows, long k, const in
 }
 
 /// The body of a sparse × dense product over CSR rows first..<last with rows of b of element
-/// type T (k = 64 or 80 of them; LANE(L) accumulates lane L of the gathered row r, and
+/// type T, added to `out` or, with `overwrite`, written to it (out is then not read, and rows
+/// without entries become zeros) (k = 64 or 80 of them; LANE(L) accumulates lane L of the gathered row r, and
 /// PREFETCH(ahead) touches the cache lines of the row at byte address `ahead`, `distance`
 /// entries ahead across row boundaries: short rows would otherwise start each one with a miss).
 /// Returns 0 for any other k.
@@ -121,9 +132,12 @@ static inline int recommend_gather_dots_avx2(const float *rows, long k, const in
     for (long i = first; i < last; i++) { \
         long p = rowPointers[i]; \
         const long rowEnd = rowPointers[i + 1]; \
-        if (p == rowEnd) continue; \
         float *y = out + i * k; \
-        RECOMMEND_LOAD_ACCUMULATORS(y) \
+        if (p == rowEnd) { \
+            if (overwrite) for (long c = 0; c < k; c++) y[c] = 0; \
+            continue; \
+        } \
+        RECOMMEND_START_ACCUMULATORS(y) \
         for (; p < rowEnd; p++) { \
             if (p + distance < end) { \
                 const char *ahead = (const char *)(b + (long)indices[p + distance] * k); \
@@ -138,13 +152,13 @@ static inline int recommend_gather_dots_avx2(const float *rows, long k, const in
     } \
     return 1;
 
-/// out[i] += Σ_p values[p] · b[indices[p]] over the CSR rows first..<last (rows of k = 64 or
+/// out[i] += Σ_p values[p] · b[indices[p]] (or =, with `overwrite`) over the CSR rows first..<last (rows of k = 64 or
 /// k = 80 floats; returns 0 and does nothing for any other k): a sparse × dense product, with
 /// each row's accumulator in named registers and the gathered rows prefetched `distance`
 /// entries ahead across row boundaries.
 __attribute__((target("avx2,fma")))
 static inline int recommend_spmm_avx2(const long *rowPointers, const int *indices, const float *values, const float *b,
-                                      long k, long first, long last, long distance, float *out) {
+                                      long k, long first, long last, long distance, int overwrite, float *out) {
     RECOMMEND_SPMM_BODY(float, RECOMMEND_FMA_LANE, RECOMMEND_PREFETCH_FLOAT_ROW)
 }
 
@@ -172,7 +186,7 @@ static inline void recommend_to_half(const float *in, unsigned short *out, long 
 __attribute__((target("avx2,fma,f16c")))
 static inline int recommend_spmm_half_avx2(const long *rowPointers, const int *indices, const float *values,
                                            const unsigned short *b, long k, long first, long last, long distance,
-                                           float *out) {
+                                           int overwrite, float *out) {
     RECOMMEND_SPMM_BODY(unsigned short, RECOMMEND_FMA_HALF_LANE, RECOMMEND_PREFETCH_HALF_ROW)
 }
 

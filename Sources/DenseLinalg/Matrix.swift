@@ -33,6 +33,19 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
         self.storage = [Scalar](repeating: value, count: rows * columns)
     }
 
+    /// A matrix whose elements `body` writes, every one of them (they start uninitialised): for
+    /// products that overwrite their output, which would otherwise be zeroed first.
+    @usableFromInline
+    init(rows: Int, columns: Int, initializingWith body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
+        self.rows = rows
+        self.columns = columns
+        self.storage = [Scalar](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+            body(buffer)
+            count = rows * columns
+        }
+    }
+
     /// A matrix over row-major `elements`.
     /// - Throws: ``LinalgError/invalidArgument(_:)`` when the count is not `rows * columns`.
     @inlinable

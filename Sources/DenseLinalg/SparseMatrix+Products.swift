@@ -7,9 +7,11 @@ extension SparseMatrix {
     /// - Complexity: O(nnz · k).
     public func multiply(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
         guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
-        var c = Matrix<Float>(rows: rows, columns: b.columns)
-        multiplyAccumulate(b, into: &c, threads: threads)
-        return c
+        let k = b.columns
+        return b.withUnsafeBufferPointer { bp in
+            let base = bp.baseAddress
+            return productInParallel(k: k, threads: threads) { csr, range, out in csr.writeRows(range, by: base!, k: k, into: out) }
+        }
     }
 
     /// Aᵀ·B for dense B (rows × k), as a new columns × k matrix. Builds the transpose first; when
@@ -33,35 +35,24 @@ extension SparseMatrix {
         guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
         let k = b.columns
         guard rows > 0, let half = b.halfPrecisionBits(threads: threads) else { return try multiply(b, threads: threads) }
-        var c = Matrix<Float>(rows: rows, columns: k)
-        half.withUnsafeBufferPointer { hp in
+        return half.withUnsafeBufferPointer { hp in
             let base = hp.baseAddress!
-            accumulateInParallel(into: &c, threads: threads) { csr, range, out in csr.accumulateRows(range, byHalf: base, k: k, into: out) }
-        }
-        return c
-    }
-
-    /// C += A·B, shapes already checked.
-    func multiplyAccumulate(_ b: Matrix<Float>, into c: inout Matrix<Float>, threads: Int) {
-        let k = b.columns
-        if k == 0 || rows == 0 { return }
-        b.withUnsafeBufferPointer { bp in
-            let base = bp.baseAddress!
-            accumulateInParallel(into: &c, threads: threads) { csr, range, out in csr.accumulateRows(range, by: base, k: k, into: out) }
+            return productInParallel(k: k, threads: threads) { csr, range, out in csr.writeRows(range, byHalf: base, k: k, into: out) }
         }
     }
 
-    /// C += A·B over blocks of rows in parallel: `addRows(csr, range, out)` adds rows `range` of
-    /// the product at `out` (the first of them).
-    private func accumulateInParallel(into c: inout Matrix<Float>, threads: Int,
-                                      _ addRows: @escaping (CSRBuffers, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let k = c.columns
-        withUnsafeCSR { csr in
-            c.withUnsafeMutableBufferPointer { cp in
-                let shared = UncheckedSendable((cp.baseAddress!, addRows))
+    /// The rows × k product A·B, its blocks of rows written in parallel straight into
+    /// uninitialised storage: `writeRows(csr, range, out)` writes rows `range` at `out` (the
+    /// first of them), every entry.
+    private func productInParallel(k: Int, threads: Int,
+                                   _ writeRows: @escaping (CSRBuffers, Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Matrix<Float> {
+        if rows == 0 || k == 0 { return Matrix(rows: rows, columns: k) }
+        return withUnsafeCSR { csr in
+            Matrix(rows: rows, columns: k) { c in
+                let shared = UncheckedSendable((c.baseAddress!, writeRows))
                 Parallel.forEachBlock(count: rows, threads: threads) { range in
-                    let (out, addRows) = shared.value
-                    addRows(csr, range, out + range.lowerBound * k)
+                    let (out, writeRows) = shared.value
+                    writeRows(csr, range, out + range.lowerBound * k)
                 }
             }
         }
@@ -69,45 +60,34 @@ extension SparseMatrix {
 }
 
 extension CSRBuffers {
-    /// Rows `range` of A·B written to `out` (range.count × k, row-major, overwritten), B being
-    /// the dense columns × k matrix at `b`: one block of a sparse product, for kernels that use
-    /// it while it is in cache instead of writing the whole product out and reading it back.
-    public func multiplyRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: range.count * k)
-        accumulateRows(range, by: b, k: k, into: out)
-    }
-
-    /// ``multiplyRows(_:by:k:into:)`` with B in half precision (IEEE binary16 bits, from
-    /// ``Matrix/halfPrecisionBits(threads:)``), accumulated in single precision. Call only with
-    /// what that function returned (it returns nil where this product has no kernel).
-    public func multiplyRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: range.count * k)
-        accumulateRows(range, byHalf: b, k: k, into: out)
-    }
-
-    /// out (row i = row lowerBound + i of the product) += rows `range` of A·B: the AVX2 loop
-    /// where it applies, else one gathered accumulation per row.
-    func accumulateRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Rows `range` of A·B written to `out` (range.count × k, row-major, overwritten; it need
+    /// not be initialised), B being the dense columns × k matrix at `b`: one block of a sparse
+    /// product, for kernels that use it while it is in cache instead of writing the whole
+    /// product out and reading it back.
+    public func writeRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
         if range.isEmpty || k == 0 { return }
         // The kernels read row pointers from `rp` on, so output row i is row lowerBound + i.
         let rp = rowPointers.baseAddress! + range.lowerBound, ci = columnIndices.baseAddress!, vs = values.baseAddress!
         #if arch(x86_64)
         if UnsafeKernels.hasAVX2FMA,
-           recommend_spmm_avx2(rp, ci, vs, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, out) != 0 {
+           recommend_spmm_avx2(rp, ci, vs, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, 1, out) != 0 {
             return
         }
         #endif
+        out.initialize(repeating: 0, count: range.count * k)
         for i in 0..<range.count where rp[i + 1] > rp[i] {
             UnsafeKernels.gatherAxpy(rows: b, k: k, indices: ci + rp[i], count: rp[i + 1] - rp[i], weights: vs + rp[i], y: out + i * k)
         }
     }
 
-    /// ``accumulateRows(_:by:k:into:)`` with B in half precision.
-    func accumulateRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
+    /// ``writeRows(_:by:k:into:)`` with B in half precision (IEEE binary16 bits, from
+    /// ``Matrix/halfPrecisionBits(threads:)``), accumulated in single precision. Call only with
+    /// what that function returned (it returns nil where this product has no kernel).
+    public func writeRows(_ range: Range<Int>, byHalf b: UnsafePointer<UInt16>, k: Int, into out: UnsafeMutablePointer<Float>) {
         if range.isEmpty { return }
         #if arch(x86_64)
         let done = recommend_spmm_half_avx2(rowPointers.baseAddress! + range.lowerBound, columnIndices.baseAddress!,
-                                            values.baseAddress!, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, out)
+                                            values.baseAddress!, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, 1, out)
         precondition(done != 0, "half-precision product at an unsupported width")
         #else
         preconditionFailure("half-precision product on a CPU without its kernel")

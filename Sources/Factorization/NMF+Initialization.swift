@@ -1,8 +1,8 @@
 import DenseLinalg
 
 extension NMF {
-    /// Initial W (m × k) and Hᵀ (n × k).
-    static func initialize(_ x: SparseMatrix, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
+    /// Initial W (m × k) and Hᵀ (n × k); `xt` = Xᵀ.
+    static func initialize(_ x: SparseMatrix, transposed xt: SparseMatrix, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
         let k = configuration.rank
         let mean = Float(x.values.reduce(0.0) { $0 + Double($1) } / (Double(x.rows) * Double(x.columns)))
         switch configuration.initialization {
@@ -13,7 +13,7 @@ extension NMF {
             let h = Matrix<Float>.random(rows: x.columns, columns: k, distribution: .uniform(lower: 0, upper: scale), using: &g)
             return (w, h)
         case .nndsvd, .nndsvda:
-            return try nndsvd(x, k: k, fill: configuration.initialization == .nndsvda ? mean : 0, configuration)
+            return try nndsvd(x, transposed: xt, k: k, fill: configuration.initialization == .nndsvda ? mean : 0, configuration)
         }
     }
 
@@ -26,8 +26,9 @@ extension NMF {
     /// local minimum. On a 50k × 10k × 2M Zipf-distributed matrix at k = 64, 50 NMF iterations
     /// ended at 1068.546–1068.567 for all eight seeds tried with 6 (scikit-learn cd:
     /// 1068.64–1068.66), and at 1068.72–1068.75 for two of three seeds with 5.
-    static func nndsvd(_ x: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration) throws -> (Matrix<Float>, Matrix<Float>) {
-        let svd = try TruncatedSVD.randomized(x, configuration: .init(rank: k, oversampling: 10, powerIterations: 6,
+    static func nndsvd(_ x: SparseMatrix, transposed xt: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration)
+        throws -> (Matrix<Float>, Matrix<Float>) {
+        let svd = try TruncatedSVD.randomized(x, transposed: xt, configuration: .init(rank: k, oversampling: 10, powerIterations: 6,
                                                                       seed: configuration.seed, threads: configuration.threads))
         let u = svd.u, vt = svd.vt
         // Per singular pair j: the sums of squares of the positive and negative parts of uⱼ and

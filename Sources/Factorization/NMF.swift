@@ -104,7 +104,7 @@ public enum NMF {
         if let sweeps = configuration.innerSweeps { try require(sweeps > 0, "inner sweeps", sweeps, "a positive integer") }
         try requireNonNegative(x, "NMF")
         let xt = x.transposed()
-        var (w, ht) = try initialize(x, configuration)
+        var (w, ht) = try initialize(x, transposed: xt, configuration)
         let threads = configuration.threads
         let normX = x.squaredFrobeniusNorm
         let sweeps = configuration.innerSweeps.map { (w: $0, h: $0) }
@@ -284,8 +284,8 @@ public enum NMF {
                 // (An empty array's buffer may still have a base address: test halfBits.)
                 let factor = op.baseAddress!, half = halfBits == nil ? nil : hp.baseAddress
                 body { range, scratch in
-                    if let half { csr.multiplyRows(range, byHalf: half, k: k, into: scratch) }
-                    else { csr.multiplyRows(range, by: factor, k: k, into: scratch) }
+                    if let half { csr.writeRows(range, byHalf: half, k: k, into: scratch) }
+                    else { csr.writeRows(range, by: factor, k: k, into: scratch) }
                     return UnsafePointer(scratch)
                 }
             }}}

@@ -65,6 +65,12 @@ public enum TruncatedSVD {
     /// - Complexity: O((2q + 3)·nnz·l + (q + 2)·N·l² + M·l²).
     public static func randomized(_ a: SparseMatrix, configuration: TruncatedSVDConfiguration = .init())
         throws -> SingularValueDecomposition<Float> {
+        try randomized(a, transposed: nil, configuration: configuration)
+    }
+
+    /// ``randomized(_:configuration:)`` given Aᵀ where the caller has it (NMF does).
+    static func randomized(_ a: SparseMatrix, transposed given: SparseMatrix?, configuration: TruncatedSVDConfiguration)
+        throws -> SingularValueDecomposition<Float> {
         try validate(a, "randomized SVD")
         let k = configuration.rank
         try checkRank(k, a.rows, a.columns)
@@ -72,7 +78,7 @@ public enum TruncatedSVD {
         try require(configuration.powerIterations >= 0, "power iterations", configuration.powerIterations, "an integer ≥ 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
         let l = configuration.sketchColumns(rows: a.rows, columns: a.columns)
-        let at = a.transposed()
+        let at = given ?? a.transposed()
         let tall = a.rows >= a.columns
         let s = tall ? a : at, st = tall ? at : a
         let threads = configuration.threads

@@ -100,4 +100,29 @@ import Testing
             }
         }
     }
+
+    /// The block products write every entry of their rows, empty rows as zeros, whatever the
+    /// output held (here NaN), for a block that does not start at row 0; the products that
+    /// allocate their output rely on it.
+    @Test(arguments: [17, 64, 80])
+    func blockProductsOverwriteTheirOutput(k: Int) throws {
+        let s = try Self.random(rows: 200, columns: 40, density: 0.03, seed: UInt64(k))
+        let b = Matrix<Float>.random(rows: 40, columns: k, seed: 6)
+        let expected = Reference.matmul(s.toDense(), false, b, false)
+        let range = 37..<181
+        var out = [Float](repeating: .nan, count: range.count * k)
+        s.withUnsafeCSR { csr in
+            b.withUnsafeBufferPointer { bp in out.withUnsafeMutableBufferPointer { csr.writeRows(range, by: bp.baseAddress!, k: k, into: $0.baseAddress!) } }
+        }
+        let rows = try Matrix(rows: range.count, columns: k, elements: out)
+        #expect(rows.isApproximatelyEqual(to: expected.rows(range), relativeTolerance: 1e-5))
+        guard let half = b.halfPrecisionBits() else { return }
+        let rounded = try Matrix(rows: 40, columns: k, elements: b.elements.map { Float(Float16($0)) })
+        out = [Float](repeating: .nan, count: range.count * k)
+        s.withUnsafeCSR { csr in
+            half.withUnsafeBufferPointer { hp in out.withUnsafeMutableBufferPointer { csr.writeRows(range, byHalf: hp.baseAddress!, k: k, into: $0.baseAddress!) } }
+        }
+        let halfRows = try Matrix(rows: range.count, columns: k, elements: out)
+        #expect(halfRows.isApproximatelyEqual(to: Reference.matmul(s.toDense(), false, rounded, false).rows(range), relativeTolerance: 1e-5))
+    }
 }
