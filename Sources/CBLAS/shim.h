@@ -190,6 +190,59 @@ static inline int recommend_spmm_half_avx2(const long *rowPointers, const int *i
     RECOMMEND_SPMM_BODY(unsigned short, RECOMMEND_FMA_HALF_LANE, RECOMMEND_PREFETCH_HALF_ROW)
 }
 
+/// recommend_gather_dots_avx2 with the rows in half precision (k a multiple of 32; returns 0
+/// otherwise): half the bytes gathered, converted in registers, products in single precision.
+/// AVX2 + FMA + F16C.
+__attribute__((target("avx2,fma,f16c")))
+static inline int recommend_gather_dots_half_avx2(const unsigned short *rows, long k, const int *indices, long count,
+                                                  const float *x, float *out) {
+    if (k % 32 != 0) return 0;
+    for (long q = 0; q < count; q++) {
+        if (q + 4 < count) {
+            const unsigned short *ahead = rows + (long)indices[q + 4] * k;
+            for (long c = 0; c < k; c += 32) __builtin_prefetch(ahead + c, 0, 3);
+        }
+        const unsigned short *r = rows + (long)indices[q] * k;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        for (long c = 0; c < k; c += 32) {
+            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c))), _mm256_loadu_ps(x + c), a0);
+            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c + 8))), _mm256_loadu_ps(x + c + 8), a1);
+            a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c + 16))), _mm256_loadu_ps(x + c + 16), a2);
+            a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c + 24))), _mm256_loadu_ps(x + c + 24), a3);
+        }
+        const __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        out[q] = _mm_cvtss_f32(h);
+    }
+    return 1;
+}
+
+/// recommend_gather_axpy_avx2 with the rows in half precision (k a multiple of 64; returns 0
+/// otherwise). AVX2 + FMA + F16C.
+__attribute__((target("avx2,fma,f16c")))
+static inline int recommend_gather_axpy_half_avx2(const unsigned short *rows, long k, const int *indices, long count,
+                                                  const float *weights, float *y) {
+    if (k % 64 != 0) return 0;
+    const int wide = 0;
+    for (long c = 0; c < k; c += 64) {
+        float *yc = y + c;
+        RECOMMEND_LOAD_ACCUMULATORS(yc)
+        for (long q = 0; q < count; q++) {
+            if (q + 8 < count) {
+                RECOMMEND_PREFETCH_HALF_ROW((const char *)(rows + (long)indices[q + 8] * k + c));
+            }
+            const unsigned short *r = rows + (long)indices[q] * k + c;
+            const __m256 w = _mm256_set1_ps(weights[q]);
+            RECOMMEND_FMA_HALF_LANE(0); RECOMMEND_FMA_HALF_LANE(1); RECOMMEND_FMA_HALF_LANE(2); RECOMMEND_FMA_HALF_LANE(3);
+            RECOMMEND_FMA_HALF_LANE(4); RECOMMEND_FMA_HALF_LANE(5); RECOMMEND_FMA_HALF_LANE(6); RECOMMEND_FMA_HALF_LANE(7);
+        }
+        RECOMMEND_STORE_ACCUMULATORS(yc)
+    }
+    return 1;
+}
+
 /// The update of column J of a group over sixteen lanes (two registers):
 /// f ← max(0, (r + f·bⱼⱼ − l1)·scale), d = new − old; a zero scale leaves the column as it is.
 #define RECOMMEND_HALS_COLUMN(J) \

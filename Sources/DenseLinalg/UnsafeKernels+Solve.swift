@@ -64,3 +64,38 @@ extension UnsafeKernels {
         #endif
     }
 }
+
+extension UnsafeKernels {
+    /// Whether ``gatherDots(halfRows:k:indices:count:x:out:)`` and
+    /// ``gatherAxpy(halfRows:k:indices:count:weights:y:)`` run here: AVX2, FMA and F16C, k a
+    /// multiple of 64.
+    public static func hasHalfGathers(k: Int) -> Bool {
+        #if arch(x86_64)
+        return hasAVX2FMA && hasF16C && k > 0 && k % 64 == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// ``gatherDots(rows:k:indices:count:x:out:)`` with the rows in half precision (IEEE
+    /// binary16 bits). Call only where ``hasHalfGathers(k:)`` holds.
+    public static func gatherDots(halfRows rows: UnsafePointer<UInt16>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                  x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        precondition(recommend_gather_dots_half_avx2(rows, k, indices, count, x, out) != 0, "half gather at an unsupported width")
+        #else
+        preconditionFailure("half-precision gathers on a CPU without their kernel")
+        #endif
+    }
+
+    /// ``gatherAxpy(rows:k:indices:count:weights:y:)`` with the rows in half precision. Call
+    /// only where ``hasHalfGathers(k:)`` holds.
+    public static func gatherAxpy(halfRows rows: UnsafePointer<UInt16>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                  weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        precondition(recommend_gather_axpy_half_avx2(rows, k, indices, count, weights, y) != 0, "half gather at an unsupported width")
+        #else
+        preconditionFailure("half-precision gathers on a CPU without their kernel")
+        #endif
+    }
+}

@@ -48,8 +48,9 @@ extension ImplicitALS {
         let gram = try regularizedGram(fixed, configuration.regularization, threads: configuration.threads)
         switch configuration.solver {
         case let .conjugateGradient(steps):
+            let half = configuration.halfPrecisionGathers && UnsafeKernels.hasHalfGathers(k: fixed.columns)
             conjugateGradient(&target, fixed: fixed, gram: gram, confidence: confidence, steps: steps,
-                              threads: configuration.threads)
+                              halfPrecisionGathers: half, threads: configuration.threads)
         case .cholesky:
             try cholesky(&target, fixed: fixed, gram: gram, confidence: confidence, threads: configuration.threads)
         }
@@ -65,16 +66,23 @@ extension ImplicitALS {
     /// Block conjugate gradient: every row runs its own CG on
     /// (G + Yᵤᵀ(Cᵤ − I)Yᵤ) x = YᵤᵀCᵤ1, warm-started from its current x, in lock-step with the
     /// other rows of its block so the G·P products of the block are one GEMM.
+    /// `halfPrecisionGathers`: gather `fixed` through a half-precision copy (call only where
+    /// `UnsafeKernels.hasHalfGathers(k:)` holds).
     static func conjugateGradient(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
-                                  confidence: ConfidenceRows, steps: Int, threads: Int) {
+                                  confidence: ConfidenceRows, steps: Int, halfPrecisionGathers: Bool = false, threads: Int) {
         let k = target.columns
         let rows = target.rows
         let uniform = confidence.uniform
+        let bits = halfPrecisionGathers ? halfCopy(fixed, threads: threads) : []
         confidence.withUnsafeBuffers { rowPointers, columnIndices, values in
         fixed.withUnsafeBufferPointer { yp in
+        bits.withUnsafeBufferPointer { hp in
         gram.withUnsafeBufferPointer { gp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = UncheckedSendable((rowPointers, columnIndices, values, yp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
+            // (An empty array's buffer may still have a base address: test the flag.)
+            let half = halfPrecisionGathers ? hp.baseAddress : nil
+            let shared = UncheckedSendable((rowPointers, columnIndices, values, Rows(y: yp.baseAddress!, half: half, k: k),
+                                            gp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
                 let (rp, ci, cv, y, g, x) = shared.value
                 var start = range.lowerBound
@@ -90,12 +98,59 @@ extension ImplicitALS {
                     start = end
                 }
             }
-        }}}}
+        }}}}}
+    }
+
+    /// The fixed side's rows as CG gathers them: single precision, or a half-precision copy.
+    struct Rows {
+        let y: UnsafePointer<Float>
+        let half: UnsafePointer<UInt16>?
+        let k: Int
+
+        @inline(__always)
+        func dots(_ indices: UnsafePointer<Int32>, _ count: Int, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+            if let half { UnsafeKernels.gatherDots(halfRows: half, k: k, indices: indices, count: count, x: x, out: out) }
+            else { UnsafeKernels.gatherDots(rows: y, k: k, indices: indices, count: count, x: x, out: out) }
+        }
+
+        @inline(__always)
+        func axpy(_ indices: UnsafePointer<Int32>, _ count: Int, _ weights: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+            if let half { UnsafeKernels.gatherAxpy(halfRows: half, k: k, indices: indices, count: count, weights: weights, y: out) }
+            else { UnsafeKernels.gatherAxpy(rows: y, k: k, indices: indices, count: count, weights: weights, y: out) }
+        }
+
+        /// Hints that row i will be gathered soon.
+        @inline(__always)
+        func prefetch(_ i: Int) {
+            if let half {
+                let row = UnsafeRawPointer(half + i * k)
+                var offset = 0
+                while offset < 2 * k { UnsafeKernels.prefetch(row + offset); offset += 64 }
+            } else {
+                UnsafeKernels.prefetchRow(y + i * k, k)
+            }
+        }
+    }
+
+    /// `fixed` rounded to half precision, row-major.
+    static func halfCopy(_ fixed: Matrix<Float>, threads: Int) -> [UInt16] {
+        let count = fixed.rows * fixed.columns, k = fixed.columns
+        var bits = [UInt16](repeating: 0, count: count)
+        fixed.withUnsafeBufferPointer { fp in
+            bits.withUnsafeMutableBufferPointer { bp in
+                let shared = UncheckedSendable((fp.baseAddress!, bp.baseAddress!))
+                Parallel.forEachBlock(count: fixed.rows, threads: threads, minimumBlock: 1024) { range in
+                    let (source, target) = shared.value
+                    UnsafeKernels.toHalf(source + range.lowerBound * k, into: target + range.lowerBound * k, count: range.count * k)
+                }
+            }
+        }
+        return bits
     }
 
     @inline(__always)
     static func cgBlock(_ block: Range<Int>, k: Int, rp: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>,
-                        cv: UnsafeBufferPointer<Float>, uniform: Float?, y: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                        cv: UnsafeBufferPointer<Float>, uniform: Float?, y: Rows, g: UnsafePointer<Float>,
                         x: UnsafeMutablePointer<Float>, steps: Int,
                         r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>,
                         ap: UnsafeMutablePointer<Float>, rsold: UnsafeMutablePointer<Float>,
@@ -108,17 +163,17 @@ extension ImplicitALS {
         for row in 0..<n {
             let u = block.lowerBound + row
             let xu = xb + row * k, ru = r + row * k
-            prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y, k: k)
+            prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
             forEachChunk(rp[u]..<rp[u + 1]) { start, count in
                 let idx = ci.baseAddress! + start
-                UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: xu, out: w)
+                y.dots(idx, count, xu, w)
                 if let c = uniform {
                     for q in 0..<count { w[q] = c - (c - 1) * w[q] }
                 } else {
                     let c = cv.baseAddress! + start
                     for q in 0..<count { w[q] = c[q] - (c[q] - 1) * w[q] }
                 }
-                UnsafeKernels.gatherAxpy(rows: y, k: k, indices: idx, count: count, weights: w, y: ru)
+                y.axpy(idx, count, w, ru)
             }
             rsold[row] = UnsafeKernels.dot(ru, ru, k)
         }
@@ -129,18 +184,18 @@ extension ImplicitALS {
                                a: p, lda: k, b: g, ldb: k, beta: 0, c: ap, ldc: k)
             for row in 0..<n where rsold[row] > 1e-20 {
                 let u = block.lowerBound + row
-                prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y, k: k)
+                prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
                 let pu = p + row * k, apu = ap + row * k
                 forEachChunk(rp[u]..<rp[u + 1]) { start, count in
                     let idx = ci.baseAddress! + start
-                    UnsafeKernels.gatherDots(rows: y, k: k, indices: idx, count: count, x: pu, out: w)
+                    y.dots(idx, count, pu, w)
                     if let c = uniform {
                         for q in 0..<count { w[q] *= c - 1 }
                     } else {
                         let c = cv.baseAddress! + start
                         for q in 0..<count { w[q] *= c[q] - 1 }
                     }
-                    UnsafeKernels.gatherAxpy(rows: y, k: k, indices: idx, count: count, weights: w, y: apu)
+                    y.axpy(idx, count, w, apu)
                 }
                 let pap = UnsafeKernels.dot(pu, apu, k)
                 if !(pap > 0) { rsold[row] = 0; continue }
@@ -161,9 +216,9 @@ extension ImplicitALS {
     /// prefetch only within a user, so each short row would otherwise start with misses).
     @inline(__always)
     static func prefetchFirstRows(of u: Int, in block: Range<Int>, rp: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>,
-                                  y: UnsafePointer<Float>, k: Int) {
+                                  y: Rows) {
         guard u < block.upperBound else { return }
-        for p in rp[u]..<min(rp[u + 1], rp[u] + 4) { UnsafeKernels.prefetchRow(y + Int(ci[p]) * k, k) }
+        for p in rp[u]..<min(rp[u + 1], rp[u] + 4) { y.prefetch(Int(ci[p])) }
     }
 
     /// Entries per chunk of a long row: its gathered factor rows stay in cache between the dot

@@ -27,6 +27,34 @@ import Testing
         }
     }
 
+    /// The half-precision gathers equal the single-precision ones on rows rounded to half
+    /// precision, where they run (k a multiple of 64 on CPUs with F16C).
+    @Test(arguments: [64, 128, 192])
+    func halfGathersMatchRoundedRows(k: Int) {
+        guard UnsafeKernels.hasHalfGathers(k: k) else { return }
+        let rows = 40
+        let factors = Matrix<Float>.random(rows: rows, columns: k, seed: UInt64(k) + 5)
+        let rounded = factors.elements.map { Float(Float16($0)) }
+        var bits = [UInt16](repeating: 0, count: rows * k)
+        factors.withUnsafeBufferPointer { f in bits.withUnsafeMutableBufferPointer { UnsafeKernels.toHalf(f.baseAddress!, into: $0.baseAddress!, count: rows * k) } }
+        #expect(bits.map { Float(Float16(bitPattern: $0)) } == rounded)
+        let x = Matrix<Float>.random(rows: 1, columns: k, seed: 98).elements
+        let indices: [Int32] = (0..<25).map { Int32(($0 * 13 + 5) % rows) }
+        let weights: [Float] = (0..<25).map { Float($0) / 10 - 1 }
+        var dots = [Float](repeating: 0, count: indices.count), expectedDots = dots
+        var accumulated = [Float](repeating: 0.5, count: k), expectedAccumulated = accumulated
+        bits.withUnsafeBufferPointer { h in
+            UnsafeKernels.gatherDots(halfRows: h.baseAddress!, k: k, indices: indices, count: indices.count, x: x, out: &dots)
+            UnsafeKernels.gatherAxpy(halfRows: h.baseAddress!, k: k, indices: indices, count: indices.count, weights: weights, y: &accumulated)
+        }
+        rounded.withUnsafeBufferPointer { r in
+            UnsafeKernels.gatherDots(rows: r.baseAddress!, k: k, indices: indices, count: indices.count, x: x, out: &expectedDots)
+            UnsafeKernels.gatherAxpy(rows: r.baseAddress!, k: k, indices: indices, count: indices.count, weights: weights, y: &expectedAccumulated)
+        }
+        for q in indices.indices { #expect(abs(dots[q] - expectedDots[q]) <= 1e-5 * max(1, abs(expectedDots[q]))) }
+        for j in 0..<k { #expect(abs(accumulated[j] - expectedAccumulated[j]) <= 1e-5 * max(1, abs(expectedAccumulated[j]))) }
+    }
+
     /// Transposed copies with strides, for shapes with and without whole 4 × 4 tiles.
     @Test(arguments: [(1, 1), (3, 5), (4, 4), (8, 12), (9, 7), (17, 64)])
     func transposeMatchesLoop(rows: Int, columns: Int) {
