@@ -100,8 +100,14 @@ extension Matrix where Scalar == Float {
     /// half-precision sparse products; nil where they have no kernel (a CPU without AVX2 and
     /// F16C, or a width other than 64 or 80).
     public func halfPrecisionBits(threads: Int = 1) -> [UInt16]? {
+        UnsafeKernels.hasHalfProducts(k: columns) ? roundedToHalf(threads: threads) : nil
+    }
+
+    /// The entries rounded to half precision (IEEE binary16 bits, row-major), rows converted in
+    /// parallel. Call only where the CPU converts in hardware (``UnsafeKernels/hasHalfProducts(k:)``
+    /// or ``UnsafeKernels/hasHalfGathers(k:)`` holds).
+    public func roundedToHalf(threads: Int = 1) -> [UInt16] {
         let k = columns
-        guard UnsafeKernels.hasHalfProducts(k: k) else { return nil }
         var half = [UInt16](repeating: 0, count: rows * k)
         withUnsafeBufferPointer { bp in
             half.withUnsafeMutableBufferPointer { hp in

@@ -55,7 +55,7 @@ extension UnsafeKernels {
     }
 
     /// out[i] = input[i] rounded to half precision (IEEE binary16 bits), i < count. Call only
-    /// where ``hasHalfProducts(k:)`` holds.
+    /// where ``hasHalfProducts(k:)`` or ``hasHalfGathers(k:)`` holds.
     public static func toHalf(_ input: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt16>, count: Int) {
         #if arch(x86_64)
         recommend_to_half(input, out, count)

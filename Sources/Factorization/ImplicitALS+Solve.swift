@@ -73,7 +73,7 @@ extension ImplicitALS {
         let k = target.columns
         let rows = target.rows
         let uniform = confidence.uniform
-        let bits = halfPrecisionGathers ? halfCopy(fixed, threads: threads) : []
+        let bits = halfPrecisionGathers ? fixed.roundedToHalf(threads: threads) : []
         confidence.withUnsafeBuffers { rowPointers, columnIndices, values in
         fixed.withUnsafeBufferPointer { yp in
         bits.withUnsafeBufferPointer { hp in
@@ -130,22 +130,6 @@ extension ImplicitALS {
                 UnsafeKernels.prefetchRow(y + i * k, k)
             }
         }
-    }
-
-    /// `fixed` rounded to half precision, row-major.
-    static func halfCopy(_ fixed: Matrix<Float>, threads: Int) -> [UInt16] {
-        let count = fixed.rows * fixed.columns, k = fixed.columns
-        var bits = [UInt16](repeating: 0, count: count)
-        fixed.withUnsafeBufferPointer { fp in
-            bits.withUnsafeMutableBufferPointer { bp in
-                let shared = UncheckedSendable((fp.baseAddress!, bp.baseAddress!))
-                Parallel.forEachBlock(count: fixed.rows, threads: threads, minimumBlock: 1024) { range in
-                    let (source, target) = shared.value
-                    UnsafeKernels.toHalf(source + range.lowerBound * k, into: target + range.lowerBound * k, count: range.count * k)
-                }
-            }
-        }
-        return bits
     }
 
     @inline(__always)

@@ -98,8 +98,8 @@ public enum TruncatedSVD {
                 if halfScale == 1 { return try st.multiplyRoundingToHalf(y, threads: threads) }
                 return (1 / halfScale) * (try st.multiplyRoundingToHalf(halfScale * y, threads: threads))
             }
-            var z = try orthonormalize(gaussianSketch(rows: s.columns, columns: l, seed: configuration.seed, threads: threads),
-                                               threads: threads).basis
+            let omega = gaussianSketch(rows: s.columns, columns: l, seed: configuration.seed, threads: threads)
+            var z = try orthonormalize(omega, threads: threads).basis
             var alpha = 0.0
             for iteration in 0...configuration.powerIterations {
                 var w = try normal(z)
