@@ -190,31 +190,46 @@ static inline int recommend_spmm_half_avx2(const long *rowPointers, const int *i
     RECOMMEND_SPMM_BODY(unsigned short, RECOMMEND_FMA_HALF_LANE, RECOMMEND_PREFETCH_HALF_ROW)
 }
 
+/// Σ of the eight lanes of s0, s1, s2, s3, as four floats in order.
+#define RECOMMEND_SUM4(s0, s1, s2, s3) \
+    _mm_add_ps(_mm256_castps256_ps128(_mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3))), \
+               _mm256_extractf128_ps(_mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3)), 1))
+
+/// Lanes c..c+15 of half-precision row R times x, added to the accumulator pair A, B.
+#define RECOMMEND_HALF_DOT16(R, A, B) \
+    A = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((R) + c))), _mm256_loadu_ps(x + c), A); \
+    B = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((R) + c + 8))), _mm256_loadu_ps(x + c + 8), B);
+
 /// recommend_gather_dots_avx2 with the rows in half precision (k a multiple of 32; returns 0
 /// otherwise): half the bytes gathered, converted in registers, products in single precision.
-/// AVX2 + FMA + F16C.
+/// Four rows at a time, their sums reduced together (one horizontal reduction per four dot
+/// products instead of one each). AVX2 + FMA + F16C.
 __attribute__((target("avx2,fma,f16c")))
 static inline int recommend_gather_dots_half_avx2(const unsigned short *rows, long k, const int *indices, long count,
                                                   const float *x, float *out) {
     if (k % 32 != 0) return 0;
-    for (long q = 0; q < count; q++) {
-        if (q + 4 < count) {
-            const unsigned short *ahead = rows + (long)indices[q + 4] * k;
+    long q = 0;
+    for (; q + 4 <= count; q += 4) {
+        for (long t = 4; t < 8 && q + t < count; t++) {
+            const unsigned short *ahead = rows + (long)indices[q + t] * k;
             for (long c = 0; c < k; c += 32) __builtin_prefetch(ahead + c, 0, 3);
         }
-        const unsigned short *r = rows + (long)indices[q] * k;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-        for (long c = 0; c < k; c += 32) {
-            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c))), _mm256_loadu_ps(x + c), a0);
-            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c + 8))), _mm256_loadu_ps(x + c + 8), a1);
-            a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c + 16))), _mm256_loadu_ps(x + c + 16), a2);
-            a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + c + 24))), _mm256_loadu_ps(x + c + 24), a3);
+        const unsigned short *r0 = rows + (long)indices[q] * k, *r1 = rows + (long)indices[q + 1] * k;
+        const unsigned short *r2 = rows + (long)indices[q + 2] * k, *r3 = rows + (long)indices[q + 3] * k;
+        __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        for (long c = 0; c < k; c += 16) {
+            RECOMMEND_HALF_DOT16(r0, a0, b0) RECOMMEND_HALF_DOT16(r1, a1, b1)
+            RECOMMEND_HALF_DOT16(r2, a2, b2) RECOMMEND_HALF_DOT16(r3, a3, b3)
         }
-        const __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-        out[q] = _mm_cvtss_f32(h);
+        _mm_storeu_ps(out + q, RECOMMEND_SUM4(_mm256_add_ps(a0, b0), _mm256_add_ps(a1, b1), _mm256_add_ps(a2, b2),
+                                              _mm256_add_ps(a3, b3)));
+    }
+    for (; q < count; q++) {
+        const unsigned short *r = rows + (long)indices[q] * k;
+        __m256 a = _mm256_setzero_ps(), b = a;
+        for (long c = 0; c < k; c += 16) { RECOMMEND_HALF_DOT16(r, a, b) }
+        const __m256 z = _mm256_setzero_ps();
+        out[q] = _mm_cvtss_f32(RECOMMEND_SUM4(_mm256_add_ps(a, b), z, z, z));
     }
     return 1;
 }
