@@ -27,13 +27,8 @@ static inline int recommend_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/// The accumulators a0…a9 of one output row of 64 (or, with `wide`, 80) floats at Y, loaded
-/// from and stored back to it (a8, a9 only when wide).
-#define RECOMMEND_LOAD_ACCUMULATORS(Y) \
-    __m256 a0 = _mm256_loadu_ps(Y), a1 = _mm256_loadu_ps(Y + 8), a2 = _mm256_loadu_ps(Y + 16), a3 = _mm256_loadu_ps(Y + 24); \
-    __m256 a4 = _mm256_loadu_ps(Y + 32), a5 = _mm256_loadu_ps(Y + 40), a6 = _mm256_loadu_ps(Y + 48), a7 = _mm256_loadu_ps(Y + 56); \
-    __m256 a8 = wide ? _mm256_loadu_ps(Y + 64) : _mm256_setzero_ps(), a9 = wide ? _mm256_loadu_ps(Y + 72) : _mm256_setzero_ps();
-/// The same accumulators started at zero instead, when `overwrite` (Y is not read).
+/// The accumulators a0…a9 of one output row of 64 (or, with `wide`, 80) floats at Y: loaded from
+/// it, or started at zero when `overwrite` (Y is then not read); a8, a9 only when wide.
 #define RECOMMEND_START_ACCUMULATORS(Y) \
     __m256 a0, a1, a2, a3, a4, a5, a6, a7, a8, a9; \
     if (overwrite) { \
@@ -43,6 +38,7 @@ static inline int recommend_has_avx2_fma(void) {
         a4 = _mm256_loadu_ps(Y + 32); a5 = _mm256_loadu_ps(Y + 40); a6 = _mm256_loadu_ps(Y + 48); a7 = _mm256_loadu_ps(Y + 56); \
         a8 = wide ? _mm256_loadu_ps(Y + 64) : _mm256_setzero_ps(); a9 = wide ? _mm256_loadu_ps(Y + 72) : _mm256_setzero_ps(); \
     }
+/// Stores them back to Y.
 #define RECOMMEND_STORE_ACCUMULATORS(Y) \
     _mm256_storeu_ps(Y, a0); _mm256_storeu_ps(Y + 8, a1); _mm256_storeu_ps(Y + 16, a2); _mm256_storeu_ps(Y + 24, a3); \
     _mm256_storeu_ps(Y + 32, a4); _mm256_storeu_ps(Y + 40, a5); _mm256_storeu_ps(Y + 48, a6); _mm256_storeu_ps(Y + 56, a7); \
@@ -69,10 +65,10 @@ __attribute__((target("avx2,fma")))
 static inline int recommend_gather_axpy_avx2(const float *rows, long k, const int *indices, long count,
                                              const float *weights, float *y) {
     if (k != 80 && k % 64 != 0) return 0;
-    const int wide = k == 80;
+    const int wide = k == 80, overwrite = 0;
     for (long c = 0; c < k; c += wide ? 80 : 64) {
         float *yc = y + c;
-        RECOMMEND_LOAD_ACCUMULATORS(yc)
+        RECOMMEND_START_ACCUMULATORS(yc)
         for (long q = 0; q < count; q++) {
             if (q + 8 < count) {
                 RECOMMEND_PREFETCH_FLOAT_ROW((const char *)(rows + (long)indices[q + 8] * k + c));
@@ -240,10 +236,10 @@ __attribute__((target("avx2,fma,f16c")))
 static inline int recommend_gather_axpy_half_avx2(const unsigned short *rows, long k, const int *indices, long count,
                                                   const float *weights, float *y) {
     if (k % 64 != 0) return 0;
-    const int wide = 0;
+    const int wide = 0, overwrite = 0;
     for (long c = 0; c < k; c += 64) {
         float *yc = y + c;
-        RECOMMEND_LOAD_ACCUMULATORS(yc)
+        RECOMMEND_START_ACCUMULATORS(yc)
         for (long q = 0; q < count; q++) {
             if (q + 8 < count) {
                 RECOMMEND_PREFETCH_HALF_ROW((const char *)(rows + (long)indices[q + 8] * k + c));
