@@ -85,8 +85,8 @@ public enum TruncatedSVD {
         let threads = configuration.threads
         // |(S·Z)ᵢⱼ| ≤ ‖row i of S‖ for Z with unit columns: a power of two brings that bound
         // under 2¹⁴ (half precision's largest value is 65,504) or tiny entries out of its
-        // subnormals, exactly undone after the product.
-        let largestRow = Double(s.rowNorms.max() ?? 0)
+        // subnormals, exactly undone after the product (only the half-precision path needs it).
+        let largestRow = configuration.halfPrecisionIterates ? Double(s.rowNorms.max() ?? 0) : 0
         let halfScale = largestRow > 0x1p14 || (largestRow > 0 && largestRow < 0x1p-4)
             ? Float(pow(2, (14 - log2(largestRow)).rounded(.down))) : 1
         // BLAS stays single-threaded: the dense products are split over our own workers, so no
