@@ -28,7 +28,7 @@ public enum Parallel {
         get { singleThreaded.withLock { $0.depth > 0 ? $0.saved : Int(openblas_get_num_threads()) } }
         set {
             singleThreaded.withLock { state in
-                if state.depth > 0 { state.saved = max(1, newValue) } else { openblas_set_num_threads(Int32(max(1, newValue))) }
+                if state.depth > 0 { state.saved = max(1, newValue) } else { openblas_set_num_threads(Int32(clamping: max(1, newValue))) }
             }
         }
     }
@@ -53,7 +53,7 @@ public enum Parallel {
             defer {
                 singleThreaded.withLock { state in
                     state.depth -= 1
-                    if state.depth == 0 { openblas_set_num_threads(Int32(max(1, state.saved))) }
+                    if state.depth == 0 { openblas_set_num_threads(Int32(clamping: max(1, state.saved))) }
                 }
             }
             return try body()

@@ -137,6 +137,9 @@ public enum BaselineKNN {
                 }
             }
         }
+        let advice = "check the ratings' scale (their squares must stay finite in single precision)"
+        try requireFiniteResult(bu + bi + [mean], "KNN baseline", "biases", advice: advice)
+        try requireFiniteResult(similarity.elements, "KNN baseline", "item similarities", advice: advice)
         return BaselineKNNModel(globalMean: mean, userBias: bu, itemBias: bi, similarity: similarity, ratings: ratings,
                                 configuration: c, ratingScale: ratings.values.min()!...ratings.values.max()!)
     }

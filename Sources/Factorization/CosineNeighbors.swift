@@ -1,7 +1,8 @@
 import DenseLinalg
 
 /// The k most similar rows of every row: `indices[i·k ..< (i+1)·k]` best first, padded with −1
-/// (and score 0) when a row has fewer than k neighbours.
+/// (and score 0) when a row has fewer than k neighbours. The kernels that build one clamp k to
+/// the number of candidates, so `k` may be smaller than the one asked for.
 public struct NeighborList: Sendable, Equatable {
     public let k: Int
     public let indices: [Int32]
@@ -41,6 +42,8 @@ public enum CosineNeighbors {
         try validate(a, "cosine neighbours")
         try require(k > 0, "k", k, "a positive integer")
         try require(shrinkage >= 0 && shrinkage.isFinite, "shrinkage", shrinkage, "a finite value ≥ 0")
+        // A row has at most n − 1 neighbours: a larger k is clamped before anything is allocated.
+        let k = min(k, max(1, a.rows - 1))
         let norms = a.rowNorms
         let normalized = a.scalingRows(by: norms.map { $0 > 0 ? 1 / $0 : 0 })
         let byColumn = normalized.transposed()

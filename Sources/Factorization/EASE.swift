@@ -54,6 +54,7 @@ public enum EASE {
                 row[i] = 0
             }
         }
+        try requireFiniteResult(p.elements, "EASE", "item weights", advice: "raise regularization")
         return p
     }
 

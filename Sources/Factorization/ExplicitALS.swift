@@ -90,6 +90,8 @@ public enum ExplicitALS {
         try require(configuration.iterations >= 0, "iterations", configuration.iterations, "an integer ≥ 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
         let k = configuration.factors
+        try requireMemory(for: [ratings.rows + ratings.columns, k], copies: configuration.implicitFeedback ? 4 : 2,
+                          "explicit ALS with \(k) factors")
         let mean = Float(ratings.values.reduce(0.0) { $0 + Double($1) } / Double(ratings.nnz))
         var g = SeededGenerator(seed: configuration.seed)
         let scale = Double(configuration.initialScale)
@@ -126,6 +128,10 @@ public enum ExplicitALS {
             }
         }
         if let offsets { users = try users + offsets }
+        let advice = "lower regularization, or check the ratings' scale"
+        try requireFiniteResult(users.elements, "explicit ALS", "user factors", advice: advice)
+        try requireFiniteResult(items.elements, "explicit ALS", "item factors", advice: advice)
+        try requireFiniteResult(userBias + itemBias + [mean], "explicit ALS", "biases", advice: advice)
         let low = ratings.values.min()!, high = ratings.values.max()!
         return ExplicitALSModel(globalMean: mean, userBias: userBias, itemBias: itemBias, userFactors: users,
                                 itemFactors: items, ratingScale: low...high, lossHistory: losses,

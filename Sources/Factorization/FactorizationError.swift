@@ -17,6 +17,9 @@ public enum FactorizationError: Error, Equatable, Sendable, CustomStringConverti
     case tooLarge(operation: String, requiredBytes: Int, availableBytes: Int)
     /// Factors of the wrong shape were passed in.
     case shapeMismatch(operation: String, expected: String, got: String)
+    /// Training ended with NaN or infinity in its result (factors, weights, biases): the
+    /// hyperparameters overflowed single precision. `advice` says which to change.
+    case nonFiniteResult(operation: String, what: String, advice: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,8 @@ public enum FactorizationError: Error, Equatable, Sendable, CustomStringConverti
             return "\(operation): needs \(formatBytes(required)) of memory, more than the \(formatBytes(available)) available"
         case let .shapeMismatch(operation, expected, got):
             return "\(operation): expected \(expected), got \(got)"
+        case let .nonFiniteResult(operation, what, advice):
+            return "\(operation): training produced NaN or infinity in the \(what); \(advice)"
         }
     }
 }
@@ -44,6 +49,28 @@ func formatBytes(_ bytes: Int) -> String {
     var value = Double(bytes), unit = 0
     while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+/// Throws ``FactorizationError/nonFiniteResult(operation:what:advice:)`` unless every element
+/// of `values` is finite: a kernel's last check before it returns a model.
+func requireFiniteResult(_ values: [Float], _ operation: String, _ what: String, advice: String) throws {
+    guard values.allSatisfy(\.isFinite) else {
+        throw FactorizationError.nonFiniteResult(operation: operation, what: what, advice: advice)
+    }
+}
+
+/// Throws ``FactorizationError/tooLarge(operation:requiredBytes:availableBytes:)`` unless
+/// `count` single-precision values (a product of sizes, checked for overflow) fit in the memory
+/// available: the bound on every size a caller gives before it is allocated.
+func requireMemory(for sizes: [Int], copies: Int = 1, _ operation: String, limit: Int? = nil) throws {
+    var count = copies * MemoryLayout<Float>.size
+    for s in sizes {
+        let (product, overflow) = count.multipliedReportingOverflow(by: max(0, s))
+        guard !overflow else { throw FactorizationError.tooLarge(operation: operation, requiredBytes: .max, availableBytes: limit ?? availableMemoryBytes()) }
+        count = product
+    }
+    let available = limit ?? availableMemoryBytes()
+    guard count <= available else { throw FactorizationError.tooLarge(operation: operation, requiredBytes: count, availableBytes: available) }
 }
 
 /// Checks shared by every kernel: non-empty, finite.

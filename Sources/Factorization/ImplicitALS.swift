@@ -130,6 +130,16 @@ public enum ImplicitALS {
         try validate(interactions, "implicit ALS")
         try requireNonNegative(interactions, "implicit ALS")
         let k = configuration.factors
+        // Two factor matrices and the per-worker k × k scratch, before any is allocated.
+        try requireMemory(for: [interactions.rows + interactions.columns, k], "implicit ALS with \(k) factors")
+        try requireMemory(for: [4, configuration.threads, k, k], "implicit ALS with \(k) factors")
+        // Confidences 1 + α·r (or the log form) must stay finite in single precision, and so must
+        // the regularised Gram matrix's diagonal.
+        let largest = interactions.values.max() ?? 0
+        guard configuration.confidence(of: largest).isFinite else {
+            throw FactorizationError.invalidParameter(name: "alpha", value: "\(configuration.alpha)",
+                                                      expected: "a value whose confidence 1 + alpha·\(largest) stays below 3.4·10³⁸ (single precision)")
+        }
         var generator = SeededGenerator(seed: configuration.seed)
         // Small positive initial factors, as implicit does, scaled so initial scores are O(0.01).
         var users = Matrix<Float>.random(rows: interactions.rows, columns: k,
@@ -154,6 +164,9 @@ public enum ImplicitALS {
                 progress?(iteration, loss)
             }
         }
+        let advice = "lower alpha (confidence slope) or regularization"
+        try requireFiniteResult(users.elements, "implicit ALS", "user factors", advice: advice)
+        try requireFiniteResult(items.elements, "implicit ALS", "item factors", advice: advice)
         return ImplicitALSModel(userFactors: users, itemFactors: items, configuration: configuration, lossHistory: losses)
     }
 

@@ -103,6 +103,7 @@ public enum NMF {
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
         if let sweeps = configuration.innerSweeps { try require(sweeps > 0, "inner sweeps", sweeps, "a positive integer") }
         try requireNonNegative(x, "NMF")
+        try requireMemory(for: [x.rows + x.columns, k], copies: 4, "NMF with rank \(k)")
         let xt = x.transposed()
         var (w, ht) = try initialize(x, transposed: xt, configuration)
         let threads = configuration.threads
@@ -142,6 +143,8 @@ public enum NMF {
                 losses[losses.count - 1] = frobeniusLoss(normX: normX, cross: cross, wtw: try w.gram(threads: threads), hht: hht)
             }
         }
+        try requireFiniteResult(w.elements, "NMF", "user factors (W)", advice: "check the data's scale")
+        try requireFiniteResult(ht.elements, "NMF", "item factors (H)", advice: "check the data's scale")
         return NMFModel(w: w, h: ht.transposed, lossHistory: losses)
     }
 

@@ -12,8 +12,10 @@ public struct TopKSelector: Sendable {
     public init(capacity: Int) {
         precondition(capacity >= 0, "capacity must be non-negative")
         self.capacity = capacity
-        scores.reserveCapacity(capacity)
-        indices.reserveCapacity(capacity)
+        // A capacity is an upper bound (a caller may ask for more than there are candidates):
+        // reserve at most a few pages up front and let larger selections grow as they fill.
+        scores.reserveCapacity(min(capacity, 1024))
+        indices.reserveCapacity(min(capacity, 1024))
     }
 
     /// Number of entries held.

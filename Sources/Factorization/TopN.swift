@@ -52,6 +52,9 @@ enum DenseTopK {
                        excludeSelf: Bool, threads: Int, itemTile: Int = itemTile) throws -> NeighborList {
         guard queries.isFinite, items.isFinite else { throw FactorizationError.nonFiniteInput(operation: "top-N") }
         let q = queries.rows, n = items.rows, d = queries.columns
+        // No row has more than n candidates (n − 1 without itself): a larger count is clamped
+        // before the output is allocated.
+        let count = max(1, min(count, n - (excludeSelf ? 1 : 0)))
         var indices = [Int32](repeating: -1, count: q * count)
         var scores = [Float](repeating: 0, count: q * count)
         if q == 0 || n == 0 || d == 0 { return NeighborList(k: count, indices: indices, scores: scores) }
@@ -133,10 +136,11 @@ extension TopN {
             throw FactorizationError.shapeMismatch(operation: "top-N", expected: "a \(scores.rows)×\(scores.columns) exclusion matrix",
                                                    got: "\(seen.rows)×\(seen.columns)")
         }
+        let n = scores.columns
+        let count = max(1, min(count, n))  // at most n candidates per row
         var indices = [Int32](repeating: -1, count: scores.rows * count)
         var values = [Float](repeating: 0, count: scores.rows * count)
         var selector = TopKSelector(capacity: count)
-        let n = scores.columns
         scores.withUnsafeBufferPointer { s in
             var excluded = Set<Int32>()
             for r in 0..<scores.rows {

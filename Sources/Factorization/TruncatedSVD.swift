@@ -25,7 +25,8 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
     /// Columns of the sketch for an m × n matrix: k + p rounded up to a multiple of 16 (whole
     /// vector registers in the sparse products), at most min(m, n).
     public func sketchColumns(rows: Int, columns: Int) -> Int {
-        min(min(rows, columns), (rank + oversampling + 15) / 16 * 16)
+        // (Bounded before the sum, so no rank or oversampling a caller gives can overflow it.)
+        min(min(rows, columns), (min(rank, 1 << 40) + min(oversampling, 1 << 40) + 15) / 16 * 16)
     }
 
     public init(rank: Int = 64, oversampling: Int = 10, powerIterations: Int = 13, halfPrecisionIterates: Bool = true,
@@ -79,6 +80,7 @@ public enum TruncatedSVD {
         try require(configuration.powerIterations >= 0, "power iterations", configuration.powerIterations, "an integer ≥ 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
         let l = configuration.sketchColumns(rows: a.rows, columns: a.columns)
+        try requireMemory(for: [a.rows + a.columns, l], copies: 4, "randomized SVD with rank \(k)")
         let at = given ?? a.transposed()
         let tall = a.rows >= a.columns
         let s = tall ? a : at, st = tall ? at : a

@@ -11,13 +11,16 @@ public enum ItemCatalogCSV {
             return MovieLens.align(try MovieLens.items100K(directory: folder).items, ids)
         }
         let rows = try TextFile.readCSV(path, required: ["genres"])
+        var out = [ItemMetadata?](repeating: nil, count: ids.count)
+        guard !rows.isEmpty else { return out }
         guard let idColumn = RatingsCSV.itemNames.first(where: { rows.first?[$0] != nil }) else {
             throw DataError(file: path, line: 1, reason: "missing item id column: expected one of \(RatingsCSV.itemNames.joined(separator: ", "))")
         }
-        var out = [ItemMetadata?](repeating: nil, count: ids.count)
         for row in rows {
-            guard let i = ids.index(of: row[idColumn]!) else { continue }
-            out[i] = ItemMetadata(id: row[idColumn]!, title: row["title"] ?? row[idColumn]!,
+            // Ids compare as the ratings loader reads them: surrounding spaces and tabs dropped.
+            let id = row[idColumn]!.trimmingCharacters(in: [" ", "\t"])
+            guard let i = ids.index(of: id) else { continue }
+            out[i] = ItemMetadata(id: id, title: row["title"] ?? id,
                                   genres: row["genres"]!.split(separator: "|").map(String.init))
         }
         return out

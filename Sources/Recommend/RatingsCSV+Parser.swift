@@ -70,7 +70,9 @@ struct RowParser {
         }
         userField = try find(options.userColumn, RatingsCSV.userNames, required: true, "user")!
         itemField = try find(options.itemColumn, RatingsCSV.itemNames, required: true, "item")!
-        ratingField = options.implicit ? nil : try find(options.ratingColumn, ["rating", "score", "value"], required: false, "rating")
+        // The rating column is found (and its values checked) even for an implicit load, which
+        // then counts every row as 1: a malformed file is refused whatever the model uses.
+        ratingField = try find(options.ratingColumn, ["rating", "score", "value"], required: false, "rating")
         timestampField = try find(options.timestampColumn, ["timestamp", "time", "ts"], required: false, "timestamp")
     }
 
@@ -143,24 +145,45 @@ struct RowParser {
                 if let key = RowParser.shortKey(line, itemRange) { itemCache[key] = item }
             }
             var rating: Float = 1
-            if let r = ratingField, isBlank(line, fields[r]) { return false }  // unrated: not a rating
             if let r = ratingField {
-                guard let v = parseNumber(line, fields[r]) else {
-                    throw fail(lineNumber, "rating \"\(String(decoding: line[fields[r]], as: UTF8.self))\" is not a number")
+                if isBlank(line, fields[r]) {
+                    if !options.implicit { return false }  // unrated: not a rating (a view when implicit)
+                } else {
+                    guard let v = parseNumber(line, fields[r]) else {
+                        throw fail(lineNumber, "rating \"\(String(decoding: line[fields[r]], as: UTF8.self))\" is not a number")
+                    }
+                    guard v.isFinite, Float(v).isFinite else {
+                        throw fail(lineNumber, "rating \(String(decoding: line[fields[r]], as: UTF8.self)) is not finite in single precision")
+                    }
+                    if !options.implicit { rating = Float(v) }
                 }
-                guard v.isFinite else { throw fail(lineNumber, "rating \(v) is not finite") }
-                rating = Float(v)
             }
             var timestamp: Int64 = 0
-            if let t = timestampField, !fields[t].isEmpty {
-                guard let v = parseNumber(line, fields[t]), v.isFinite else {
-                    throw fail(lineNumber, "timestamp \"\(String(decoding: line[fields[t]], as: UTF8.self))\" is not a number")
+            if let t = timestampField, !isBlank(line, fields[t]) {
+                let raw = String(decoding: line[fields[t]], as: UTF8.self)
+                // Whole numbers are read exactly (nanoseconds need all 19 digits), others as Double.
+                if let exact = Int64(raw.trimmingQuotesAndSpaces()) {
+                    timestamp = exact
+                    result.append(user: user, item: item, value: rating, timestamp: timestamp)
+                    return true
                 }
-                timestamp = Int64(v)
+                guard let v = parseNumber(line, fields[t]), v.isFinite else {
+                    throw fail(lineNumber, "timestamp \"\(raw)\" is not a number (expected Unix time in seconds)")
+                }
+                guard let seconds = RowParser.timestamp(v) else {
+                    throw fail(lineNumber, "timestamp \(raw) is out of range (expected Unix time in seconds, within ±9.2·10¹⁸)")
+                }
+                timestamp = seconds
             }
             result.append(user: user, item: item, value: rating, timestamp: timestamp)
             return true
         }
+    }
+
+    /// A parsed timestamp as whole Unix seconds (fractions dropped toward zero), nil when it
+    /// does not fit in Int64.
+    static func timestamp(_ v: Double) -> Int64? {
+        v.isFinite ? Int64(exactly: v.rounded(.towardZero)) : nil
     }
 
     func isBlank(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {

@@ -2,19 +2,27 @@ import Foundation
 
 /// Small text-file readers for metadata files (MovieLens, the synthetic world).
 enum TextFile {
-    /// The lines of a Latin-1 (or ASCII/UTF-8-compatible) text file with their numbers.
+    /// The lines of a text file with their numbers: UTF-8 (a leading byte-order mark skipped),
+    /// or Latin-1 when the bytes are not valid UTF-8 (as MovieLens 100K's `u.item` is).
     static func readLines(_ path: String) throws -> [(number: Int, text: String)] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, reason: "cannot open")
         }
         if data.contains(0) { throw DataError(file: path, reason: "binary content (NUL byte)") }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: byteOrderMark) { bytes.removeFirst(byteOrderMark.count) }
+        let utf8 = String(validating: bytes, as: UTF8.self) != nil
         // Lines are cut at the bytes ("\r\n" is one Character in Swift, so a String split would
         // miss it); Latin-1 maps each byte to the code point of the same value.
-        return data.split(separator: 10, omittingEmptySubsequences: false).enumerated().map { n, bytes in
+        return bytes.split(separator: 10, omittingEmptySubsequences: false).enumerated().map { n, bytes in
             let line = bytes.last == 13 ? bytes.dropLast() : bytes[...]
-            return (n + 1, String(String.UnicodeScalarView(line.map { Unicode.Scalar($0) })))
+            let text = utf8 ? String(decoding: line, as: UTF8.self) : String(String.UnicodeScalarView(line.map { Unicode.Scalar($0) }))
+            return (n + 1, text)
         }
     }
+
+    /// The UTF-8 byte-order mark that some editors (Excel) write before the first line.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// Rows of a small header-driven CSV (quoted fields allowed) as lowercase-column dictionaries.
     static func readCSV(_ path: String, required: [String]) throws -> [[String: String]] {
@@ -41,7 +49,7 @@ enum TextFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, reason: "cannot open") }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [[String]] in
             let bytes = raw.bindMemory(to: UInt8.self)
-            var lineNumber = 0, start = 0
+            var lineNumber = 0, start = bytes.starts(with: byteOrderMark) ? byteOrderMark.count : 0
             var positions: [Int] = [], width = 0
             var out = [[String]](repeating: [], count: names.count)
             while start < bytes.count {

@@ -21,18 +21,26 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")), or als-explicit with --task rating.") var model: String
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
-    @Option(help: "Recommendations per user.") var k = 10
+    @Option(help: "Recommendations per user (ranking task; default 10).") var k: Int?
     @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; als-explicit).") var task = "ranking"
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
+        if let k, k <= 0 { throw ValidationError("--k must be positive, got \(k)") }
         guard task == "ranking" || task == "rating" else { throw ValidationError("--task must be ranking or rating, got \(task)") }
-        if task == "rating" && !["als-explicit", "knn-baseline", "blend"].contains(model) {
-            throw ValidationError("--task rating needs a rating predictor: --model als-explicit, knn-baseline or blend")
+        if task == "rating" {
+            guard ["als-explicit", "knn-baseline", "blend"].contains(model) else {
+                throw ValidationError("--task rating needs a rating predictor: --model als-explicit, knn-baseline or blend")
+            }
+            for (flag, given) in [("--k", k != nil), ("--dump-recs", dumpRecs != nil), ("--items", items != nil)] where given {
+                throw ValidationError("\(flag) has no effect with --task rating (it measures RMSE and MAE of rating predictions)")
+            }
+        } else if !ModelFactory.rankingModels.contains(model) {
+            throw ValidationError("unknown ranking model \"\(model)\": expected one of \(ModelFactory.rankingModels.joined(separator: ", ")) (or --task rating)")
         }
+        try hyper.checkUsed(by: model)
     }
 
     func run() throws {
@@ -45,7 +53,7 @@ struct Evaluate: ParsableCommand {
         var metadata: [ItemMetadata?] = []
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
         let training = try TrainingData(trainData, items: metadata, threads: threads, seed: seed)
-        let report = try Parallel.withBLASThreads(threads) { try Evaluator.ranking(&recommender, train: training, test: testData, k: k) }
+        let report = try Parallel.withBLASThreads(threads) { try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10) }
         if let dumpRecs {
             try AtomicFile.write(to: dumpRecs) { handle in
                 var out = BufferedWriter(handle)
@@ -59,6 +67,9 @@ struct Evaluate: ParsableCommand {
         if json {
             print(report.json)
         } else {
+            if report.skippedUsers > 0 {
+                print("\(report.skippedUsers) test users skipped: unknown to the training data")
+            }
             print(String(format: "%@ on %d users, K=%d: nDCG %.4f, precision %.4f, recall %.4f, MAP %.4f, hit rate %.4f, MRR %.4f",
                          report.model, report.users, report.k, report.ndcg, report.precision, report.recall, report.map, report.hitRate, report.mrr))
             print(String(format: "coverage %.3f, diversity %.3f, novelty %.2f bits; fit %.2f s, recommend %.2f s",

@@ -4,7 +4,7 @@ import Recommend
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "Threads for BLAS and our own parallel loops.")
+    @Option(help: "Threads for BLAS and our own parallel loops (1–1024).")
     var threads = 2
 
     @Option(help: "Random seed: the same seed gives the same output.")
@@ -17,12 +17,14 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard threads > 0 && threads <= 1024 else { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
         guard !(quiet && verbose) else { throw ValidationError("--quiet and --verbose exclude each other") }
     }
 
     /// Progress and detail go to standard error, so standard output stays parseable.
     func log(_ line: String) { if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+    /// A warning: always printed (even with --quiet), on standard error, one line.
+    func warn(_ line: String) { FileHandle.standardError.write(Data("rectrain: warning: \(line)\n".utf8)) }
     func detail(_ line: String) { if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 }
 
@@ -36,6 +38,29 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(help: "Similarity shrinkage (itemknn, userknn; default 0).") var shrinkage: Float?
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
+
+    /// The hyperparameters given on the command line, as (ModelOptions name, flag).
+    var given: [(name: String, flag: String)] {
+        var out: [(String, String)] = []
+        if factors != nil { out.append(("factors", "--factors")) }
+        if iterations != nil { out.append(("iterations", "--iterations")) }
+        if regularization != nil { out.append(("regularization", "--regularization")) }
+        if alpha != nil { out.append(("alpha", "--alpha")) }
+        if neighbors != nil { out.append(("neighbors", "--neighbors")) }
+        if shrinkage != nil { out.append(("shrinkage", "--shrinkage")) }
+        if learnWeights { out.append(("learnWeights", "--learn-weights")) }
+        return out
+    }
+
+    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).
+    func checkUsed(by model: String) throws {
+        let used = ModelFactory.hyperparameters(of: model)
+        for (name, flag) in given where !used.contains(name) {
+            let takes = used.isEmpty ? "it takes no hyperparameters"
+                : "it takes " + used.map { $0 == "learnWeights" ? "--learn-weights" : "--\($0)" }.joined(separator: ", ")
+            throw ValidationError("\(flag) has no effect on the \(model) model (\(takes))")
+        }
+    }
 
     /// Explicit ALS with the given factors, iterations and regularization.
     var explicitALS: ExplicitALSRecommender {

@@ -54,6 +54,10 @@ struct RecommendCommand: ParsableCommand {
     func validate() throws {
         guard count > 0 else { throw ValidationError("-n must be positive, got \(count)") }
         guard (user == nil) != (session == nil) else { throw ValidationError("give exactly one of --user or --session") }
+        if session != nil {
+            if history != nil { throw ValidationError("--history has no effect with --session (the session's titles are the history)") }
+            if explain { throw ValidationError("--explain has no effect with --session (session models do not explain)") }
+        }
     }
 
     struct Output: Encodable {
@@ -74,6 +78,9 @@ struct RecommendCommand: ParsableCommand {
         let result = try user.map { try saved.recommend(user: $0, count: count, explain: explain, history: history.map(idList) ?? []) }
             ?? saved.recommend(session: idList(session!), count: count)
         let recommendSeconds = seconds(since: start)
+        if explain && result.strategy.hasPrefix("cold-start") {
+            global.warn("--explain: user \(user ?? "") is unknown to the model; the cold-start answer (\(result.strategy)) has no explanations")
+        }
         if json {
             try printJSON(Output(user: user, session: session.map(idList), model: saved.model.name, strategy: result.strategy,
                                  items: itemsJSON(result.items, explained: explain), load_seconds: loadSeconds, recommend_seconds: recommendSeconds))

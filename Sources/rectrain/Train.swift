@@ -32,6 +32,10 @@ struct Train: ParsableCommand {
         guard model == "als-explicit" || ModelFactory.rankingModels.contains(model) else {
             throw ValidationError("unknown model \"\(model)\": expected one of \((ModelFactory.rankingModels + ["als-explicit"]).joined(separator: ", "))")
         }
+        try hyper.checkUsed(by: model)
+        if exportNpy != nil && !["svd", "nmf", "als", "als-explicit"].contains(model) {
+            throw ValidationError("--export-npy: the \(model) model has no factor matrices (svd, nmf, als, als-explicit have)")
+        }
     }
 
     func run() throws {

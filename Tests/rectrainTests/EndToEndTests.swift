@@ -15,7 +15,11 @@ enum CLI {
         return "rectrain"
     }()
 
-    struct Result { var status: Int32; var out: String; var err: String }
+    struct Result {
+        var status: Int32; var out: String; var err: String
+        /// Ended by a signal (a crash or trap), not by exit.
+        var signaled = false
+    }
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> Result {
@@ -29,7 +33,8 @@ enum CLI {
         // Read before waiting so a full pipe cannot block the child.
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        return Result(status: process.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self),
+                      signaled: process.terminationReason == .uncaughtSignal)
     }
 
     static func folder(_ name: String) throws -> String {

@@ -7,6 +7,9 @@ public struct RankingReport: Sendable {
     public var model: String
     public var k: Int
     public var users = 0
+    /// Distinct test users left out because the training data does not know them (a ranking
+    /// model cannot score a user it has never seen); they are not counted in `users`.
+    public var skippedUsers = 0
     public var precision = 0.0, recall = 0.0, f1 = 0.0, ndcg = 0.0, map = 0.0, hitRate = 0.0, mrr = 0.0
     public var coverage = 0.0, diversity = 0.0, novelty = 0.0
     public var fitSeconds = 0.0, recommendSeconds = 0.0
@@ -17,7 +20,8 @@ public struct RankingReport: Sendable {
 
     public var json: String {
         func n(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-        return "{\"model\":\"\(model)\",\"k\":\(k),\"users\":\(users),\"precision\":\(n(precision)),\"recall\":\(n(recall)),"
+        return "{\"model\":\"\(model)\",\"k\":\(k),\"users\":\(users),\"skipped_users\":\(skippedUsers),"
+            + "\"skipped_reason\":\"unknown to the training data\",\"precision\":\(n(precision)),\"recall\":\(n(recall)),"
             + "\"f1\":\(n(f1)),\"ndcg\":\(n(ndcg)),\"map\":\(n(map)),\"hit_rate\":\(n(hitRate)),\"mrr\":\(n(mrr)),"
             + "\"coverage\":\(n(coverage)),\"diversity\":\(n(diversity)),\"novelty\":\(n(novelty)),"
             + "\"fit_seconds\":\(n(fitSeconds)),\"recommend_seconds\":\(n(recommendSeconds)),"
@@ -36,7 +40,17 @@ public enum Evaluator {
     /// unknown to training count as unrecommendable: users are skipped, items stay relevant.
     public static func ranking(_ model: inout some Recommender, train: TrainingData, test: Interactions, k: Int = 10,
                                itemVectors: [[Float]]? = nil) throws -> RankingReport {
+        guard k > 0 else { throw RecommenderError("evaluation: K must be positive, got \(k)") }
         var report = RankingReport(model: model.name, k: k)
+        // Test users the training data does not know cannot be scored: counted, and when they
+        // are all there is, nothing can be evaluated (metrics over no user would read as 0).
+        var unknownUsers = Set<Int32>()
+        for t in 0..<test.count where Int(test.users[t]) >= train.users { unknownUsers.insert(test.users[t]) }
+        report.skippedUsers = unknownUsers.count
+        guard test.count > 0 else { throw RecommenderError("evaluation: the test data has no interactions") }
+        guard unknownUsers.count < Set(test.users).count else {
+            throw RecommenderError("evaluation: none of the \(unknownUsers.count) test users appears in the training data, so no user can be evaluated (check that both files use the same user ids)")
+        }
         let fitStart = Date()
         try model.fit(train)
         report.fitSeconds = Date().timeIntervalSince(fitStart)
@@ -46,7 +60,8 @@ public enum Evaluator {
         }
         let users = (0..<train.users).filter { !relevant[$0].isEmpty }
         let recommendStart = Date()
-        let lists = try model.recommend(users: users, count: k, excluding: train.binary)
+        // No list is longer than the catalogue; the metrics still divide by the K asked for.
+        let lists = try model.recommend(users: users, count: min(k, max(1, train.itemCount)), excluding: train.binary)
         report.recommendSeconds = Date().timeIntervalSince(recommendStart)
         var itemLists: [[Int]] = []
         let historyLengths = train.binary.rowCounts
@@ -68,7 +83,7 @@ public enum Evaluator {
             report.lists.append((train.interactions.userIDs.id(at: u),
                                  list.map { (train.interactions.itemIDs.id(at: $0.index), $0.score) }))
         }
-        let n = Double(max(1, users.count))
+        let n = Double(users.count)
         report.users = users.count
         report.precision /= n; report.recall /= n; report.f1 /= n; report.ndcg /= n
         report.map /= n; report.hitRate /= n; report.mrr /= n
@@ -118,6 +133,7 @@ extension Evaluator {
     /// RMSE and MAE of `model`'s predictions on every test rating (users or items unknown to
     /// training fall back to the model's bias estimate).
     public static func rating(_ model: inout some RatingPredictor, train: TrainingData, test: Interactions) throws -> RatingReport {
+        guard test.count > 0 else { throw RecommenderError("evaluation: the test data has no ratings") }
         var report = RatingReport(model: model.name)
         let fitStart = Date()
         try model.fit(train)

@@ -49,13 +49,15 @@ public enum RankingMetrics {
 
 /// Rating-prediction errors.
 public enum RatingMetrics {
+    /// Root mean squared error; NaN (undefined, not a perfect 0) over no ratings.
     public static func rmse(_ predicted: [Float], _ actual: [Float]) -> Double {
-        guard !actual.isEmpty else { return 0 }
+        guard !actual.isEmpty else { return .nan }
         return (zip(predicted, actual).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(actual.count)).squareRoot()
     }
 
+    /// Mean absolute error; NaN (undefined) over no ratings.
     public static func mae(_ predicted: [Float], _ actual: [Float]) -> Double {
-        guard !actual.isEmpty else { return 0 }
+        guard !actual.isEmpty else { return .nan }
         return zip(predicted, actual).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(actual.count)
     }
 }

@@ -68,7 +68,7 @@ public struct ItemKNNRecommender: ExplainingRecommender {
 
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
         try checkItem(item, similar.count)
-        return Array(similar.neighbors(of: item).prefix(count))
+        return Array(similar.neighbors(of: item).lazy.filter { SimilarityRule.admits($0.score) }.prefix(count))
     }
 }
 
@@ -106,6 +106,8 @@ public struct EASERecommender: Recommender {
         guard let weights else { return nil }
         try checkItem(item, weights.rows)
         let row = weights.row(item)
-        return best(row, count: count) { $0 != item }
+        // EASE weights have no fixed scale: rounding is judged against the row's largest weight.
+        let scale = row.indices.reduce(Float(0)) { $1 == item ? $0 : max($0, abs(row[$1])) }
+        return SimilarityRule.neighbors(row, of: item, count: count, scale: scale)
     }
 }

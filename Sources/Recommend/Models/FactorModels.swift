@@ -32,7 +32,7 @@ extension FactorRecommender {
             let nj = v.row(j).reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 0 && nj > 0 ? dot / (norm * nj) : 0
         }
-        return best(sims, count: count) { $0 != item }
+        return SimilarityRule.neighbors(sims, of: item, count: count)
     }
 }
 

@@ -19,6 +19,24 @@ public enum ModelFactory {
     /// The ranking models this build provides.
     public static let rankingModels = ["popular", "itemknn", "userknn", "content", "svd", "nmf", "als", "ease", "session", "hybrid"]
 
+    /// The hyperparameters (by their ``ModelOptions`` names) each model reads; an option given
+    /// for a model that does not read it would be silently ignored, so callers refuse it.
+    public static func hyperparameters(of model: String) -> [String] {
+        let knn = ["neighbors", "shrinkage"], als = ["factors", "iterations", "regularization", "alpha"]
+        switch model {
+        case "itemknn", "userknn", "knn-baseline": return knn
+        case "svd": return ["factors"]
+        case "nmf": return ["factors", "iterations"]
+        case "als": return als
+        case "ease": return ["regularization"]
+        case "session": return ["neighbors"]
+        case "hybrid": return als + knn + ["learnWeights"]
+        case "als-explicit": return ["factors", "iterations", "regularization"]
+        case "blend": return ["factors", "iterations", "regularization"] + knn
+        default: return []
+        }
+    }
+
     public static func make(_ name: String, _ o: ModelOptions = ModelOptions()) throws -> any Recommender {
         func positive(_ value: Int?, _ option: String) throws {
             if let value, value <= 0 { throw RecommenderError("invalid --\(option) \(value): expected a positive integer") }

@@ -102,7 +102,7 @@ public struct ContentRecommender: Recommender {
         let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 0 else { return [] }
         let sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query.map { $0 / norm })).elements
-        return best(sims, count: count) { sims[$0] > 0 }
+        return SimilarityRule.neighbors(sims, of: nil, count: count)
     }
 
     /// Content scores for a profile built from `history` (item indices), for users unknown to training.
@@ -119,14 +119,35 @@ public struct ContentRecommender: Recommender {
         return zip(cosine, prior).map { $0 * $1 }
     }
 
+    /// Weight of the co-viewing cosine in ``similarItems(to:count:)``: small enough that any
+    /// title sharing a metadata token (cosine ≳ 0.01 in practice) ranks above every title related
+    /// only by its audience.
+    public static let coViewingWeight: Float = 1e-3
+
+    /// The titles most like `item`: the cosine of their TF-IDF metadata vectors, plus
+    /// ``coViewingWeight`` × the cosine of their viewer sets, so that titles sharing no token but
+    /// watched by the same people follow the content matches instead of being dropped. A title
+    /// that shares neither metadata nor a viewer with another has no neighbours
+    /// (``SimilarityRule``).
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
-        guard let items = itemVectors else { return nil }
+        guard let items = itemVectors, let history else { return nil }
         try checkItem(item, items.rows)
         let row = items.row(item)
         var query = [Float](repeating: 0, count: items.columns)
         for (t, w) in zip(row.columns, row.values) { query[Int(t)] = w }
-        let sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query)).elements
-        return best(sims, count: count) { $0 != item }
+        var sims = try items.multiply(Matrix(rows: query.count, columns: 1, elements: query)).elements
+        // Co-viewing: |viewers(i) ∩ viewers(j)| / √(|viewers(i)|·|viewers(j)|), one pass over the history.
+        let viewers = history.columnSums
+        var shared = [Float](repeating: 0, count: items.rows)
+        for u in 0..<history.rows {
+            let titles = history.row(u).columns
+            guard titles.contains(Int32(item)) else { continue }
+            for j in titles { shared[Int(j)] += 1 }
+        }
+        for j in shared.indices where shared[j] > 0 && j != item {
+            sims[j] += ContentRecommender.coViewingWeight * shared[j] / (viewers[item] * viewers[j]).squareRoot()
+        }
+        return SimilarityRule.neighbors(sims, of: item, count: count)
     }
 }
 

@@ -68,32 +68,29 @@ extension Recommender {
     /// available cores (each user's list depends on that user alone, so the result does not
     /// depend on the thread count).
     public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?) throws -> NeighborList {
+        guard count > 0 else { throw RecommenderError("\(name): count must be positive, got \(count)") }
         for u in users { try checkUser(u) }
+        // Each user's list is at most as long as the catalogue, whatever `count` asks for: the
+        // lists are kept as they come and laid out once their longest length is known.
         let blocks = Parallel.mapBlocks(count: users.count, threads: Parallel.availableCores, minimumBlock: 32) { range in
-            Result { () throws -> (indices: [Int32], scores: [Float]) in
-                var indices = [Int32](repeating: -1, count: range.count * count)
-                var scores = [Float](repeating: 0, count: range.count * count)
+            Result { () throws -> [[(index: Int, score: Float)]] in
                 var selector = TopKSelector(capacity: count)
-                for (r, u) in users[range].enumerated() {
+                return try users[range].map { u in
                     var s = try self.scores(user: u)
                     if let seen, u < seen.rows { for i in seen.row(u).columns where Int(i) < s.count { s[Int(i)] = -.infinity } }
                     selector.reset()
                     for (i, v) in s.enumerated() where v > selector.threshold && v > -.infinity { selector.insert(v, Int32(i)) }
-                    for (rank, entry) in selector.sorted().enumerated() {
-                        indices[r * count + rank] = Int32(entry.index)
-                        scores[r * count + rank] = entry.score
-                    }
+                    return selector.sorted()
                 }
-                return (indices, scores)
             }
         }
-        var indices: [Int32] = [], scores: [Float] = []
-        indices.reserveCapacity(users.count * count); scores.reserveCapacity(users.count * count)
-        for block in blocks {
-            let (i, s) = try block.get()
-            indices += i; scores += s
+        let lists = try blocks.flatMap { try $0.get() }
+        let k = max(1, lists.lazy.map(\.count).max() ?? 1)
+        var indices = [Int32](repeating: -1, count: lists.count * k), scores = [Float](repeating: 0, count: lists.count * k)
+        for (r, list) in lists.enumerated() {
+            for (rank, entry) in list.enumerated() { indices[r * k + rank] = Int32(entry.index); scores[r * k + rank] = entry.score }
         }
-        return NeighborList(k: count, indices: indices, scores: scores)
+        return NeighborList(k: k, indices: indices, scores: scores)
     }
 
     /// Top-`count` for one user.
@@ -113,6 +110,28 @@ public struct RecommenderError: Error, Equatable, Sendable, CustomStringConverti
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// The one rule for "similar titles", whatever the model: a title is a neighbour of another only
+/// with a positive similarity beyond single-precision rounding. Cosine similarities (item-kNN,
+/// content TF-IDF, factor rows) have scale 1; EASE weights are measured against the largest
+/// weight of the title's row. A title that shares nothing with any other (no co-viewer, no
+/// token, an orthogonal factor row) therefore has no neighbours, never a list of zeros.
+public enum SimilarityRule {
+    /// Similarities at or below this fraction of the scale are rounding, not evidence: a dot
+    /// product of k unit-length single-precision rows errs by up to about k·2⁻²⁴ (6·10⁻⁶ at
+    /// k = 100).
+    public static let threshold: Float = 1e-5
+
+    /// The best `count` neighbours of `item` among `similarities` (one per title, the title's
+    /// own entry ignored) that pass the rule, best first.
+    public static func neighbors(_ similarities: [Float], of item: Int?, count: Int, scale: Float = 1) -> [(index: Int, score: Float)] {
+        let floor = threshold * scale
+        return best(similarities, count: count) { $0 != item && similarities[$0] > floor }
+    }
+
+    /// Whether one similarity passes the rule.
+    public static func admits(_ similarity: Float, scale: Float = 1) -> Bool { similarity > threshold * scale }
 }
 
 /// The `count` best entries of `scores` (score descending, ties to the smaller index) among

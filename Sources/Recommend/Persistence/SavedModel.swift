@@ -95,7 +95,15 @@ extension SavedModel {
     /// the model has them, content similarity where it has metadata, popularity otherwise.
     public func recommend(user: String, count: Int, explain: Bool = false, history extra: [String] = []) throws -> Recommendations {
         guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
+        // No list is longer than the catalogue: a larger count answers as fast as a small one.
+        let count = min(count, itemIDs.count)
         guard let u = userIDs.index(of: user) else { return try coldStart(history: extra, count: count) }
+        guard extra.isEmpty else {
+            throw RecommenderError("user \"\(user)\" is known to the model, which recommends from their training history; a history is only used for users it has not seen")
+        }
+        if explain && !(model is any ExplainingRecommender) {
+            throw RecommenderError("the \(model.name) model cannot explain its recommendations (itemknn and hybrid can)")
+        }
         let list = try model.recommend(user: u, count: count, excluding: history)
         var items = list.map { item($0.index, $0.score) }
         if explain, let explaining = model as? any ExplainingRecommender {
@@ -112,12 +120,16 @@ extension SavedModel {
         guard let sessionModel = model as? SessionRecommender else {
             throw RecommenderError("--session needs a session model; this file holds a \(model.name) model")
         }
+        guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
         let known = session.compactMap(itemIDs.index(of:))
-        return Recommendations(strategy: "session", items: try sessionModel.recommend(session: known, count: count).map { item($0.index, $0.score) })
+        return Recommendations(strategy: "session", items: try sessionModel.recommend(session: known, count: min(count, itemIDs.count))
+            .map { item($0.index, $0.score) })
     }
 
     /// The titles most similar to a title, by raw id.
     public func similar(item id: String, count: Int) throws -> [RecommendedItem] {
+        guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
+        let count = min(count, itemIDs.count)
         guard let i = itemIDs.index(of: id) else { throw RecommenderError("unknown item \"\(id)\": the model was trained on \(itemIDs.count) items") }
         guard let list = try model.similarItems(to: i, count: count) else {
             throw RecommenderError("the \(model.name) model has no item similarity (use itemknn, content, svd, nmf, als or ease)")
