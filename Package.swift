@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "Factorization", targets: ["Factorization"]),
         .library(name: "Recommend", targets: ["Recommend"]),
         .executable(name: "rectrain", targets: ["rectrain"]),
+        // The parsers of outside bytes as fuzz targets: the libFuzzer driver in Fuzz/ and the
+        // corpus replay tests run the same code.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +32,7 @@ let package = Package(
         .target(name: "DenseLinalg", dependencies: ["CBLAS", "CLapacke"]),
         .target(name: "Factorization", dependencies: ["DenseLinalg"]),
         .target(name: "Recommend", dependencies: ["Factorization", "DenseLinalg"]),
+        .target(name: "FuzzTargets", dependencies: ["Recommend"]),
         .executableTarget(
             name: "rectrain",
             dependencies: [
@@ -38,6 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "DenseLinalgTests", dependencies: ["DenseLinalg"]),
         .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
         // End-to-end: runs the built rectrain binary (the dependency makes `swift test` build it).
         .testTarget(name: "rectrainTests", dependencies: ["rectrain", "Recommend"]),

@@ -82,12 +82,5 @@ public enum EASE {
     }
 }
 
-/// MemAvailable from /proc/meminfo, or 8 GiB where unknown.
-func availableMemoryBytes() -> Int {
-    if let info = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
-        for line in info.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            if let kb = line.split(separator: " ").compactMap({ Int($0) }).first { return kb * 1024 }
-        }
-    }
-    return 8 << 30
-}
+/// The memory this process can still use (see ``SystemMemory/availableBytes``).
+func availableMemoryBytes() -> Int { SystemMemory.availableBytes }

@@ -13,8 +13,15 @@ public enum LongTailedMatrix {
         guard users > 0, items > 0, nnz > 0 else {
             throw FactorizationError.invalidParameter(name: "size", value: "\(users)×\(items), \(nnz) nonzeros", expected: "positive sizes")
         }
-        guard nnz <= users * items / 2 else {
+        let (cells, overflow) = users.multipliedReportingOverflow(by: items)
+        guard overflow || nnz <= cells / 2 else {
             throw FactorizationError.invalidParameter(name: "nonzeros", value: "\(nnz)", expected: "at most half of \(users)×\(items)")
+        }
+        // The id maps (~64 bytes an id), the per-user weights and the interactions (24 bytes each).
+        let needed = SystemMemory.bytes([(users, 96), (items, 96), (nnz, 24)])
+        guard SystemMemory.fits(needed) else {
+            throw FactorizationError.tooLarge(operation: "a \(users)×\(items) matrix with \(nnz) nonzeros", requiredBytes: needed ?? .max,
+                                              availableBytes: SystemMemory.availableBytes)
         }
         var g = SeededGenerator(seed: seed)
         // Per-user counts: proportional to a power-law weight, at least 1, at most half the items.

@@ -17,8 +17,13 @@ public struct ScalingSweep: Sendable {
 
     /// Sizes from `from` doubling up to `to` nonzeros (the last one `to`).
     public var sizes: [Int] {
-        var out: [Int] = [], n = from
-        while n < to { out.append(n); n *= 2 }
+        var out: [Int] = [], n = max(1, from)
+        while n < to {
+            out.append(n)
+            let (next, overflow) = n.multipliedReportingOverflow(by: 2)
+            if overflow { break }
+            n = next
+        }
         out.append(to)
         return out
     }

@@ -2,14 +2,29 @@ import Foundation
 
 /// Small text-file readers for metadata files (MovieLens, the synthetic world).
 enum TextFile {
+    /// The bytes of a file, read with stdio until its end (Foundation's
+    /// `FileManager.contents(atPath:)` leaked a 4 KiB buffer per call on Linux, found by
+    /// fuzzing; a server that reloads models must not). Nil when the file cannot be opened or
+    /// read (a folder, a missing file, no permission).
+    static func readBytes(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var info = stat()
+        if fstat(fileno(file), &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress!, 1, $0.count, file) }
+            if n > 0 { bytes.append(contentsOf: chunk[..<n]) }
+            if n < chunk.count { return ferror(file) != 0 ? nil : bytes }
+        }
+    }
+
     /// The lines of a text file with their numbers: UTF-8 (a leading byte-order mark skipped),
     /// or Latin-1 when the bytes are not valid UTF-8 (as MovieLens 100K's `u.item` is).
     static func readLines(_ path: String) throws -> [(number: Int, text: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, reason: "cannot open")
-        }
-        if data.contains(0) { throw DataError(file: path, reason: "binary content (NUL byte)") }
-        var bytes = [UInt8](data)
+        guard var bytes = readBytes(path) else { throw DataError(file: path, reason: "cannot open") }
+        if bytes.contains(0) { throw DataError(file: path, reason: "binary content (NUL byte)") }
         if bytes.starts(with: byteOrderMark) { bytes.removeFirst(byteOrderMark.count) }
         let utf8 = String(validating: bytes, as: UTF8.self) != nil
         // Lines are cut at the bytes ("\r\n" is one Character in Swift, so a String split would
@@ -29,6 +44,9 @@ enum TextFile {
         let lines = try readLines(path)
         guard let header = lines.first, !header.text.isEmpty else { throw DataError(file: path, reason: "empty file: expected a header line") }
         let names = splitCSV(header.text).map { $0.lowercased() }
+        if let twice = names.indices.first(where: { names[..<$0].contains(names[$0]) }) {
+            throw DataError(file: path, line: 1, reason: "column \"\(names[twice])\" appears twice in the header")
+        }
         for r in required where !names.contains(r) {
             throw DataError(file: path, line: 1, reason: "missing column \"\(r)\" (header has: \(names.joined(separator: ", ")))")
         }
@@ -46,7 +64,7 @@ enum TextFile {
     /// asked), without building a row dictionary: fields are cut at the bytes, and only lines
     /// with a double quote go through the quote-aware splitter.
     static func readColumns(_ path: String, _ names: [String]) throws -> [[String]] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, reason: "cannot open") }
+        guard let data = readBytes(path) else { throw DataError(file: path, reason: "cannot open") }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [[String]] in
             let bytes = raw.bindMemory(to: UInt8.self)
             var lineNumber = 0, start = bytes.starts(with: byteOrderMark) ? byteOrderMark.count : 0

@@ -22,29 +22,42 @@ struct Bench: ParsableCommand {
     @Flag(help: "Scaling sweep: time the kernel on generated long-tailed matrices from --from to --to nonzeros (doubling), fit the exponent, write CSV, JSON and an SVG plot into --out.")
     var sweep = false
 
-    @Option(help: "Smallest sweep size in nonzeros.")
-    var from = 100_000
+    @Option(help: "Smallest sweep size in nonzeros (--sweep; default 100,000).")
+    var from: Int?
 
-    @Option(help: "Largest sweep size in nonzeros.")
-    var to = 10_000_000
+    @Option(help: "Largest sweep size in nonzeros (--sweep; default 10,000,000).")
+    var to: Int?
 
-    @Option(help: "Folder for the sweep's sweep.csv, sweep.json and sweep.svg (default outputs/sweep-KERNEL).")
+    @Option(help: "Folder for the sweep's sweep.csv, sweep.json and sweep.svg (--sweep; default outputs/sweep-KERNEL).")
     var out: String?
 
-    @Option(help: "Latent factors (the rank for svd and nmf).")
-    var factors = 64
+    @Option(help: "Latent factors: als, als-explicit, topn (its ALS set-up), svd and nmf (the rank); default 64.")
+    var factors: Int?
 
-    @Option(help: "ALS or NMF iterations.")
-    var iterations = 10
+    @Option(help: "Iterations: als, als-explicit, nmf, topn (its ALS set-up); default 10.")
+    var iterations: Int?
 
-    @Option(help: "L2 regularization λ.")
-    var regularization: Float = 0.05
+    @Option(help: "L2 regularization λ: als, als-explicit, ease, topn (its ALS set-up); default 0.05.")
+    var regularization: Float?
 
-    @Option(help: "Implicit ALS confidence slope α.")
-    var alpha: Float = 1
+    @Option(help: "Implicit ALS confidence slope α: als, topn (its ALS set-up); default 1.")
+    var alpha: Float?
 
-    @Option(help: "Neighbours kept per item (cosine).")
-    var k = 20
+    @Option(help: "Neighbours kept per item: cosine; default 20.")
+    var k: Int?
+
+    /// The options each kernel reads.
+    static func reads(_ kernel: KernelBenchmark.Kernel) -> [String] {
+        let als = ["--factors", "--iterations", "--regularization", "--alpha"]
+        switch kernel {
+        case .als, .topn: return als
+        case .alsExplicit: return ["--factors", "--iterations", "--regularization"]
+        case .svd: return ["--factors"]
+        case .nmf: return ["--factors", "--iterations"]
+        case .cosine: return ["--k"]
+        case .ease: return ["--regularization"]
+        }
+    }
 
     @Option(help: "Timed runs after the warm-up.")
     var repeats = 3
@@ -55,23 +68,36 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard factors > 0 else { throw ValidationError("--factors must be positive, got \(factors)") }
-        guard iterations > 0 else { throw ValidationError("--iterations must be positive, got \(iterations)") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
-        guard k > 0 else { throw ValidationError("--k must be positive, got \(k)") }
-        if sweep {
-            guard from > 0, to >= from else { throw ValidationError("--from and --to must satisfy 0 < from ≤ to, got \(from) and \(to)") }
-        } else if data == nil {
-            throw ValidationError("--data is required (or use --sweep)")
+        for (flag, value) in [("--factors", factors), ("--iterations", iterations), ("--k", k), ("--from", from), ("--to", to)] {
+            if let value, value <= 0 { throw ValidationError("\(flag) must be positive, got \(value)") }
         }
-        guard regularization >= 0, regularization.isFinite else { throw ValidationError("--regularization must be ≥ 0") }
-        guard alpha >= 0, alpha.isFinite else { throw ValidationError("--alpha must be ≥ 0") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+        if sweep {
+            guard data == nil else { throw ValidationError("--data has no effect with --sweep (the sweep generates its matrices)") }
+            guard from ?? 100_000 <= to ?? 10_000_000 else { throw ValidationError("--from must not exceed --to") }
+        } else {
+            guard data != nil else { throw ValidationError("--data is required (or use --sweep)") }
+            for (flag, given) in [("--from", from != nil), ("--to", to != nil), ("--out", out != nil)] where given {
+                throw ValidationError("\(flag) has no effect without --sweep")
+            }
+        }
+        let given = [("--factors", factors != nil), ("--iterations", iterations != nil), ("--regularization", regularization != nil),
+                     ("--alpha", alpha != nil), ("--k", k != nil)]
+        for (flag, isGiven) in given where isGiven && !Bench.reads(kernel).contains(flag) {
+            throw ValidationError("\(flag) has no effect on the \(kernel.rawValue) kernel (it reads \(Bench.reads(kernel).joined(separator: ", ")))")
+        }
+        if let regularization { guard regularization >= 0, regularization.isFinite else { throw ValidationError("--regularization must be ≥ 0") } }
+        if let alpha { guard alpha >= 0, alpha.isFinite else { throw ValidationError("--alpha must be ≥ 0") } }
     }
 
     func run() throws {
         var bench = KernelBenchmark(kernel: kernel)
-        bench.factors = factors; bench.iterations = iterations; bench.regularization = regularization
-        bench.alpha = alpha; bench.k = k; bench.threads = global.threads; bench.repeats = repeats; bench.seed = global.seed
+        if let factors { bench.factors = factors }
+        if let iterations { bench.iterations = iterations }
+        if let regularization { bench.regularization = regularization }
+        if let alpha { bench.alpha = alpha }
+        if let k { bench.k = k }
+        bench.threads = global.threads; bench.repeats = repeats; bench.seed = global.seed
         if sweep { return try runSweep(bench) }
         let result = try bench.run(path: data!) { line in
             if !json && !global.quiet { print(line) }
@@ -92,7 +118,8 @@ struct Bench: ParsableCommand {
 extension Bench {
     func runSweep(_ bench: KernelBenchmark) throws {
         var sweep = ScalingSweep(benchmark: bench)
-        sweep.from = from; sweep.to = to
+        if let from { sweep.from = from }
+        if let to { sweep.to = to }
         let folder = out ?? "outputs/sweep-\(kernel.rawValue)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let points = try sweep.run { line in global.log(line) }

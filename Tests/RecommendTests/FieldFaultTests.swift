@@ -95,6 +95,21 @@ import Testing
         }
     }
 
+    /// The model file refuses to store a model holding NaN or infinity, whichever model it is.
+    @Test func aModelWithNonFiniteValuesIsNotSaved() throws {
+        let data = try Self.smallWorld()
+        var svd = PureSVDRecommender(factors: 2)
+        try svd.fit(data)
+        svd.itemFactors![1, 0] = .nan
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nan-\(UUID().uuidString).rec").path
+        #expect(throws: RecommenderError.self) { try SavedModel(model: svd, data: data).write(to: path) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        var popular = PopularityRecommender()
+        try popular.fit(data)
+        popular.popularity[0] = .infinity
+        #expect(throws: RecommenderError.self) { try SavedModel(model: popular, data: data).encoded() }
+    }
+
     @Test func hugeFactorCountsAreRefusedBeforeAllocating() throws {
         let x = try SparseMatrix(rows: 2, columns: 2, rowIndices: [0, 1], columnIndices: [0, 1], values: [1, 1])
         for factors in [1 << 40, Int.max / 2, Int.max] {

@@ -88,7 +88,8 @@ public struct SessionRecommender: Recommender {
             for t in Set(titles) where Int(t) < items { sessionsOf[Int(t)].append(Int32(s)) }
             for (i, a) in titles.enumerated() where Int(a) < items {
                 popularity[Int(a)] += 1
-                for d in 1...window where i + d < titles.count && Int(titles[i + d]) < items && titles[i + d] != a {
+                for d in stride(from: 1, through: min(window, titles.count - 1 - i), by: 1)
+                    where Int(titles[i + d]) < items && titles[i + d] != a {
                     r.append(Int(a)); c.append(Int(titles[i + d])); v.append(1 / Float(d))
                 }
             }

@@ -56,6 +56,7 @@ extension ModelArchive {
             w.table(["learn_weights": "\(m.learnWeights)"])
             w.int(m.members.count)
             for (member, weight) in m.members {
+                guard !(member is HybridRecommender) else { throw RecommenderError("hybrid: a hybrid member cannot be saved (members are single models)") }
                 w.float(weight)
                 try encode(member, into: &w)
             }
@@ -80,7 +81,9 @@ extension ModelArchive {
     }
 
     /// Reads one model section; `history` is the users × items training history.
-    static func decode(_ r: inout ArchiveReader, history: SparseMatrix) throws -> any Recommender {
+    /// - Parameter member: decoding a hybrid's member, which is never a hybrid itself (so a
+    ///   crafted file cannot nest hybrids and recurse without bound).
+    static func decode(_ r: inout ArchiveReader, history: SparseMatrix, member: Bool = false) throws -> any Recommender {
         let kind = try r.string()
         let p = Hyperparameters(table: try r.table(), kind: kind, reader: r)
         let users = history.rows, items = history.columns
@@ -136,6 +139,8 @@ extension ModelArchive {
             if confidence.hasPrefix("log:"), let e = Float(confidence.dropFirst(4)) { c.confidence = .logarithmic(epsilon: e) }
             if solver == "cholesky" { c.solver = .cholesky } else if solver.hasPrefix("cg:"), let s = Int(solver.dropFirst(3)) { c.solver = .conjugateGradient(steps: s) }
             let (u, v) = try factors(c.factors)
+            // The fold-in of cold-start users runs with these settings: they must match the factors.
+            try check(c.factors == u.columns && c.alpha.isFinite && c.regularization >= 0, "hyperparameters")
             var m = ALSRecommender(configuration: c)
             m.model = ImplicitALSModel(userFactors: u, itemFactors: v, configuration: c, lossHistory: [])
             return m
@@ -170,13 +175,15 @@ extension ModelArchive {
             m.recent = recent
             return m
         case "hybrid":
+            guard !member else { throw r.fail("hybrid: corrupted member (a hybrid inside a hybrid)") }
             let learn = try p.string("learn_weights") == "true"
             let count = try r.int()
             guard count > 0 && count < 64 else { throw r.fail("hybrid: corrupted member count \(count)") }
             var members: [(model: any Recommender, weight: Float)] = []
             for _ in 0..<count {
                 let weight = try r.float()
-                members.append((try decode(&r, history: history), weight))
+                guard weight.isFinite, weight >= 0 else { throw r.fail("hybrid: corrupted member weight \(weight)") }
+                members.append((try decode(&r, history: history, member: true), weight))
             }
             var m = HybridRecommender(members: members, learnWeights: learn)
             m.history = history
@@ -189,7 +196,8 @@ extension ModelArchive {
     /// Arrays of indices stored as their lengths, then all elements; every index below `bound`.
     static func ragged(_ r: inout ArchiveReader, bound: Int) throws -> [[Int32]] {
         let lengths = try r.ints(), flat = try r.int32s()
-        guard lengths.allSatisfy({ $0 >= 0 }), lengths.reduce(0, +) == flat.count, flat.allSatisfy({ $0 >= 0 && Int($0) < bound }) else {
+        // Each length ≤ the elements stored, so the sum of ≤ flat.count + 1 of them cannot overflow.
+        guard lengths.allSatisfy({ $0 >= 0 && $0 <= flat.count }), lengths.reduce(0, { min($0 + $1, flat.count + 1) }) == flat.count, flat.allSatisfy({ $0 >= 0 && Int($0) < bound }) else {
             throw r.fail("corrupted index lists")
         }
         var out: [[Int32]] = [], start = 0

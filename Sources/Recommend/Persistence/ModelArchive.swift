@@ -95,7 +95,13 @@ struct ArchiveWriter {
     mutating func strings(_ a: [String]) { uint64(UInt64(a.count)); for s in a { string(s) } }
     mutating func ints(_ a: [Int]) { uint64(UInt64(a.count)); for v in a { int(v) } }
     mutating func int32s(_ a: [Int32]) { uint64(UInt64(a.count)); for v in a { uint32(UInt32(bitPattern: v)) } }
-    mutating func floats(_ a: [Float]) { uint64(UInt64(a.count)); for v in a { uint32(v.bitPattern) } }
+    mutating func floats(_ a: [Float]) {
+        uint64(UInt64(a.count))
+        for v in a { uint32(v.bitPattern); if !v.isFinite { nonFiniteValues += 1 } }
+    }
+
+    /// Floats written that are NaN or infinite: a model holding any is not saved.
+    var nonFiniteValues = 0
 
     mutating func table(_ t: [String: String]) {
         let keys = t.keys.sorted()

@@ -27,6 +27,7 @@ public struct SavedModel: Sendable {
     }
 
     /// The model file's bytes: header, payload, checksum.
+    /// - Throws: ``RecommenderError`` when the model holds NaN or infinite values.
     public func encoded() throws -> [UInt8] {
         var w = ArchiveWriter()
         w.strings(userIDs.ids)
@@ -34,6 +35,11 @@ public struct SavedModel: Sendable {
         w.strings(titles)
         w.sparse(history)
         try ModelArchive.encode(model, into: &w)
+        // The last guard of every model (factors, weights, similarity lists, biases): a model
+        // holding NaN or infinity would fail or answer garbage at serving time.
+        guard w.nonFiniteValues == 0 else {
+            throw RecommenderError("\(model.name): the trained model holds \(w.nonFiniteValues) NaN or infinite values; not saved (its hyperparameters overflow single precision)")
+        }
         return ModelArchive.frame(w.bytes)
     }
 
@@ -46,12 +52,12 @@ public struct SavedModel: Sendable {
     /// - Throws: ``ModelFileError`` for a missing, foreign, truncated, corrupted or
     ///   wrong-version file.
     public static func read(path: String) throws -> SavedModel {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = TextFile.readBytes(path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw ModelFileError(path: path, reason: exists ? (isDirectory.boolValue ? "is a folder, not a model file" : "cannot be read") : "no such file")
         }
-        return try decode([UInt8](data), path: path)
+        return try decode(data, path: path)
     }
 
     static func decode(_ bytes: [UInt8], path: String) throws -> SavedModel {

@@ -89,7 +89,7 @@ public enum Reports {
             }
         }
         section("Top content")
-        let byTitle = Dictionary(uniqueKeysWithValues: r.dataset.items.compactMap { $0 }.map { ($0.id, $0.title) })
+        let byTitle = Dictionary(r.dataset.items.compactMap { $0 }.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
         for row in ContentPerformance.titles(data).prefix(5) {
             t.append(String(format: "%@ %@: %d views, %d viewers, completion %.2f", row.name, byTitle[row.name] ?? "", row.views, row.viewers, row.meanCompletion))
         }
