@@ -59,7 +59,7 @@ struct Bench: ParsableCommand {
         }
     }
 
-    @Option(help: "Timed runs after the warm-up.")
+    @Option(help: "Timed runs after the warm-up (1–1,000).")
     var repeats = 3
 
     @OptionGroup var global: GlobalOptions
@@ -71,7 +71,10 @@ struct Bench: ParsableCommand {
         for (flag, value) in [("--factors", factors), ("--iterations", iterations), ("--k", k), ("--from", from), ("--to", to)] {
             if let value, value <= 0 { throw ValidationError("\(flag) must be positive, got \(value)") }
         }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+        guard repeats > 0 && repeats <= 1_000 else { throw ValidationError("--repeats must be between 1 and 1,000, got \(repeats)") }
+        if let iterations, iterations > ModelFactory.maximumIterations {
+            throw ValidationError("--iterations must be at most \(ModelFactory.maximumIterations), got \(iterations)")
+        }
         if sweep {
             guard data == nil else { throw ValidationError("--data has no effect with --sweep (the sweep generates its matrices)") }
             guard from ?? 100_000 <= to ?? 10_000_000 else { throw ValidationError("--from must not exceed --to") }

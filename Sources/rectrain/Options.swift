@@ -31,13 +31,25 @@ struct GlobalOptions: ParsableArguments {
 /// Model hyperparameters shared by train and evaluate; an omitted option keeps the model's default.
 struct HyperparameterOptions: ParsableArguments {
     @Option(help: "Latent factors (svd, nmf, als: default 50; als-explicit: 100).") var factors: Int?
-    @Option(help: "Iterations (als 15, als-explicit 15, nmf 100).") var iterations: Int?
+    @Option(help: "Iterations, at most 10,000 (als 15, als-explicit 15, nmf 100).") var iterations: Int?
     @Option(help: "Regularization λ (als 0.1, als-explicit 0.1, ease 500).") var regularization: Float?
     @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
     @Option(help: "Neighbours (itemknn and userknn 20, session 100).") var neighbors: Int?
     @Option(help: "Similarity shrinkage (itemknn, userknn; default 0).") var shrinkage: Float?
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
+
+    func validate() throws {
+        for (flag, value) in [("--factors", factors), ("--iterations", iterations), ("--neighbors", neighbors)] {
+            if let value, value <= 0 { throw ValidationError("\(flag) must be a positive integer, got \(value)") }
+        }
+        if let iterations, iterations > ModelFactory.maximumIterations {
+            throw ValidationError("--iterations must be at most \(ModelFactory.maximumIterations) (ALS and NMF converge in tens to hundreds), got \(iterations)")
+        }
+        for (flag, value) in [("--regularization", regularization), ("--alpha", alpha), ("--shrinkage", shrinkage)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) must be a finite value ≥ 0, got \(value)") }
+        }
+    }
 
     /// The hyperparameters given on the command line, as (ModelOptions name, flag).
     var given: [(name: String, flag: String)] {

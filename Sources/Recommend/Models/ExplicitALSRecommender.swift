@@ -22,6 +22,8 @@ public struct ExplicitALSRecommender: Recommender {
         var config = configuration
         config.threads = data.threads
         config.seed = data.seed
+        // The factor product has rank at most min(users, items): more factors add cost, not rank.
+        config.factors = min(config.factors, max(1, min(data.ratings.rows, data.ratings.columns)))
         model = try ExplicitALS.fit(data.ratings, configuration: config)
     }
 

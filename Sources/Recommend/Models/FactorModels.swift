@@ -55,6 +55,8 @@ public struct ALSRecommender: FactorRecommender {
         var config = configuration
         config.threads = data.threads
         config.seed = data.seed
+        // X·Yᵀ has rank at most min(users, items): more factors add cost, not rank (as for svd, nmf).
+        config.factors = min(config.factors, max(1, min(data.users, data.itemCount)))
         model = try ImplicitALS.fit(data.binary, configuration: config)
     }
 }

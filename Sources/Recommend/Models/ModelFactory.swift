@@ -37,6 +37,10 @@ public enum ModelFactory {
         }
     }
 
+    /// The most iterations any model takes: ALS and NMF converge in tens to hundreds, so a
+    /// larger count is a mistake that would keep a process busy for hours.
+    public static let maximumIterations = 10_000
+
     public static func make(_ name: String, _ o: ModelOptions = ModelOptions()) throws -> any Recommender {
         func positive(_ value: Int?, _ option: String) throws {
             if let value, value <= 0 { throw RecommenderError("invalid --\(option) \(value): expected a positive integer") }
@@ -45,6 +49,9 @@ public enum ModelFactory {
             if let value, !(value >= 0 && value.isFinite) { throw RecommenderError("invalid --\(option) \(value): expected a finite value ≥ 0") }
         }
         try positive(o.factors, "factors"); try positive(o.iterations, "iterations"); try positive(o.neighbors, "neighbors")
+        if let n = o.iterations, n > maximumIterations {
+            throw RecommenderError("invalid --iterations \(n): at most \(maximumIterations) (ALS and NMF converge in tens to hundreds)")
+        }
         try nonNegative(o.regularization, "regularization"); try nonNegative(o.alpha, "alpha"); try nonNegative(o.shrinkage, "shrinkage")
         switch name {
         case "popular":
