@@ -3,12 +3,12 @@
 # fuzzes each parser of outside bytes for SECONDS (default 600). New corpus entries go to
 # .work/TARGET (kept between runs; FUZZ_WORK=DIR to use another), crashes, hangs, leaks and
 # out-of-memory inputs to artifacts/TARGET/. Exits non-zero when any target found one.
-#   Fuzz/run.sh [SECONDS] [TARGET...]      targets: ratings catalog movielens model (default all)
+#   Fuzz/run.sh [SECONDS] [TARGET...]      targets: ratings catalog movielens model world (default all)
 # More libFuzzer options through FUZZ_FLAGS, e.g. FUZZ_FLAGS="-runs=2000 -seed=1" (make fuzz-smoke).
 set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-600}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(ratings catalog movielens model)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(ratings catalog movielens model world)
 work=${FUZZ_WORK:-.work}
 mkdir -p "$work"
 runtime=$(ls "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -1)

@@ -6,6 +6,8 @@ import Recommend
 /// - `catalog`: the item catalogue CSV (`--items`), through its UTF-8/Latin-1 text reader;
 /// - `movielens`: MovieLens 100K's `u.genre`, `u.item`, `u.user`, `u.data` and the CSV
 ///   release's `movies.csv`, `ratings.csv`, `tags.csv` (the input cut into files at 0x01 bytes);
+/// - `world`: a world folder of `rectrain generate` (`titles.csv`, `users.csv`,
+///   `interactions.csv`, `sessions.csv`, cut at 0x01 bytes);
 /// - `model`: the model file; input starting with `RECMODEL` is a whole file, anything else a
 ///   payload framed with a valid header and checksum (so mutations reach the decoder), and a
 ///   model that loads is asked to recommend, explain, fold in and find similar titles.
@@ -14,7 +16,7 @@ import Recommend
 /// run inputs through here.
 public struct FuzzHarness: Sendable {
     /// The parsers, by the names `FUZZ_TARGET` takes.
-    public static let targets = ["ratings", "catalog", "movielens", "model"]
+    public static let targets = ["ratings", "catalog", "movielens", "model", "world"]
     public let target: String
     /// Where the input's files are written (a folder of this harness's own).
     public let folder: String
@@ -40,6 +42,7 @@ public struct FuzzHarness: Sendable {
         case "ratings": ratings(input)
         case "catalog": catalog(input)
         case "movielens": movieLens(input)
+        case "world": world(input)
         default: model(input)
         }
     }
@@ -65,6 +68,14 @@ public struct FuzzHarness: Sendable {
         _ = try? MovieLens.load100K(directory: folder)
         _ = try? MovieLens.loadCSVRelease(directory: folder)
         for name in names + csv { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
+    }
+
+    func world(_ input: [UInt8]) {
+        let parts = input.split(separator: 1, maxSplits: 3, omittingEmptySubsequences: false)
+        let names = ["titles.csv", "users.csv", "interactions.csv", "sessions.csv"]
+        for (i, part) in parts.enumerated() { _ = write(part, names[i]) }
+        _ = try? SyntheticWorld.load(directory: folder)
+        for name in names { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
     }
 
     func model(_ input: [UInt8]) {

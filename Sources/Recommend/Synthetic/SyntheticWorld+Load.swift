@@ -39,6 +39,10 @@ extension SyntheticWorld {
         // Rows are grouped by session in position order; recover the grouping from session_id.
         let ids = try TextFile.readColumns(directory + "/sessions.csv", ["session_id"])[0]
         let rows = sessionRows.interactions
+        // Both readers skip the same blank lines; a file on which they disagree is malformed.
+        guard ids.count == rows.count else {
+            throw DataError(file: directory + "/sessions.csv", reason: "\(ids.count) session ids for \(rows.count) rows")
+        }
         for (r, id) in ids.enumerated() {
             if sessions.ids.last != id {
                 sessions.ids.append(id); sessions.users.append(rows.users[r]); sessions.items.append([]); sessions.starts.append(rows.timestamps[r])
@@ -61,11 +65,11 @@ extension SyntheticWorld {
         let columns = try TextFile.readColumns(path, ["watch_minutes", "completion", "rating", "device"])
         guard columns[0].count == rows else { throw DataError(file: path, reason: "expected \(rows) rows, read \(columns[0].count)") }
         for i in 0..<rows {
-            guard let minutes = Float(columns[0][i]), let completion = Float(columns[1][i]) else {
-                throw DataError(file: path, line: i + 2, reason: "watch_minutes and completion must be numbers")
+            guard let minutes = Float(columns[0][i]), let completion = Float(columns[1][i]), minutes.isFinite, completion.isFinite else {
+                throw DataError(file: path, line: i + 2, reason: "watch_minutes and completion must be finite numbers")
             }
             let rating = columns[2][i].isEmpty ? 0 : Float(columns[2][i])
-            guard let rating else { throw DataError(file: path, line: i + 2, reason: "rating \"\(columns[2][i])\" is not a number") }
+            guard let rating, rating.isFinite else { throw DataError(file: path, line: i + 2, reason: "rating \"\(columns[2][i])\" is not a number") }
             v.watchMinutes.append(minutes); v.completion.append(completion); v.ratings.append(rating)
             v.devices.append(v.deviceNames.intern(columns[3][i]))
         }
