@@ -4,8 +4,27 @@ import Glibc
 
 /// The machine's memory, for checking a size a caller gives before it is allocated.
 public enum SystemMemory {
-    /// MemAvailable from /proc/meminfo (bytes), or 8 GiB where unknown.
+    /// MemAvailable from /proc/meminfo (bytes), or 8 GiB where unknown; no more than the
+    /// address space left under the process's limit (`ulimit -v`), when it has one.
     public static var availableBytes: Int {
+        var limit = rlimit()
+        let physical = physicalAvailableBytes
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return physical }
+        return min(physical, max(0, Int(clamping: limit.rlim_cur) - virtualSizeBytes))
+    }
+
+    /// The process's current virtual size (/proc/self/statm, first field, in pages).
+    static var virtualSizeBytes: Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 128)
+        guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let pages = text.split(separator: " ").first.flatMap { Int($0) } ?? 0
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static var physicalAvailableBytes: Int {
         // Read with stdio: /proc files report size 0, and Foundation's readers leaked a buffer
         // per call on this platform (found by fuzzing).
         guard let file = fopen("/proc/meminfo", "r") else { return 8 << 30 }

@@ -31,7 +31,9 @@ public enum DataSource {
         switch resolved {
         case .csv, .auto:
             guard !isDirectory.boolValue else { throw DataError(file: path, reason: "--format csv needs a file, not a folder") }
-            let loaded = try RatingsCSV.load(path: path, options: .init(implicit: !ratings)).interactions
+            var options = RatingsCSVOptions(implicit: !ratings)
+            options.requireRating = ratings
+            let loaded = try RatingsCSV.load(path: path, options: options).interactions
             result = (Dataset(interactions: loaded), nil)
         case .movielens:
             guard isDirectory.boolValue else { throw DataError(file: path, reason: "--format movielens needs the MovieLens folder") }

@@ -13,6 +13,9 @@ public enum LongTailedMatrix {
         guard users > 0, items > 0, nnz > 0 else {
             throw FactorizationError.invalidParameter(name: "size", value: "\(users)×\(items), \(nnz) nonzeros", expected: "positive sizes")
         }
+        guard nnz >= users else {
+            throw FactorizationError.invalidParameter(name: "nonzeros", value: "\(nnz)", expected: "at least one per user (\(users))")
+        }
         let (cells, overflow) = users.multipliedReportingOverflow(by: items)
         guard overflow || nnz <= cells / 2 else {
             throw FactorizationError.invalidParameter(name: "nonzeros", value: "\(nnz)", expected: "at most half of \(users)×\(items)")

@@ -74,6 +74,12 @@ struct RowParser {
         // then counts every row as 1: a malformed file is refused whatever the model uses.
         ratingField = try find(options.ratingColumn, ["rating", "score", "value"], required: false, "rating")
         timestampField = try find(options.timestampColumn, ["timestamp", "time", "ts"], required: false, "timestamp")
+        for field in [userField, itemField, ratingField, timestampField].compactMap({ $0 }) where names.filter({ $0 == names[field] }).count > 1 {
+            throw fail(lineNumber, "column \"\(names[field])\" appears more than once in the header")
+        }
+        if options.requireRating && ratingField == nil {
+            throw fail(lineNumber, "no rating column (expected one of rating, score, value; header has: \(names.joined(separator: ", ")))")
+        }
     }
 
     /// Splits `line` into field ranges, honouring double quotes. Returns false on an unterminated quote.
@@ -236,7 +242,9 @@ struct RowParser {
     static let powersOfTen: [Double] = (0...18).map { p in (0..<p).reduce(1.0) { r, _ in r * 10 } }
 
     func slowNumber(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
-        Double(String(decoding: line[range], as: UTF8.self))
+        // Decimal only: the standard library also reads hexadecimal ("0x10", "0x1p3").
+        if line[range].contains(where: { $0 == 120 || $0 == 88 }) { return nil }
+        return Double(String(decoding: line[range], as: UTF8.self))
     }
 }
 

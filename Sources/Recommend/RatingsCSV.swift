@@ -23,6 +23,8 @@ public struct RatingsCSVOptions: Sendable {
     /// For files without a header line (MovieLens `u.data`): the column names, in order. The
     /// first line is then data.
     public var columnNames: [String]? = nil
+    /// Refuse a file without a rating column (rating prediction has nothing to learn from 1s).
+    public var requireRating = false
 
     public init(userColumn: String? = nil, itemColumn: String? = nil, ratingColumn: String? = nil,
                 timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false,
@@ -62,6 +64,11 @@ public enum RatingsCSV {
             throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
+        var status = stat()
+        // Only regular files: a device (/dev/zero) or a folder would be read without end or fail midway.
+        guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw DataError(file: path, reason: "not a regular file")
+        }
         let reader = LineReader(file: file)
         var parser = RowParser(path: path, options: options)
         var result = existing

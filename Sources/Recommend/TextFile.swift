@@ -11,7 +11,9 @@ enum TextFile {
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var info = stat()
-        if fstat(fileno(file), &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        // Only regular files: a device (/dev/zero) or a pipe would be read without end.
+        guard fstat(fileno(file), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress!, 1, $0.count, file) }

@@ -83,8 +83,11 @@ extension Evaluate {
     /// Explicit ALS on the training ratings, RMSE and MAE on the test ratings of known users
     /// and items (predictions clipped to the training rating scale).
     func runRating() throws {
-        let trainData = try RatingsCSV.load(path: train).interactions
-        let testData = try RatingsCSV.load(path: test, into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
+        var options = RatingsCSVOptions()
+        options.requireRating = true
+        let trainData = try RatingsCSV.load(path: train, options: options).interactions
+        let testData = try RatingsCSV.load(path: test, options: options,
+                                           into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         let threads = global.threads, seed = global.seed
         let als = hyper.explicitALS
         var knn = KNNBaselineRecommender()

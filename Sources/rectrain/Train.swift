@@ -41,6 +41,10 @@ struct Train: ParsableCommand {
     func run() throws {
         // Check the destination before spending time on training.
         try checkWritable(output)
+        guard URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
+                != URL(fileURLWithPath: data).standardizedFileURL.resolvingSymlinksInPath() else {
+            throw ValidationError("--output \(output) is the --data file: it would be overwritten")
+        }
         let start = Date()
         let explicit = model == "als-explicit"
         var recommender: any Recommender
@@ -83,5 +87,9 @@ func checkWritable(_ path: String) throws {
     }
     guard FileManager.default.isWritableFile(atPath: folder) else {
         throw ValidationError("cannot write \(path): folder \(folder) is not writable")
+    }
+    // The file is replaced by a rename: never over a device, a folder or anything not a file.
+    if let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType, type != .typeRegular {
+        throw ValidationError("cannot write \(path): it exists and is not a regular file")
     }
 }

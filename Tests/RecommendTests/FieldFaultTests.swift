@@ -135,7 +135,7 @@ import Testing
 
     /// A rating cell that is not a finite single-precision number is an error on its line,
     /// whether the load keeps the values or counts every row as 1.
-    @Test(arguments: ["abc", "NaN", "inf", "1e39", "-4e38"])
+    @Test(arguments: ["abc", "NaN", "inf", "1e39", "-4e38", "0x10", "0x1p3"])
     func badRatingsAreRefusedForEveryKindOfLoad(rating: String) throws {
         let path = try temporaryFile("user,item,rating\nu,a,4\nu,b,\(rating)\n")
         for implicit in [false, true] {

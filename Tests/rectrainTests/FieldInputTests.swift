@@ -145,6 +145,14 @@ import Testing
         try Self.clean(["train", "--model", "popular", "--export-npy", dir + "/npy"] + data, mustFail: true, naming: "--export-npy")
         try Self.clean(["evaluate", "--train", dir + "/views.csv", "--test", dir + "/test.csv", "--task", "rating", "--model", "als-explicit",
                         "--k", "5"], mustFail: true, naming: "--k")
+        // Nothing is written over a device, a folder or the input itself.
+        try Self.clean(["train", "--model", "popular", "--data", dir + "/views.csv", "--output", "/dev/full"], mustFail: true, naming: "regular file")
+        try Self.clean(["train", "--model", "popular", "--data", dir + "/views.csv", "--output", dir + "/views.csv"], mustFail: true, naming: "--data")
+        try Self.clean(["train", "--model", "popular", "--data", "/dev/zero", "--output", dir + "/z.model"], mustFail: true, naming: "regular file")
+        try Self.clean(["recommend", "--model", "/dev/zero", "--user", "p1"], mustFail: true)
+        // A rating model refuses a file without ratings; hexadecimal and duplicated columns are malformed.
+        try Self.clean(["train", "--model", "als-explicit", "--data", dir + "/strangers.csv", "--output", dir + "/r.model"], mustFail: true, naming: "rating column")
+        try Self.clean(["synth-matrix", "--users", "11", "--items", "10", "--nnz", "10", "--out", dir + "/s.csv"], mustFail: true, naming: "per user")
         try Self.clean(["train", "--model", "als", "--factors", "4"] + data)
         let model = dir + "/o.model"
         try Self.clean(["recommend", "--model", model, "--user", "p1", "--history", "t3"], mustFail: true, naming: "known")

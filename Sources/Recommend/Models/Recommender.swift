@@ -125,13 +125,16 @@ public enum SimilarityRule {
 
     /// The best `count` neighbours of `item` among `similarities` (one per title, the title's
     /// own entry ignored) that pass the rule, best first.
+    /// Below this no similarity counts, whatever its scale (an EASE weight of 10⁻⁶ moves no score).
+    public static let absoluteFloor: Float = 1e-6
+
     public static func neighbors(_ similarities: [Float], of item: Int?, count: Int, scale: Float = 1) -> [(index: Int, score: Float)] {
-        let floor = threshold * scale
+        let floor = max(threshold * scale, absoluteFloor)
         return best(similarities, count: count) { $0 != item && similarities[$0] > floor }
     }
 
     /// Whether one similarity passes the rule.
-    public static func admits(_ similarity: Float, scale: Float = 1) -> Bool { similarity > threshold * scale }
+    public static func admits(_ similarity: Float, scale: Float = 1) -> Bool { similarity > max(threshold * scale, absoluteFloor) }
 }
 
 /// The `count` best entries of `scores` (score descending, ties to the smaller index) among
