@@ -15,26 +15,26 @@ public enum SystemMemory {
 
     /// The process's current virtual size (/proc/self/statm, first field, in pages).
     static var virtualSizeBytes: Int {
-        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 128)
-        guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
-        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let pages = text.split(separator: " ").first.flatMap { Int($0) } ?? 0
+        let pages = procLine("/proc/self/statm") { _ in true }?.split(separator: " ").first.flatMap { Int($0) } ?? 0
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     static var physicalAvailableBytes: Int {
-        // Read with stdio: /proc files report size 0, and Foundation's readers leaked a buffer
-        // per call on this platform (found by fuzzing).
-        guard let file = fopen("/proc/meminfo", "r") else { return 8 << 30 }
+        let line = procLine("/proc/meminfo") { $0.hasPrefix("MemAvailable:") }
+        return line.flatMap { $0.split(separator: " ").compactMap { Int($0) }.first }.map { $0 * 1024 } ?? 8 << 30
+    }
+
+    /// The first line of a /proc file that `matches`, read with stdio: /proc files report size 0,
+    /// and Foundation's readers leaked a buffer per call on this platform (found by fuzzing).
+    static func procLine(_ path: String, matching matches: (String) -> Bool) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("MemAvailable:"), let kb = text.split(separator: " ").compactMap({ Int($0) }).first { return kb * 1024 }
+            if matches(text) { return text }
         }
-        return 8 << 30
+        return nil
     }
 
     /// The bytes of `counts` items of `bytesEach` bytes each, summed; nil on overflow.

@@ -62,15 +62,17 @@ func requireFiniteResult(_ values: [Float], _ operation: String, _ what: String,
 /// Throws ``FactorizationError/tooLarge(operation:requiredBytes:availableBytes:)`` unless
 /// `count` single-precision values (a product of sizes, checked for overflow) fit in the memory
 /// available: the bound on every size a caller gives before it is allocated.
-func requireMemory(for sizes: [Int], copies: Int = 1, _ operation: String, limit: Int? = nil) throws {
-    var count = copies * MemoryLayout<Float>.size
+func requireMemory(for sizes: [Int], copies: Int = 1, _ operation: String) throws {
+    var count: Int? = copies * MemoryLayout<Float>.size
     for s in sizes {
-        let (product, overflow) = count.multipliedReportingOverflow(by: max(0, s))
-        guard !overflow else { throw FactorizationError.tooLarge(operation: operation, requiredBytes: .max, availableBytes: limit ?? availableMemoryBytes()) }
-        count = product
+        guard let c = count else { break }
+        let (product, overflow) = c.multipliedReportingOverflow(by: max(0, s))
+        count = overflow ? nil : product
     }
-    let available = limit ?? availableMemoryBytes()
-    guard count <= available else { throw FactorizationError.tooLarge(operation: operation, requiredBytes: count, availableBytes: available) }
+    let available = SystemMemory.availableBytes
+    guard let count, count <= available else {
+        throw FactorizationError.tooLarge(operation: operation, requiredBytes: count ?? .max, availableBytes: available)
+    }
 }
 
 /// Checks shared by every kernel: non-empty, finite.
