@@ -33,16 +33,20 @@ let package = Package(
         .target(name: "Factorization", dependencies: ["DenseLinalg"]),
         .target(name: "Recommend", dependencies: ["Factorization", "DenseLinalg"]),
         .target(name: "FuzzTargets", dependencies: ["Recommend"]),
+        // Benchmark runners (kernel timings, scaling sweeps, process memory): the command line's
+        // `bench`, kept out of the library that embedders link.
+        .target(name: "KernelBench", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
         .executableTarget(
             name: "rectrain",
             dependencies: [
-                "Recommend", "Factorization", "DenseLinalg",
+                "Recommend", "Factorization", "DenseLinalg", "KernelBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DenseLinalgTests", dependencies: ["DenseLinalg"]),
         .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "KernelBenchTests", dependencies: ["KernelBench"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
         // End-to-end: runs the built rectrain binary (the dependency makes `swift test` build it).
         .testTarget(name: "rectrainTests", dependencies: ["rectrain", "Recommend"]),

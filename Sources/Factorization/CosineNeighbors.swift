@@ -1,28 +1,5 @@
 import DenseLinalg
 
-/// The k most similar rows of every row: `indices[i·k ..< (i+1)·k]` best first, padded with −1
-/// (and score 0) when a row has fewer than k neighbours. The kernels that build one clamp k to
-/// the number of candidates, so `k` may be smaller than the one asked for.
-public struct NeighborList: Sendable, Equatable {
-    public let k: Int
-    public let indices: [Int32]
-    public let scores: [Float]
-
-    /// A list of `k` neighbours per row; `indices` padded with −1 where a row has fewer.
-    public init(k: Int, indices: [Int32], scores: [Float]) {
-        precondition(indices.count == scores.count && (k == 0 || indices.count % k == 0), "neighbour list shape")
-        self.k = k; self.indices = indices; self.scores = scores
-    }
-
-    /// Number of rows.
-    public var count: Int { k == 0 ? 0 : indices.count / k }
-
-    /// The neighbours of row `i`, best first.
-    public func neighbors(of i: Int) -> [(index: Int, score: Float)] {
-        (i * k ..< (i + 1) * k).compactMap { indices[$0] >= 0 ? (Int(indices[$0]), scores[$0]) : nil }
-    }
-}
-
 /// Cosine similarity with bounded top-k selection, never materialising an n × n matrix.
 ///
 /// ```
@@ -108,7 +85,14 @@ public enum CosineNeighbors {
     /// Top-k neighbours among the rows of a dense factor matrix (e.g. item factors): rows are
     /// L2-normalised, similarities computed a block of rows at a time by GEMM, and each row's
     /// best k kept by a bounded heap. Memory O(n·k + block·n).
-    public static func dense(_ f: Matrix<Float>, k: Int, threads: Int = Parallel.availableCores) throws -> NeighborList {
+    public static func dense(_ f: Matrix<Float>, k: Int, threads: Int) throws -> NeighborList {
+        try dense(f, k: k, rows: nil, threads: threads)
+    }
+
+    /// ``dense(_:k:threads:)`` for the rows listed in `rows` only (row r of the result holds
+    /// the neighbours of `rows[r]`, never itself): one title's similar titles cost one pass over
+    /// the factors instead of the whole self-join.
+    public static func dense(_ f: Matrix<Float>, k: Int, rows: [Int]?, threads: Int) throws -> NeighborList {
         guard f.rows > 0, f.columns > 0 else { throw FactorizationError.emptyInput(operation: "cosine neighbours") }
         guard f.isFinite else { throw FactorizationError.nonFiniteInput(operation: "cosine neighbours") }
         try require(k > 0, "k", k, "a positive integer")
@@ -121,8 +105,17 @@ public enum CosineNeighbors {
                 if norm > 0 { UnsafeKernels.scale(1 / norm, row, d) }
             }
         }
-        return try DenseTopK.select(queries: normalized, items: normalized, count: k, excluding: nil,
-                                    excludeSelf: true, threads: threads)
+        guard let rows else {
+            return try DenseTopK.select(queries: normalized, items: normalized, count: k, excluding: nil, excludeSelf: true, threads: threads)
+        }
+        for r in rows where r < 0 || r >= f.rows {
+            throw FactorizationError.invalidParameter(name: "row", value: "\(r)", expected: "0..<\(f.rows)")
+        }
+        let queries = try Matrix(rows: rows.count, columns: d, elements: rows.flatMap { normalized.row($0) })
+        let itself = try SparseMatrix(rows: rows.count, columns: f.rows, rowIndices: Array(rows.indices), columnIndices: rows,
+                                      values: [Float](repeating: 1, count: rows.count))
+        return try DenseTopK.select(queries: queries, items: normalized, count: min(k, f.rows - 1), excluding: itself,
+                                    excludeSelf: false, threads: threads)
     }
 }
 

@@ -138,26 +138,36 @@ extension TopN {
         }
         let n = scores.columns
         let count = max(1, min(count, n))  // at most n candidates per row
-        var indices = [Int32](repeating: -1, count: scores.rows * count)
-        var values = [Float](repeating: 0, count: scores.rows * count)
-        var selector = TopKSelector(capacity: count)
+        var lists: [[(index: Int, score: Float)]] = []
+        lists.reserveCapacity(scores.rows)
         scores.withUnsafeBufferPointer { s in
             var excluded = Set<Int32>()
             for r in 0..<scores.rows {
                 excluded.removeAll(keepingCapacity: true)
                 if let seen { excluded.formUnion(seen.row(r).columns) }
-                selector.reset()
-                var threshold = -Float.infinity
-                for j in 0..<n where s[r * n + j] > threshold && !excluded.contains(Int32(j)) {
-                    selector.insert(s[r * n + j], Int32(j))
-                    threshold = selector.threshold
-                }
-                for (rank, entry) in selector.sorted().enumerated() {
-                    indices[r * count + rank] = Int32(entry.index)
-                    values[r * count + rank] = entry.score
-                }
+                lists.append(best(UnsafeBufferPointer(rebasing: s[(r * n)..<(r * n + n)]), count: count) { !excluded.contains(Int32($0)) })
             }
         }
-        return NeighborList(k: count, indices: indices, scores: values)
+        return NeighborList(lists: lists, k: count)
+    }
+
+    /// The `count` best entries of one row of scores (score descending, ties to the smaller
+    /// index) among those `keep` accepts, by bounded selection: the one selection behind top-N,
+    /// similar items, cold start and every model's recommendations. −∞ and NaN never enter.
+    /// - Complexity: O(n) comparisons plus O(m log count) for the m entries that enter.
+    public static func best(_ scores: UnsafeBufferPointer<Float>, count: Int, where keep: (Int) -> Bool = { _ in true })
+        -> [(index: Int, score: Float)] {
+        var selector = TopKSelector(capacity: max(0, count))
+        var threshold = -Float.infinity
+        for i in 0..<scores.count where scores[i] > threshold && keep(i) {
+            selector.insert(scores[i], Int32(i))
+            threshold = selector.threshold
+        }
+        return selector.sorted()
+    }
+
+    /// ``best(_:count:where:)`` over an array.
+    public static func best(_ scores: [Float], count: Int, where keep: (Int) -> Bool = { _ in true }) -> [(index: Int, score: Float)] {
+        scores.withUnsafeBufferPointer { best($0, count: count, where: keep) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelBench
 import Recommend
 
 extension KernelBenchmark.Kernel: ExpressibleByArgument {}
@@ -72,8 +73,8 @@ struct Bench: ParsableCommand {
             if let value, value <= 0 { throw ValidationError("\(flag) must be positive, got \(value)") }
         }
         guard repeats > 0 && repeats <= 1_000 else { throw ValidationError("--repeats must be between 1 and 1,000, got \(repeats)") }
-        if let iterations, iterations > ModelFactory.maximumIterations {
-            throw ValidationError("--iterations must be at most \(ModelFactory.maximumIterations), got \(iterations)")
+        if let iterations, iterations > ModelKind.maximumIterations {
+            throw ValidationError("--iterations must be at most \(ModelKind.maximumIterations), got \(iterations)")
         }
         if sweep {
             guard data == nil else { throw ValidationError("--data has no effect with --sweep (the sweep generates its matrices)") }

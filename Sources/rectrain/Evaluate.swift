@@ -12,13 +12,13 @@ struct Evaluate: ParsableCommand {
         the user's test set. Metrics: precision, recall, F1, nDCG (binary gain, log2 discount, \
         ideal over min(K, |test|)), MAP (over min(K, |test|)), hit rate, MRR, coverage, diversity \
         (1 − mean pairwise cosine of genre vectors, or of SVD item factors without --items), \
-        novelty (mean self-information). Models: \(ModelFactory.rankingModels.joined(separator: ", ")).
+        novelty (mean self-information). Models: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")); with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")).
         """
     )
 
     @Option(help: "Training CSV.") var train: String
     @Option(help: "Test CSV.") var test: String
-    @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")), or als-explicit with --task rating.") var model: String
+    @Option(help: "Model: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")), or with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")).") var model: String
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(help: "Recommendations per user (ranking task; default 10).") var k: Int?
@@ -31,14 +31,14 @@ struct Evaluate: ParsableCommand {
         if let k, k <= 0 { throw ValidationError("--k must be positive, got \(k)") }
         guard task == "ranking" || task == "rating" else { throw ValidationError("--task must be ranking or rating, got \(task)") }
         if task == "rating" {
-            guard ["als-explicit", "knn-baseline", "blend"].contains(model) else {
-                throw ValidationError("--task rating needs a rating predictor: --model als-explicit, knn-baseline or blend")
+            guard ModelKind(model).task == .rating else {
+                throw ValidationError("--task rating needs a rating predictor: --model \(ModelKind.rating.map(\.rawValue).joined(separator: ", "))")
             }
             for (flag, given) in [("--k", k != nil), ("--dump-recs", dumpRecs != nil), ("--items", items != nil)] where given {
                 throw ValidationError("\(flag) has no effect with --task rating (it measures RMSE and MAE of rating predictions)")
             }
-        } else if !ModelFactory.rankingModels.contains(model) {
-            throw ValidationError("unknown ranking model \"\(model)\": expected one of \(ModelFactory.rankingModels.joined(separator: ", ")) (or --task rating)")
+        } else if ModelKind(model).task != .ranking {
+            throw ValidationError("unknown ranking model \"\(model)\": expected one of \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")) (or --task rating)")
         }
         try hyper.checkUsed(by: model)
     }
@@ -46,7 +46,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         if task == "rating" { return try runRating() }
         let threads = global.threads, seed = global.seed
-        var recommender = try ModelFactory.make(model, hyper.modelOptions)
+        var recommender = try ModelKind(model).makeRecommender(hyper.modelOptions)
         let trainData = try RatingsCSV.load(path: train, options: .init(implicit: true)).interactions
         let testData = try RatingsCSV.load(path: test, options: .init(implicit: true),
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
@@ -89,17 +89,7 @@ extension Evaluate {
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         let threads = global.threads, seed = global.seed
-        let als = hyper.explicitALS
-        var knn = KNNBaselineRecommender()
-        if let v = hyper.neighbors { knn.configuration.neighbors = v }
-        if let v = hyper.shrinkage { knn.configuration.shrinkage = v }
-        var predictor: any RatingPredictor = als
-        if model == "knn-baseline" { predictor = knn }
-        if model == "blend" {
-            var blend = RatingBlendRecommender()
-            blend.als = als; blend.knn = knn
-            predictor = blend
-        }
+        var predictor = try ModelKind(model).makePredictor(hyper.modelOptions)
         let training = try TrainingData(trainData, threads: threads, seed: seed)
         let report = try Parallel.withBLASThreads(threads) { try Evaluator.rating(&predictor, train: training, test: testData) }
         if json {

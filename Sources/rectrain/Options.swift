@@ -28,59 +28,27 @@ struct GlobalOptions: ParsableArguments {
     func detail(_ line: String) { if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 }
 
-/// Model hyperparameters shared by train and evaluate; an omitted option keeps the model's default.
+/// Model hyperparameters shared by train and evaluate; an omitted option keeps the model's
+/// default. Which model reads which option, and its default, come from the model registry.
 struct HyperparameterOptions: ParsableArguments {
-    @Option(help: "Latent factors (svd, nmf, als: default 50; als-explicit: 100).") var factors: Int?
-    @Option(help: "Iterations, at most 10,000 (als 15, als-explicit 15, nmf 100).") var iterations: Int?
-    @Option(help: "Regularization λ (als 0.1, als-explicit 0.1, ease 500).") var regularization: Float?
-    @Option(help: "Confidence slope α (als, default 2).") var alpha: Float?
-    @Option(help: "Neighbours (itemknn and userknn 20, session 100).") var neighbors: Int?
-    @Option(help: "Similarity shrinkage (itemknn, userknn; default 0).") var shrinkage: Float?
+    @Option(help: "\(help(.factors, "Latent factors"))") var factors: Int?
+    @Option(help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
+    @Option(help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
+    @Option(help: "\(help(.alpha, "Confidence slope α"))") var alpha: Float?
+    @Option(help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
+    @Option(help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
 
-    func validate() throws {
-        for (flag, value) in [("--factors", factors), ("--iterations", iterations), ("--neighbors", neighbors)] {
-            if let value, value <= 0 { throw ValidationError("\(flag) must be a positive integer, got \(value)") }
-        }
-        if let iterations, iterations > ModelFactory.maximumIterations {
-            throw ValidationError("--iterations must be at most \(ModelFactory.maximumIterations) (ALS and NMF converge in tens to hundreds), got \(iterations)")
-        }
-        for (flag, value) in [("--regularization", regularization), ("--alpha", alpha), ("--shrinkage", shrinkage)] {
-            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) must be a finite value ≥ 0, got \(value)") }
-        }
+    /// "What (als 50, svd 50, …)": the models that read `parameter`, with their defaults.
+    static func help(_ parameter: Hyperparameter, _ what: String) -> String {
+        let defaults = ModelKind.allCases.compactMap { kind in kind.defaultValue(of: parameter).map { "\(kind) \($0)" } }
+        return "\(what) (default: \(defaults.joined(separator: ", ")))."
     }
 
-    /// The hyperparameters given on the command line, as (ModelOptions name, flag).
-    var given: [(name: String, flag: String)] {
-        var out: [(String, String)] = []
-        if factors != nil { out.append(("factors", "--factors")) }
-        if iterations != nil { out.append(("iterations", "--iterations")) }
-        if regularization != nil { out.append(("regularization", "--regularization")) }
-        if alpha != nil { out.append(("alpha", "--alpha")) }
-        if neighbors != nil { out.append(("neighbors", "--neighbors")) }
-        if shrinkage != nil { out.append(("shrinkage", "--shrinkage")) }
-        if learnWeights { out.append(("learnWeights", "--learn-weights")) }
-        return out
-    }
-
-    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).
-    func checkUsed(by model: String) throws {
-        let used = ModelFactory.hyperparameters(of: model)
-        for (name, flag) in given where !used.contains(name) {
-            let takes = used.isEmpty ? "it takes no hyperparameters"
-                : "it takes " + used.map { $0 == "learnWeights" ? "--learn-weights" : "--\($0)" }.joined(separator: ", ")
-            throw ValidationError("\(flag) has no effect on the \(model) model (\(takes))")
-        }
-    }
-
-    /// Explicit ALS with the given factors, iterations and regularization.
-    var explicitALS: ExplicitALSRecommender {
-        var m = ExplicitALSRecommender()
-        if let v = factors { m.configuration.factors = v }
-        if let v = iterations { m.configuration.iterations = v }
-        if let v = regularization { m.configuration.regularization = v }
-        return m
+    /// The command-line flag of a hyperparameter.
+    static func flag(_ parameter: String) -> String {
+        "--" + parameter.reduce(into: "") { out, c in if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) } }
     }
 
     var modelOptions: ModelOptions {
@@ -88,6 +56,31 @@ struct HyperparameterOptions: ParsableArguments {
         o.factors = factors; o.iterations = iterations; o.regularization = regularization
         o.alpha = alpha; o.neighbors = neighbors; o.shrinkage = shrinkage; o.learnWeights = learnWeights
         return o
+    }
+
+    func validate() throws {
+        // Bounds every model shares (the registry's check, here with the flags' names).
+        do { try ModelKind("").validate(modelOptions) } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
+    }
+
+    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).
+    func checkUsed(by model: String) throws {
+        do { try ModelKind(model).checkUsed(modelOptions) } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
+    }
+}
+
+/// A library error in the command line's words: hyperparameters and arguments by their flags.
+func cliMessage(_ error: RecommenderError) -> String {
+    switch error {
+    case let .invalidParameter(_, name, value, expected):
+        return "invalid \(HyperparameterOptions.flag(name)) \(value): expected \(expected)"
+    case let .unusedParameter(model, name, reads):
+        let takes = reads.isEmpty ? "it takes no hyperparameters" : "it takes " + reads.map(HyperparameterOptions.flag).joined(separator: ", ")
+        return "\(HyperparameterOptions.flag(name)) has no effect on the \(model) model (\(takes))"
+    case .notSessionModel:
+        return "--session needs a session model; " + error.description.components(separatedBy: "; ").last!
+    default:
+        return error.description
     }
 }
 

@@ -27,7 +27,7 @@ struct Rectrain: ParsableCommand {
         } catch {
             // Help, version and clean exits print as the parser does; every failure is one line.
             if exitCode(for: error) == .success { exit(withError: error) }
-            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let message = (error as? RecommenderError).map(cliMessage) ?? Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             FileHandle.standardError.write(Data("rectrain: error: \(message)\n".utf8))
             Foundation.exit(exitCode(for: error).rawValue == 0 ? 1 : exitCode(for: error).rawValue)
         }

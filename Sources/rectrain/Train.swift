@@ -12,7 +12,7 @@ struct Train: ParsableCommand {
         a world written by `rectrain generate`. Ranking models use the binary interaction matrix; \
         als-explicit uses the ratings. The file is written atomically (a temporary file renamed \
         over --output), so an interrupted run never leaves a half-written model. Models: \
-        \(ModelFactory.rankingModels.joined(separator: ", ")), als-explicit.
+        \(Train.models.joined(separator: ", ")).
         """
     )
 
@@ -21,7 +21,10 @@ struct Train: ParsableCommand {
     var format: DataFormat = .auto
     @Option(help: "Item metadata CSV (id column, title, |-separated genres) for a ratings CSV; needed by content and used by hybrid.")
     var items: String?
-    @Option(help: "Model: \(ModelFactory.rankingModels.joined(separator: ", ")), als-explicit.") var model: String
+    @Option(help: "Model: \(Train.models.joined(separator: ", ")).") var model: String
+
+    /// The models that can be saved, from the registry.
+    static var models: [String] { ModelKind.allCases.filter(\.isPersistent).map(\.rawValue) }
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Model file to write.") var output: String
     @Option(help: "Also write the factor matrices as NumPy .npy files (user_factors.npy, item_factors.npy) into this folder (svd, nmf, als, als-explicit).")
@@ -29,8 +32,8 @@ struct Train: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard model == "als-explicit" || ModelFactory.rankingModels.contains(model) else {
-            throw ValidationError("unknown model \"\(model)\": expected one of \((ModelFactory.rankingModels + ["als-explicit"]).joined(separator: ", "))")
+        guard Train.models.contains(model) else {
+            throw ValidationError("unknown model \"\(model)\": expected one of \(Train.models.joined(separator: ", "))")
         }
         try hyper.checkUsed(by: model)
         if exportNpy != nil && !["svd", "nmf", "als", "als-explicit"].contains(model) {
@@ -46,13 +49,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--output \(output) is the --data file: it would be overwritten")
         }
         let start = Date()
-        let explicit = model == "als-explicit"
-        var recommender: any Recommender
-        if explicit {
-            recommender = hyper.explicitALS
-        } else {
-            recommender = try ModelFactory.make(model, hyper.modelOptions)
-        }
+        let kind = ModelKind(model)
+        let explicit = kind.task == .rating
+        var recommender = try kind.makeRecommender(hyper.modelOptions)
         let (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
         let training = try TrainingData(dataset, sessions: sessions, threads: global.threads, seed: global.seed)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),

@@ -20,7 +20,7 @@ import Testing
         let als = try ImplicitALS.fit(train.binary, configuration: .init(factors: 3, regularization: 0.1, iterations: 10, threads: 1))
         var content = ContentRecommender()
         try content.fit(train)
-        return (ColdStart(train: train, users: users, als: als, content: content), train)
+        return (ColdStart(history: train.binary, users: users, als: als, content: content), train)
     }
 
     @Test func newUserWithoutHistoryGetsSegmentBlendedPopularity() throws {
@@ -37,8 +37,23 @@ import Testing
     @Test func newUserWithHistoryIsFoldedIn() throws {
         let (cold, _) = try setUp()
         let (items, strategy) = try cold.recommend(history: [4], profile: nil, count: 2)
-        #expect(strategy == .foldIn)
+        #expect(strategy == .foldInAndContent)
         #expect(items.first?.index == 5 && !items.contains { $0.index == 4 })
+    }
+
+    /// The same path serves a saved model: ALS alone folds in, no history is popularity, and the
+    /// labels are the ones `rectrain recommend` prints.
+    @Test func oneStrategyPerModelShape() throws {
+        let (_, train) = try setUp()
+        var als = ALSRecommender(configuration: .init(factors: 3, regularization: 0.1, iterations: 10, threads: 1))
+        try als.fit(train)
+        let cold = ColdStart(history: train.binary, model: als)
+        let folded = try cold.recommend(history: [4], count: 2)
+        #expect(folded.strategy == .foldIn && folded.strategy.rawValue == "als-fold-in" && !folded.items.contains { $0.index == 4 })
+        let popular = try cold.recommend(history: [], count: 2)
+        #expect(popular.strategy == .popularity && popular.items.map(\.score) == Array(train.binary.columnSums.sorted(by: >).prefix(2)))
+        let saved = SavedModel(model: als, data: train)
+        #expect(try saved.recommend(user: "nobody", count: 2, history: [train.interactions.itemIDs.id(at: 4)]).strategy == "cold-start: als-fold-in")
     }
 
     @Test func newTitleGetsContentSimilarity() throws {

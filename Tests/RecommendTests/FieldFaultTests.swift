@@ -29,7 +29,7 @@ import Testing
     @Test(arguments: ["popular", "itemknn", "userknn", "als", "ease", "session"])
     func hugeCountsAnswerLikeTheCatalogue(model name: String) throws {
         let data = try Self.smallWorld()
-        var model = try ModelFactory.make(name, { var o = ModelOptions(); o.neighbors = 1_000_000_000; return o }())
+        var model = try ModelKind(name).makeRecommender({ var o = ModelOptions(); o.neighbors = 1_000_000_000; return o }())
         try model.fit(data)
         let saved = SavedModel(model: model, data: data)
         let expected = try saved.recommend(user: "u1", count: data.itemCount)
@@ -158,7 +158,7 @@ import Testing
     @Test(arguments: similarityModels)
     func aTitleSharingNothingHasNoNeighbours(model name: String) throws {
         let data = try Self.smallWorld()
-        var model = try ModelFactory.make(name)
+        var model = try ModelKind(name).makeRecommender()
         try model.fit(data)
         let saved = SavedModel(model: model, data: data)
         // Implicit ALS's factors are not orthogonal: its cosines between any two titles are real
@@ -217,13 +217,13 @@ import Testing
 
     @Test func aHistoryForAKnownUserOrAnExplanationNobodyGivesIsRefused() throws {
         let data = try Self.smallWorld()
-        var als = try ModelFactory.make("als")
+        var als = try ModelKind("als").makeRecommender()
         try als.fit(data)
         let saved = SavedModel(model: als, data: data)
         #expect(throws: RecommenderError.self) { try saved.recommend(user: "u1", count: 3, history: ["c"]) }
         #expect(throws: RecommenderError.self) { try saved.recommend(user: "u1", count: 3, explain: true) }
         #expect(try saved.recommend(user: "stranger", count: 3, history: ["c"]).strategy == "cold-start: als-fold-in")
-        #expect(ModelFactory.hyperparameters(of: "svd") == ["factors"])
-        #expect(ModelFactory.hyperparameters(of: "popular").isEmpty)
+        #expect(ModelKind("svd").hyperparameters == [.factors])
+        #expect(ModelKind("popular").hyperparameters.isEmpty)
     }
 }

@@ -20,12 +20,12 @@ import Testing
     }
 
     /// Every model, saved and read back, recommends exactly what it did before.
-    @Test(arguments: ModelFactory.rankingModels + ["als-explicit"])
+    @Test(arguments: ModelKind.ranking.map(\.rawValue) + ["als-explicit"])
     func roundTripKeepsRecommendations(model name: String) throws {
         let data = try Self.world()
         var options = ModelOptions()
         options.factors = 8
-        var model: any Recommender = name == "als-explicit" ? ExplicitALSRecommender() : try ModelFactory.make(name, options)
+        var model: any Recommender = name == "als-explicit" ? ExplicitALSRecommender() : try ModelKind(name).makeRecommender(options)
         try model.fit(data)
         let saved = SavedModel(model: model, data: data)
         let loaded = try SavedModel.decode(try saved.encoded(), path: "memory")

@@ -99,7 +99,7 @@ func temporaryFile(_ text: String, name: String = "ratings.csv") throws -> Strin
         let decayed = try data.matrix(.timeDecayed(halfLifeDays: 1))
         #expect(abs(decayed[0, 0] - Float(2 * pow(2, -4.0 / 86_400) + 3)) < 1e-5)
         #expect(abs(decayed[1, 1] - Float(4 * pow(2, -8.0 / 86_400))) < 1e-5)
-        #expect(throws: DataError.self) { try data.matrix(.timeDecayed(halfLifeDays: 0)) }
+        #expect(throws: RecommenderError.self) { try data.matrix(.timeDecayed(halfLifeDays: 0)) }
         #expect(data.userCounts == [2, 1] && data.itemCounts == [2, 1])
         #expect(try data.matrix(.binary).transposed().rows == 2)
     }

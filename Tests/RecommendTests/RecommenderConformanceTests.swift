@@ -34,7 +34,7 @@ import Testing
         // space, some of which rank another group's title first (LAPACK's choice works, an
         // equally valid one found by OpenBLAS on AMD EPYC does not).
         options.factors = 2
-        var model = try ModelFactory.make(name, options)
+        var model = try ModelKind(name).makeRecommender(options)
         try model.fit(train)
         let lists = try model.recommend(users: Array(0..<Self.users), count: 3, excluding: train.binary)
         for u in 0..<Self.users {
@@ -43,12 +43,12 @@ import Testing
         }
     }
 
-    @Test(arguments: ModelFactory.rankingModels)
+    @Test(arguments: ModelKind.ranking.map(\.rawValue))
     func unknownUsersAndItemsAreErrorsAndSeedsRepeat(model name: String) throws {
         let (train, _) = try Self.checkerboard()
         var options = ModelOptions()
         options.factors = 4
-        var a = try ModelFactory.make(name, options), b = try ModelFactory.make(name, options)
+        var a = try ModelKind(name).makeRecommender(options), b = try ModelKind(name).makeRecommender(options)
         #expect(throws: RecommenderError.self) { try a.recommend(users: [0], count: 3, excluding: nil) }  // before fit
         try a.fit(train); try b.fit(train)
         #expect(throws: RecommenderError.self) { try a.recommend(users: [Self.users], count: 3, excluding: nil) }
@@ -61,7 +61,7 @@ import Testing
         #expect(la == lb, "\(name) is not deterministic for a seed")
     }
 
-    @Test(arguments: ModelFactory.rankingModels)
+    @Test(arguments: ModelKind.ranking.map(\.rawValue))
     func emptyHistoriesStillGetRecommendations(model name: String) throws {
         var data = Interactions(userIDs: IDMap(["a", "b", "c", "lonely"]), itemIDs: IDMap(["x", "y", "z", "w"]))
         for (u, i) in [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 2), (2, 3)] { data.append(user: Int32(u), item: Int32(i), value: 1) }
@@ -69,20 +69,20 @@ import Testing
         let train = try TrainingData(data, items: items, threads: 1)
         var options = ModelOptions()
         options.factors = 2
-        var model = try ModelFactory.make(name, options)
+        var model = try ModelKind(name).makeRecommender(options)
         try model.fit(train)
         let list = try model.recommend(user: 3, count: 2, excluding: train.binary)
         #expect(list.count <= 2 && list.allSatisfy { (0..<4).contains($0.index) })
     }
 
     @Test func unknownModelNamesAndBadValuesAreErrors() {
-        #expect(throws: RecommenderError.self) { try ModelFactory.make("deep-magic") }
+        #expect(throws: RecommenderError.self) { try ModelKind("deep-magic").makeRecommender() }
         var o = ModelOptions()
         o.factors = 0
-        #expect(throws: RecommenderError.self) { try ModelFactory.make("als", o) }
+        #expect(throws: RecommenderError.self) { try ModelKind("als").makeRecommender(o) }
         o = ModelOptions()
         o.regularization = -1
-        #expect(throws: RecommenderError.self) { try ModelFactory.make("ease", o) }
+        #expect(throws: RecommenderError.self) { try ModelKind("ease").makeRecommender(o) }
     }
 
     /// Content alone cannot tell which same-genre title was held out, but it ranks the user's
@@ -97,7 +97,7 @@ import Testing
         var bare = try Self.checkerboard().0
         bare.items = []
         #expect(throws: RecommenderError.self) { try model.fit(bare) }
-        var hybrid = try ModelFactory.make("hybrid")
+        var hybrid = try ModelKind("hybrid").makeRecommender()
         try hybrid.fit(bare)   // content drops out without metadata
         #expect(try hybrid.recommend(user: 0, count: 1, excluding: bare.binary).first?.index == heldOut[0])
     }

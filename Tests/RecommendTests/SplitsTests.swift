@@ -18,7 +18,7 @@ import Testing
         }
         #expect(try Splitter.randomPerUser(data, testFraction: 0.25, seed: 1) == s)
         #expect(try Splitter.randomPerUser(data, testFraction: 0.25, seed: 2) != s)
-        #expect(throws: DataError.self) { try Splitter.randomPerUser(data, testFraction: 1.5, seed: 1) }
+        #expect(throws: RecommenderError.self) { try Splitter.randomPerUser(data, testFraction: 1.5, seed: 1) }
     }
 
     @Test func lastNTakesTheMostRecent() throws {
@@ -37,7 +37,7 @@ import Testing
         #expect(folds.count == 5)
         folds.forEach(checkPartition)
         #expect(folds.flatMap(\.test).sorted() == Array(0..<data.count))
-        #expect(throws: DataError.self) { try Splitter.kFold(data, folds: 1, seed: 3) }
+        #expect(throws: RecommenderError.self) { try Splitter.kFold(data, folds: 1, seed: 3) }
     }
 
     @Test func coldStartSplitsHoldOutWholeUsersAndItems() throws {

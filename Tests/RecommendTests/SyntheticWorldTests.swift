@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func badConfigurationAndUnwritableFolderAreErrors() throws {
-        #expect(throws: DataError.self) { try SyntheticWorld.generate(.init(users: 0), to: folder()) }
+        #expect(throws: RecommenderError.invalidParameter(model: nil, name: "users", value: "0", expected: "at least 1")) { try SyntheticWorld.generate(.init(users: 0), to: folder()) }
         #expect(throws: DataError.self) { try SyntheticWorld.generate(.init(users: 5, titles: 5, interactions: 5, sessions: 1), to: "/proc/nope") }
     }
 }
@@ -113,7 +113,7 @@ import Testing
         }
         let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
         let train = try TrainingData(pairs.subset(split.train), items: world.items, threads: 2, seed: 3)
-        let reports = try ModelComparison.run(models: ModelFactory.rankingModels, train: train, test: pairs.subset(split.test))
+        let reports = try ModelComparison.run(models: ModelKind.ranking.map(\.rawValue), train: train, test: pairs.subset(split.test))
         let popularity = reports.first { $0.model == "popular" }!.ndcg
         for r in reports where r.model != "popular" {
             #expect(r.ndcg > 1.5 * popularity, "\(r.model) nDCG \(r.ndcg) vs popularity \(popularity)")

@@ -61,7 +61,7 @@ enum CLI {
         #expect(train.status == 0, "\(train.err)")
         let (dataset, sessions) = try DataSource.load(path: CLI.world)
         let data = try TrainingData(dataset, sessions: sessions, threads: 2, seed: 42)
-        var model = try ModelFactory.make(name)
+        var model = try ModelKind(name).makeRecommender()
         try model.fit(data)
         for u in [0, 17, 123] {
             let user = data.interactions.userIDs.id(at: u)

@@ -37,8 +37,8 @@ public enum KMeans {
     /// Clusters the rows of `x` into `k` groups.
     /// - Complexity: O(iterations · n · k · features) flops, in GEMM.
     public static func fit(_ x: Matrix<Double>, k: Int, seed: UInt64, maxIterations: Int = 100) throws -> Result {
-        guard k > 0, k <= x.rows else { throw RecommenderError("k-means: k = \(k) must be between 1 and the \(x.rows) points") }
-        guard x.isFinite else { throw RecommenderError("k-means: features contain NaN or infinity") }
+        guard k > 0, k <= x.rows else { throw RecommenderError.invalidInput(model: "k-means", reason: "k = \(k) must be between 1 and the \(x.rows) points") }
+        guard x.isFinite else { throw RecommenderError.invalidInput(model: "k-means", reason: "features contain NaN or infinity") }
         var g = SeededGenerator(seed: seed)
         // k-means++: each next centre drawn with probability proportional to D².
         var chosen = [Int(g.next() % UInt64(x.rows))]
@@ -116,7 +116,7 @@ public enum KMeans {
             let s = try silhouette(x, result.assignments, k: k, seed: seed)
             if best == nil || s > best!.2 + 1e-12 { best = (k, result, s) }
         }
-        guard let best else { throw RecommenderError("k-means: too few points for k in \(candidates)") }
+        guard let best else { throw RecommenderError.invalidInput(model: "k-means", reason: "too few points for k in \(candidates)") }
         return best
     }
 }

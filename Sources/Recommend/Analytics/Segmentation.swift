@@ -21,7 +21,7 @@ public struct Segmentation: Sendable {
     /// Clusters the users of `table` (columns missing from it are left out).
     public static func run(_ table: FeatureTable, candidates: ClosedRange<Int> = 2...6, seed: UInt64) throws -> Segmentation {
         let names = features.filter { table.names.contains($0) }
-        guard !names.isEmpty else { throw RecommenderError("segmentation: the feature table has none of the behaviour features") }
+        guard !names.isEmpty else { throw RecommenderError.invalidInput(model: "segmentation", reason: "the feature table has none of the behaviour features") }
         let columns = names.map { table.column($0)! }
         var raw = Matrix<Double>(rows: table.ids.count, columns: names.count)
         var transformed = raw

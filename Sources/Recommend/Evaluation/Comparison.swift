@@ -6,7 +6,7 @@ public enum ModelComparison {
     public static func run(models: [String], options: ModelOptions = ModelOptions(), train: TrainingData, test: Interactions,
                            k: Int = 10) throws -> [RankingReport] {
         try models.map { name in
-            var model = try ModelFactory.make(name, options)
+            var model = try ModelKind(name).makeRecommender(options)
             return try Evaluator.ranking(&model, train: train, test: test, k: k)
         }
     }

@@ -40,16 +40,16 @@ public enum Evaluator {
     /// unknown to training count as unrecommendable: users are skipped, items stay relevant.
     public static func ranking(_ model: inout some Recommender, train: TrainingData, test: Interactions, k: Int = 10,
                                itemVectors: [[Float]]? = nil) throws -> RankingReport {
-        guard k > 0 else { throw RecommenderError("evaluation: K must be positive, got \(k)") }
+        guard k > 0 else { throw RecommenderError.evaluation("K must be positive, got \(k)") }
         var report = RankingReport(model: model.name, k: k)
         // Test users the training data does not know cannot be scored: counted, and when they
         // are all there is, nothing can be evaluated (metrics over no user would read as 0).
         var unknownUsers = Set<Int32>()
         for t in 0..<test.count where Int(test.users[t]) >= train.users { unknownUsers.insert(test.users[t]) }
         report.skippedUsers = unknownUsers.count
-        guard test.count > 0 else { throw RecommenderError("evaluation: the test data has no interactions") }
+        guard test.count > 0 else { throw RecommenderError.evaluation("the test data has no interactions") }
         guard unknownUsers.count < Set(test.users).count else {
-            throw RecommenderError("evaluation: none of the \(unknownUsers.count) test users appears in the training data, so no user can be evaluated (check that both files use the same user ids)")
+            throw RecommenderError.evaluation("none of the \(unknownUsers.count) test users appears in the training data, so no user can be evaluated (check that both files use the same user ids)")
         }
         let fitStart = Date()
         try model.fit(train)
@@ -61,7 +61,7 @@ public enum Evaluator {
         let users = (0..<train.users).filter { !relevant[$0].isEmpty }
         let recommendStart = Date()
         // No list is longer than the catalogue; the metrics still divide by the K asked for.
-        let lists = try model.recommend(users: users, count: min(k, max(1, train.itemCount)), excluding: train.binary)
+        let lists = try model.recommend(users: users, count: min(k, max(1, train.itemCount)), excluding: train.binary, threads: train.threads)
         report.recommendSeconds = Date().timeIntervalSince(recommendStart)
         var itemLists: [[Int]] = []
         let historyLengths = train.binary.rowCounts
@@ -133,7 +133,7 @@ extension Evaluator {
     /// RMSE and MAE of `model`'s predictions on every test rating (users or items unknown to
     /// training fall back to the model's bias estimate).
     public static func rating(_ model: inout some RatingPredictor, train: TrainingData, test: Interactions) throws -> RatingReport {
-        guard test.count > 0 else { throw RecommenderError("evaluation: the test data has no ratings") }
+        guard test.count > 0 else { throw RecommenderError.evaluation("the test data has no ratings") }
         var report = RatingReport(model: model.name)
         let fitStart = Date()
         try model.fit(train)

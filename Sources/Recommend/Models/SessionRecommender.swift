@@ -13,8 +13,17 @@ import Factorization
 /// As a ``Recommender`` it learns from the training data's browsing sessions (or, without
 /// them, from each user's views cut into sessions at gaps of more than an hour), and scores a
 /// known user's next title from their most recent titles.
-public struct SessionRecommender: Recommender {
-    public var name: String { "session" }
+public struct SessionRecommender: Recommender, RegisteredModel {
+    public static let kind = ModelKind("session")
+    public static let task = ModelTask.ranking
+    public static let summary = "next title from the current session: sequential rules and V-SKNN (Ludewig & Jannach, UMUAI 2018)"
+    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "100"]
+    public static func make(_ o: ModelOptions) throws -> Self {
+        var model = Self()
+        if let v = o.neighbors { model.neighbors = v }
+        return model
+    }
+
     /// Neighbour sessions kept per request. Default 100.
     public var neighbors = 100
     /// Most recent sessions per title considered as neighbours. Default 500.
@@ -79,7 +88,7 @@ public struct SessionRecommender: Recommender {
 
     /// Learns from past sessions (titles as inner indices below `items`), in chronological order.
     public mutating func fit(_ past: [[Int32]], items: Int) throws {
-        guard items > 0 else { throw RecommenderError("session: no titles to recommend") }
+        guard items > 0 else { throw RecommenderError.invalidInput(model: name, reason: "no titles to recommend") }
         sessions = past
         sessionsOf = [[Int32]](repeating: [], count: items)
         var r: [Int] = [], c: [Int] = [], v: [Float] = []
@@ -99,7 +108,7 @@ public struct SessionRecommender: Recommender {
 
     /// Scores of every title as the next one after `session` (oldest first).
     public func scores(session: [Int]) throws -> [Float] {
-        guard let rules else { throw RecommenderError("session: fit before recommending") }
+        guard let rules else { throw RecommenderError.notFitted(model: "session") }
         let items = rules.rows
         let known = session.filter { $0 >= 0 && $0 < items }
         var ruleScores = [Float](repeating: 0, count: items)
@@ -136,7 +145,7 @@ public struct SessionRecommender: Recommender {
     public func recommend(session: [Int], count: Int) throws -> [(index: Int, score: Float)] {
         let s = try scores(session: session)
         let exclude = Set(session)
-        return best(s, count: count) { !exclude.contains($0) }
+        return TopN.best(s, count: count) { !exclude.contains($0) }
     }
 
     /// The share of steps of `sessions` whose next title is in the top `k` given the titles
@@ -165,5 +174,28 @@ public struct SessionRecommender: Recommender {
             }
         }
         return steps == 0 ? 0 : Double(hits) / Double(steps)
+    }
+}
+
+extension SessionRecommender: PersistentModel {
+    func encode(into w: inout ArchiveWriter) throws {
+        w.table(["neighbors": "\(neighbors)", "sample_size": "\(sampleSize)", "window": "\(window)", "rule_weight": "\(ruleWeight)",
+                 "history_length": "\(historyLength)"])
+        w.int(sessionsOf.count)
+        w.ints(sessions.map(\.count)); w.int32s(sessions.flatMap { $0 })
+        w.ints(recent.map(\.count)); w.int32s(recent.flatMap { $0 })
+    }
+
+    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
+        var m = Self()
+        m.neighbors = try p.int("neighbors"); m.sampleSize = try p.int("sample_size")
+        m.window = try p.int("window"); m.ruleWeight = try p.float("rule_weight")
+        m.historyLength = try p.int("history_length")
+        let titles = try r.int()
+        let sessions = try ModelArchive.ragged(&r, bound: titles), recent = try ModelArchive.ragged(&r, bound: titles)
+        try c.check(titles == c.items && recent.count == c.users && m.window > 0, "session data")
+        try m.fit(sessions, items: titles)
+        m.recent = recent
+        return m
     }
 }

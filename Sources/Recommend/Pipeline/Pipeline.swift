@@ -17,7 +17,7 @@ public struct PipelineConfiguration: Sendable {
     /// Share of the sessions (the latest ones) held out for the session model.
     public var sessionTestFraction = 0.2
     /// Models trained and compared, in this order.
-    public var models = ["popular", "itemknn", "userknn", "content", "svd", "nmf", "als", "ease", "session", "hybrid"]
+    public var models = ModelKind.ranking.map(\.rawValue)
     /// Held-out sessions the session model is scored on, at most (every n-th of them).
     public var sessionSample = 3_000
     /// Users in `sample_recommendations.csv`.
@@ -113,7 +113,7 @@ public enum Pipeline {
         var fitted: [String: any Recommender] = [:]
         for name in c.models {
             begin("train and evaluate \(name)")
-            var model = try ModelFactory.make(name)
+            var model = try ModelKind(name).makeRecommender()
             let report = try Parallel.withBLASThreads(c.threads) { try Evaluator.ranking(&model, train: train, test: test, k: c.k) }
             result.reports.append(report)
             fitted[name] = model

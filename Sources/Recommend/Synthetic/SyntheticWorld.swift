@@ -21,13 +21,13 @@ public struct SyntheticWorldConfiguration: Sendable, Equatable {
     func validate() throws {
         for (name, value, minimum) in [("users", users, 1), ("titles", titles, 1), ("interactions", interactions, 0), ("sessions", sessions, 0)]
         where value < minimum {
-            throw DataError(file: "generate", reason: "--\(name) must be at least \(minimum), got \(value)")
+            throw RecommenderError.invalidParameter(model: nil, name: name, value: "\(value)", expected: "at least \(minimum)")
         }
         // Titles and users are held in memory (a few hundred bytes each), and the pipeline loads
         // every interaction and session view back (~64 bytes each): refuse what cannot fit.
         let needed = SystemMemory.bytes([(users, 512), (titles, 1024), (interactions, 64), (sessions, 256)])
         guard SystemMemory.fits(needed) else {
-            throw DataError(file: "generate", reason: "a world of \(users) users, \(titles) titles, \(interactions) interactions and \(sessions) sessions needs more memory than the \(SystemMemory.availableBytes >> 20) MiB available")
+            throw RecommenderError.invalidInput(model: "synthetic world", reason: "a world of \(users) users, \(titles) titles, \(interactions) interactions and \(sessions) sessions needs more memory than the \(SystemMemory.availableBytes >> 20) MiB available")
         }
     }
 }

@@ -1,5 +1,6 @@
 import DenseLinalg
 import Foundation
+import Recommend
 
 /// Times a kernel on long-tailed matrices of growing size and fits the scaling exponent.
 public struct ScalingSweep: Sendable {

@@ -29,7 +29,7 @@ public enum Splitter {
     /// Leave-last-N: each user's `n` most recent interactions (by timestamp, then position) are
     /// the test set; users with at most n interactions keep all in train.
     public static func lastN(_ data: Interactions, n: Int) throws -> Split {
-        guard n > 0 else { throw DataError(file: "split", reason: "leave-last-N needs n ≥ 1, got \(n)") }
+        guard n > 0 else { throw RecommenderError.invalidParameter(model: nil, name: "n", value: "\(n)", expected: "at least 1 (leave-last-N)") }
         var split = Split(train: [], test: [])
         for rows in byUser(data) {
             let ordered = rows.sorted { (data.timestamps[$0], $0) < (data.timestamps[$1], $1) }
@@ -45,7 +45,7 @@ public enum Splitter {
     /// the test set of split f.
     public static func kFold(_ data: Interactions, folds k: Int, seed: UInt64) throws -> [Split] {
         guard k >= 2, k <= data.count else {
-            throw DataError(file: "split", reason: "k-fold needs 2 ≤ k ≤ \(data.count) interactions, got \(k)")
+            throw RecommenderError.invalidParameter(model: nil, name: "folds", value: "\(k)", expected: "2 ≤ k ≤ \(data.count) interactions")
         }
         var g = SeededGenerator(seed: seed)
         var order = Array(0..<data.count)
@@ -92,7 +92,7 @@ public enum Splitter {
     }
 
     static func checkFraction(_ f: Double) throws {
-        guard f > 0, f < 1 else { throw DataError(file: "split", reason: "fraction must be in (0, 1), got \(f)") }
+        guard f > 0, f < 1 else { throw RecommenderError.invalidParameter(model: nil, name: "fraction", value: "\(f)", expected: "a value in (0, 1)") }
     }
 }
 

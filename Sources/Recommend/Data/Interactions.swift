@@ -71,7 +71,7 @@ public struct Interactions: Sendable {
         case let .confidence(alpha):
             return try matrix(.value, users: rows, items: columns).mapValues { 1 + alpha * $0 }
         case let .timeDecayed(halfLife):
-            guard halfLife > 0 else { throw DataError(file: "matrix", reason: "half-life must be positive, got \(halfLife)") }
+            guard halfLife > 0 else { throw RecommenderError.invalidParameter(model: nil, name: "half-life", value: "\(halfLife)", expected: "a positive number of days") }
             let now = timestamps.max() ?? 0
             let weights = (0..<count).map { t in
                 values[t] * Float(pow(2, -Double(now - timestamps[t]) / 86_400 / halfLife))

@@ -38,7 +38,7 @@ public struct SavedModel: Sendable {
         // The last guard of every model (factors, weights, similarity lists, biases): a model
         // holding NaN or infinity would fail or answer garbage at serving time.
         guard w.nonFiniteValues == 0 else {
-            throw RecommenderError("\(model.name): the trained model holds \(w.nonFiniteValues) NaN or infinite values; not saved (its hyperparameters overflow single precision)")
+            throw RecommenderError.nonFiniteModel(model: model.name, values: w.nonFiniteValues)
         }
         return ModelArchive.frame(w.bytes)
     }
@@ -68,26 +68,12 @@ public struct SavedModel: Sendable {
         guard history.rows == users.count, history.columns == items.count, titles.count == items.count else {
             throw r.fail("corrupted: \(users.count) users and \(items.count) items for a \(history.rows)×\(history.columns) history")
         }
-        let model = try ModelArchive.decode(&r, history: history)
+        guard let model = try ModelArchive.decode(&r, history: history) as? any Recommender else {
+            throw r.fail("the model is not a ranking model")
+        }
         try r.finish()
         return SavedModel(model: model, userIDs: users, itemIDs: items, titles: titles, history: history)
     }
-}
-
-/// One recommended or similar title, by raw id.
-public struct RecommendedItem: Sendable, Equatable {
-    public var item: String
-    public var title: String
-    public var score: Float
-    /// Raw ids of the titles in the user's history that contributed most, when explained.
-    public var because: [String] = []
-}
-
-/// Who answered a request, and how.
-public struct Recommendations: Sendable, Equatable {
-    /// `model` for a known user; `cold-start: …` for a user the model has not seen.
-    public var strategy: String
-    public var items: [RecommendedItem]
 }
 
 extension SavedModel {
@@ -100,15 +86,15 @@ extension SavedModel {
     /// they have watched) is empty, else the fold-in of that history into the ALS factors where
     /// the model has them, content similarity where it has metadata, popularity otherwise.
     public func recommend(user: String, count: Int, explain: Bool = false, history extra: [String] = []) throws -> Recommendations {
-        guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
+        guard count > 0 else { throw RecommenderError.invalidInput(model: model.name, reason: "count must be positive, got \(count)") }
         // No list is longer than the catalogue: a larger count answers as fast as a small one.
         let count = min(count, itemIDs.count)
         guard let u = userIDs.index(of: user) else { return try coldStart(history: extra, count: count) }
         guard extra.isEmpty else {
-            throw RecommenderError("user \"\(user)\" is known to the model, which recommends from their training history; a history is only used for users it has not seen")
+            throw RecommenderError.historyForKnownUser(user)
         }
         if explain && !(model is any ExplainingRecommender) {
-            throw RecommenderError("the \(model.name) model cannot explain its recommendations (itemknn and hybrid can)")
+            throw RecommenderError.cannotExplain(model: model.name, explaining: ModelKind.explaining.map(\.rawValue))
         }
         let list = try model.recommend(user: u, count: count, excluding: history)
         var items = list.map { item($0.index, $0.score) }
@@ -124,9 +110,9 @@ extension SavedModel {
     /// model; titles unknown to the model are ignored.
     public func recommend(session: [String], count: Int) throws -> Recommendations {
         guard let sessionModel = model as? SessionRecommender else {
-            throw RecommenderError("--session needs a session model; this file holds a \(model.name) model")
+            throw RecommenderError.notSessionModel(model: model.name)
         }
-        guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
+        guard count > 0 else { throw RecommenderError.invalidInput(model: model.name, reason: "count must be positive, got \(count)") }
         let known = session.compactMap(itemIDs.index(of:))
         return Recommendations(strategy: "session", items: try sessionModel.recommend(session: known, count: min(count, itemIDs.count))
             .map { item($0.index, $0.score) })
@@ -134,31 +120,18 @@ extension SavedModel {
 
     /// The titles most similar to a title, by raw id.
     public func similar(item id: String, count: Int) throws -> [RecommendedItem] {
-        guard count > 0 else { throw RecommenderError("count must be positive, got \(count)") }
+        guard count > 0 else { throw RecommenderError.invalidInput(model: model.name, reason: "count must be positive, got \(count)") }
         let count = min(count, itemIDs.count)
-        guard let i = itemIDs.index(of: id) else { throw RecommenderError("unknown item \"\(id)\": the model was trained on \(itemIDs.count) items") }
+        guard let i = itemIDs.index(of: id) else { throw RecommenderError.unknownItemID(id, items: itemIDs.count) }
         guard let list = try model.similarItems(to: i, count: count) else {
-            throw RecommenderError("the \(model.name) model has no item similarity (use itemknn, content, svd, nmf, als or ease)")
+            throw RecommenderError.noItemSimilarity(model: model.name, similar: ["itemknn", "content", "svd", "nmf", "als", "ease"])
         }
         return list.map { item($0.index, $0.score) }
     }
 
+    /// A user the model has not seen, through the one cold-start path (``ColdStart``).
     func coldStart(history extra: [String], count: Int) throws -> Recommendations {
-        let known = extra.compactMap(itemIDs.index(of:))
-        let seen = Set(known)
-        var scores = history.columnSums
-        var strategy = "cold-start: popularity"
-        if !known.isEmpty {
-            let members = (model as? HybridRecommender)?.members.map(\.model) ?? [model]
-            if let als = members.lazy.compactMap({ ($0 as? ALSRecommender)?.model }).first {
-                let factors = try als.foldIn(items: known, strengths: [Float](repeating: 1, count: known.count))
-                scores = try als.itemFactors.multiply(factors)
-                strategy = "cold-start: als-fold-in"
-            } else if let content = members.lazy.compactMap({ $0 as? ContentRecommender }).first {
-                scores = try content.scores(history: known)
-                strategy = "cold-start: content-similarity"
-            }
-        }
-        return Recommendations(strategy: strategy, items: best(scores, count: count) { !seen.contains($0) }.map { item($0.index, $0.score) })
+        let (list, strategy) = try ColdStart(history: history, model: model).recommend(history: extra.compactMap(itemIDs.index(of:)), count: count)
+        return Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: list.map { item($0.index, $0.score) })
     }
 }

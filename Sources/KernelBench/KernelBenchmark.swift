@@ -1,6 +1,7 @@
 import DenseLinalg
 import Factorization
 import Foundation
+import Recommend
 
 /// Times one factorization kernel on a ratings file, the way `rectrain bench` reports it.
 public struct KernelBenchmark: Sendable {

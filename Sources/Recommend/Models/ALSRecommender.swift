@@ -1,0 +1,73 @@
+import DenseLinalg
+import Factorization
+
+/// Implicit ALS (Hu, Koren & Volinsky, ICDM 2008) for ranking: confidence 1 + α·r on the
+/// binary matrix, user factors X (users × k) and item factors Y (items × k), scores X·Yᵀ.
+public struct ALSRecommender: FactorRecommender, RegisteredModel {
+    public static let kind = ModelKind("als")
+    public static let task = ModelTask.ranking
+    public static let summary = "implicit ALS: weighted matrix factorization (Hu, Koren & Volinsky, ICDM 2008)"
+    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2"]
+    public static func make(_ o: ModelOptions) throws -> Self {
+        var c = defaults
+        if let v = o.factors { c.factors = v }
+        if let v = o.iterations { c.iterations = v }
+        if let v = o.regularization { c.regularization = v }
+        if let v = o.alpha { c.alpha = v }
+        return Self(configuration: c)
+    }
+
+    public var configuration: ImplicitALSConfiguration
+    public internal(set) var model: ImplicitALSModel?
+    var userFactors: Matrix<Float>? { model?.userFactors }
+    var itemFactors: Matrix<Float>? { model?.itemFactors }
+
+    public init(configuration: ImplicitALSConfiguration = ALSRecommender.defaults) { self.configuration = configuration }
+
+    /// 50 factors (the original system's default), λ = 0.1, α = 2, 15 iterations.
+    public static var defaults: ImplicitALSConfiguration {
+        ImplicitALSConfiguration(factors: 50, regularization: 0.1, alpha: 2, iterations: 15, threads: 1)
+    }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        var config = configuration
+        config.threads = data.threads
+        config.seed = data.seed
+        // X·Yᵀ has rank at most min(users, items): more factors add cost, not rank (as for svd, nmf).
+        config.factors = min(config.factors, max(1, min(data.users, data.itemCount)))
+        model = try ImplicitALS.fit(data.binary, configuration: config)
+    }
+}
+
+extension ALSRecommender: PersistentModel {
+    func encode(into w: inout ArchiveWriter) throws {
+        guard let model else { throw RecommenderError.notFitted(model: name) }
+        let c = model.configuration
+        var t = ["factors": "\(c.factors)", "regularization": "\(c.regularization)", "alpha": "\(c.alpha)", "iterations": "\(c.iterations)"]
+        switch c.confidence {
+        case .linear: t["confidence"] = "linear"
+        case let .logarithmic(epsilon): t["confidence"] = "log:\(epsilon)"
+        }
+        switch c.solver {
+        case .cholesky: t["solver"] = "cholesky"
+        case let .conjugateGradient(steps): t["solver"] = "cg:\(steps)"
+        }
+        w.table(t)
+        w.matrix(model.userFactors); w.matrix(model.itemFactors)
+    }
+
+    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
+        var config = defaults
+        config.factors = try p.int("factors"); config.regularization = try p.float("regularization")
+        config.alpha = try p.float("alpha"); config.iterations = try p.int("iterations")
+        let confidence = try p.string("confidence"), solver = try p.string("solver")
+        if confidence.hasPrefix("log:"), let e = Float(confidence.dropFirst(4)) { config.confidence = .logarithmic(epsilon: e) }
+        if solver == "cholesky" { config.solver = .cholesky } else if solver.hasPrefix("cg:"), let s = Int(solver.dropFirst(3)) { config.solver = .conjugateGradient(steps: s) }
+        let (u, v) = try decodeFactors(&r, c)
+        // The fold-in of cold-start users runs with these settings: they must match the factors.
+        try c.check(config.factors == u.columns && config.alpha.isFinite && config.regularization >= 0, "hyperparameters")
+        var m = Self(configuration: config)
+        m.model = ImplicitALSModel(userFactors: u, itemFactors: v, configuration: config, lossHistory: [])
+        return m
+    }
+}

@@ -1,0 +1,68 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// EASE (Steck 2019): scores xᵤ·B with the closed-form item weights.
+public struct EASERecommender: Recommender, RegisteredModel {
+    public static let kind = ModelKind("ease")
+    public static let task = ModelTask.ranking
+    public static let summary = "EASE: closed-form item-item weights (Steck, WWW 2019)"
+    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.regularization: "500"]
+    public static func make(_ o: ModelOptions) throws -> Self { 
+        if let r = o.regularization, r <= 0 { throw RecommenderError.invalidParameter(model: "ease", name: "regularization", value: "\(r)", expected: "a value > 0") }
+        return Self(regularization: o.regularization ?? 500)
+     }
+
+    public var regularization: Float = 500
+    public internal(set) var weights: Matrix<Float>?
+    var history: SparseMatrix?
+
+    public init(regularization: Float = 500) { self.regularization = regularization }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        weights = try EASE.fit(data.binary, configuration: .init(regularization: regularization, threads: data.threads))
+        history = data.binary
+    }
+
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        guard let weights, let history else { throw RecommenderError.notFitted(model: "ease") }
+        return try history.rowSlice(user..<(user + 1)).multiply(weights).elements
+    }
+
+    public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?, threads: Int) throws -> NeighborList {
+        for u in users { try checkUser(u) }
+        guard let weights, let history else { throw RecommenderError.notFitted(model: "ease") }
+        // All users' scores at once: X·B (sparse × dense), then the shared selection.
+        let scores = try history.selectingRows(users).multiply(weights, threads: threads)
+        return try TopN.select(scores: scores, excluding: seen?.selectingRows(users), count: count)
+    }
+
+    public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
+        guard let weights else { return nil }
+        try checkItem(item, weights.rows)
+        let row = weights.row(item)
+        // EASE weights have no fixed scale: rounding is judged against the row's largest weight.
+        let scale = row.indices.reduce(Float(0)) { $1 == item ? $0 : max($0, abs(row[$1])) }
+        return SimilarityRule.neighbors(row, of: item, count: count, scale: scale)
+    }
+}
+
+extension EASERecommender: PersistentModel {
+    func encode(into w: inout ArchiveWriter) throws {
+        guard let weights else { throw RecommenderError.notFitted(model: name) }
+        w.table(["regularization": "\(regularization)"])
+        w.matrix(weights)
+    }
+
+    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
+        var m = Self(regularization: try p.float("regularization"))
+        let weights = try r.matrix()
+        try c.check(weights.rows == c.items && weights.columns == c.items, "weights \(weights.rows)×\(weights.columns)")
+        m.weights = weights
+        m.history = c.history
+        return m
+    }
+}

@@ -1,0 +1,68 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// Item-based collaborative filtering (cosine k-NN with shrinkage): the score of item j for a
+/// user is the sum of sim(i, j) over the user's items i that have j among their `neighbors`.
+public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
+    public static let kind = ModelKind("itemknn")
+    public static let task = ModelTask.ranking
+    public static let summary = "item-based k-NN: cosine neighbours of the user's titles (Sarwar et al., WWW 2001)"
+    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "20", .shrinkage: "0"]
+    public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
+
+    public var neighbors = 20
+    public var shrinkage: Float = 0
+    public internal(set) var similar = NeighborList(k: 0, indices: [], scores: [])
+    var history: SparseMatrix?
+
+    public init(neighbors: Int = 20, shrinkage: Float = 0) { self.neighbors = neighbors; self.shrinkage = shrinkage }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        guard neighbors > 0 else { throw RecommenderError.invalidParameter(model: name, name: "neighbors", value: "\(neighbors)", expected: "a positive integer") }
+        similar = try CosineNeighbors.items(data.binary, k: neighbors, shrinkage: shrinkage, threads: data.threads)
+        history = data.binary
+    }
+
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        guard let history else { throw RecommenderError.notFitted(model: "itemknn") }
+        var s = [Float](repeating: 0, count: history.columns)
+        for i in history.row(user).columns {
+            for (j, sim) in similar.neighbors(of: Int(i)) { s[j] += sim }
+        }
+        return s
+    }
+
+    /// The history items that contributed most to `item`'s score for `user`: "because you watched …".
+    public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        guard let history else { return [] }
+        var parts: [(Int, Float)] = []
+        for i in history.row(user).columns {
+            if let hit = similar.neighbors(of: Int(i)).first(where: { $0.index == item }) { parts.append((Int(i), hit.score)) }
+        }
+        return parts.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(count).map { ($0.0, $0.1) }
+    }
+
+    public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {
+        try checkItem(item, similar.count)
+        return Array(similar.neighbors(of: item).lazy.filter { SimilarityRule.admits($0.score) }.prefix(count))
+    }
+}
+
+extension ItemKNNRecommender: PersistentModel {
+    func encode(into w: inout ArchiveWriter) throws {
+        w.table(["neighbors": "\(neighbors)", "shrinkage": "\(shrinkage)"])
+        w.neighbors(similar)
+    }
+
+    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
+        var m = Self(neighbors: try p.int("neighbors"), shrinkage: try p.float("shrinkage"))
+        m.similar = try r.neighbors()
+        try c.check(m.similar.count == c.items && m.similar.indices.allSatisfy { $0 < c.items }, "neighbour list")
+        m.history = c.history
+        return m
+    }
+}

@@ -1,0 +1,180 @@
+import DenseLinalg
+import Factorization
+
+/// What a model is trained for and measured by.
+public enum ModelTask: String, Sendable {
+    /// Ranks titles for a user (measured by nDCG@K and friends on held-out interactions).
+    case ranking
+    /// Predicts ratings (measured by RMSE and MAE on held-out ratings).
+    case rating
+}
+
+/// A hyperparameter of ``ModelOptions`` that a model may read.
+public enum Hyperparameter: String, Sendable, CaseIterable {
+    case factors, iterations, regularization, alpha, neighbors, shrinkage, learnWeights
+}
+
+/// Hyperparameters as a caller gives them; nil means the model's default.
+public struct ModelOptions: Sendable {
+    /// Latent factors (rank of the factor matrices).
+    public var factors: Int?
+    /// Iterations (alternating sweeps or multiplicative updates), 1…``ModelKind/maximumIterations``.
+    public var iterations: Int?
+    /// L2 regularization λ, ≥ 0.
+    public var regularization: Float?
+    /// Implicit ALS confidence slope α (confidence 1 + α·r), ≥ 0.
+    public var alpha: Float?
+    /// Neighbours kept per item, user or session.
+    public var neighbors: Int?
+    /// Similarity shrinkage (cosine · n / (n + shrinkage) for n common raters), ≥ 0.
+    public var shrinkage: Float?
+    /// hybrid: learn the weights on a validation split.
+    public var learnWeights = false
+    public init() {}
+
+    /// The hyperparameters set to a value other than the default.
+    public var given: [Hyperparameter] {
+        var out: [Hyperparameter] = []
+        if factors != nil { out.append(.factors) }
+        if iterations != nil { out.append(.iterations) }
+        if regularization != nil { out.append(.regularization) }
+        if alpha != nil { out.append(.alpha) }
+        if neighbors != nil { out.append(.neighbors) }
+        if shrinkage != nil { out.append(.shrinkage) }
+        if learnWeights { out.append(.learnWeights) }
+        return out
+    }
+}
+
+/// A model the registry knows: its kind, its task, the hyperparameters it reads with their
+/// defaults, and how to make it from ``ModelOptions``. A model that can be saved also conforms
+/// to ``PersistentModel``.
+public protocol RegisteredModel: Sendable {
+    /// The model's name in model files and on command lines (`als`, `ease`, …).
+    static var kind: ModelKind { get }
+    /// Ranking or rating prediction.
+    static var task: ModelTask { get }
+    /// One line: what the model is, with its source.
+    static var summary: String { get }
+    /// The hyperparameters it reads, each with its default as text, in the order to show them.
+    static var hyperparameters: KeyValuePairs<Hyperparameter, String> { get }
+    /// An untrained model; nil options keep the defaults. Options were checked by
+    /// ``ModelKind/validate(_:)``.
+    /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)`` for a value
+    ///   this model cannot take.
+    static func make(_ options: ModelOptions) throws -> Self
+}
+
+/// The registry of models: every ranking and rating model, by name.
+///
+/// Adding a model is one new file under `Models/` (its type conforming to ``RegisteredModel``,
+/// and to ``PersistentModel`` to be saved) plus one line in ``registry``.
+public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    public let rawValue: String
+    /// A kind of this name, registered or not (see ``isRegistered``).
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// Every model this build provides, in the order they are listed and compared.
+    static let registry: [any RegisteredModel.Type] = [
+        PopularityRecommender.self,
+        ItemKNNRecommender.self,
+        UserKNNRecommender.self,
+        ContentRecommender.self,
+        PureSVDRecommender.self,
+        NMFRecommender.self,
+        ALSRecommender.self,
+        EASERecommender.self,
+        SessionRecommender.self,
+        HybridRecommender.self,
+        ExplicitALSRecommender.self,
+        KNNBaselineRecommender.self,
+        RatingBlendRecommender.self,
+    ]
+
+    public static var allCases: [ModelKind] { registry.map { $0.kind } }
+    /// The ranking models, in registry order.
+    public static var ranking: [ModelKind] { registry.filter { $0.task == .ranking }.map { $0.kind } }
+    /// The rating predictors, in registry order.
+    public static var rating: [ModelKind] { registry.filter { $0.task == .rating }.map { $0.kind } }
+
+    /// The models that can explain a recommendation (``ExplainingRecommender``).
+    public static var explaining: [ModelKind] { registry.filter { $0 is any ExplainingRecommender.Type }.map { $0.kind } }
+
+    /// The most iterations any model takes: ALS and NMF converge in tens to hundreds, so a
+    /// larger count is a mistake that would keep a process busy for hours.
+    public static let maximumIterations = 10_000
+
+    /// The registered type of this kind.
+    /// - Throws: ``RecommenderError/unknownModel(_:known:)``.
+    public func type() throws -> any RegisteredModel.Type {
+        guard let type = ModelKind.registry.first(where: { $0.kind == self }) else {
+            throw RecommenderError.unknownModel(rawValue, known: ModelKind.allCases.map(\.rawValue))
+        }
+        return type
+    }
+
+    public var isRegistered: Bool { ModelKind.registry.contains { $0.kind == self } }
+    public var task: ModelTask? { try? type().task }
+    /// The hyperparameters the model reads (none for an unregistered kind).
+    public var hyperparameters: [Hyperparameter] { ((try? type().hyperparameters) ?? [:]).map(\.key) }
+    /// The model's default for `parameter`, as text, when it reads it.
+    public func defaultValue(of parameter: Hyperparameter) -> String? {
+        ((try? type().hyperparameters) ?? [:]).first { $0.key == parameter }?.value
+    }
+    /// Whether the model can be saved to a model file.
+    public var isPersistent: Bool { (try? type()) is any PersistentModel.Type }
+
+    /// Refuses a hyperparameter set in `options` that this model does not read (it would be
+    /// silently ignored).
+    /// - Throws: ``RecommenderError/unusedParameter(model:name:reads:)``.
+    public func checkUsed(_ o: ModelOptions) throws {
+        let reads = hyperparameters
+        for parameter in o.given where !reads.contains(parameter) {
+            throw RecommenderError.unusedParameter(model: rawValue, name: parameter.rawValue, reads: reads.map(\.rawValue))
+        }
+    }
+
+    /// Checks `options` against the bounds every model shares.
+    /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)``.
+    public func validate(_ o: ModelOptions) throws {
+        func fail(_ name: Hyperparameter, _ value: CustomStringConvertible, _ expected: String) -> RecommenderError {
+            .invalidParameter(model: rawValue, name: name.rawValue, value: "\(value)", expected: expected)
+        }
+        for (name, value) in [(Hyperparameter.factors, o.factors), (.iterations, o.iterations), (.neighbors, o.neighbors)] {
+            if let value, value <= 0 { throw fail(name, value, "a positive integer") }
+        }
+        if let n = o.iterations, n > ModelKind.maximumIterations {
+            throw fail(.iterations, n, "at most \(ModelKind.maximumIterations) (ALS and NMF converge in tens to hundreds)")
+        }
+        for (name, value) in [(Hyperparameter.regularization, o.regularization), (.alpha, o.alpha), (.shrinkage, o.shrinkage)] {
+            if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
+        }
+    }
+
+    /// An untrained model of this kind with `options` (nil fields keep its defaults).
+    /// - Throws: ``RecommenderError`` for an unknown kind or an invalid option.
+    public func make(_ options: ModelOptions = ModelOptions()) throws -> any RegisteredModel {
+        let type = try type()
+        try validate(options)
+        return try type.make(options)
+    }
+
+    /// An untrained ranking model (or explicit ALS, which also ranks by predicted rating).
+    public func makeRecommender(_ options: ModelOptions = ModelOptions()) throws -> any Recommender {
+        guard let model = try make(options) as? any Recommender else { throw RecommenderError.wrongTask(model: rawValue, needed: .ranking) }
+        return model
+    }
+
+    /// An untrained rating predictor.
+    public func makePredictor(_ options: ModelOptions = ModelOptions()) throws -> any RatingPredictor {
+        guard let model = try make(options) as? any RatingPredictor else { throw RecommenderError.wrongTask(model: rawValue, needed: .rating) }
+        return model
+    }
+}
+
+extension RegisteredModel {
+    /// The name the registry knows this model by.
+    public var name: String { Self.kind.rawValue }
+}

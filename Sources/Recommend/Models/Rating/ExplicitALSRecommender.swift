@@ -1,0 +1,82 @@
+import DenseLinalg
+import Factorization
+
+/// Biased ALS with weighted-λ and SVD++'s implicit feedback, for rating prediction (and
+/// ranking by predicted rating).
+public struct ExplicitALSRecommender: Recommender, RatingPredictor, RegisteredModel {
+    public static let kind = ModelKind("als-explicit")
+    public static let task = ModelTask.rating
+    public static let summary = "biased ALS with weighted-λ and implicit feedback, for ratings (Zhou et al. 2008; Koren 2008)"
+    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "100", .iterations: "15", .regularization: "0.1"]
+    public static func make(_ o: ModelOptions) throws -> Self {
+        var m = Self()
+        if let v = o.factors { m.configuration.factors = v }
+        if let v = o.iterations { m.configuration.iterations = v }
+        if let v = o.regularization { m.configuration.regularization = v }
+        return m
+    }
+
+    public var configuration: ExplicitALSConfiguration
+    public internal(set) var model: ExplicitALSModel?
+
+    /// 100 factors, λ = 0.1 (times each row's rating count; biases 0.01), 15 iterations, implicit
+    /// feedback with λ_y = 2. 100 rather than the ranking models' 50: with weighted-λ more factors
+    /// do not overfit, and on each of the five MovieLens 100K folds 100 beat 50 (mean RMSE 0.9073
+    /// against 0.9100; 200 gave 0.9072 at 2.7× the time).
+    public static var defaults: ExplicitALSConfiguration { ExplicitALSConfiguration(factors: 100, regularization: 0.1, iterations: 15) }
+
+    public init(configuration: ExplicitALSConfiguration = ExplicitALSRecommender.defaults) { self.configuration = configuration }
+
+    public var trainedUsers: Int { model?.userFactors.rows ?? 0 }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        var config = configuration
+        config.threads = data.threads
+        config.seed = data.seed
+        // The factor product has rank at most min(users, items): more factors add cost, not rank.
+        config.factors = min(config.factors, max(1, min(data.ratings.rows, data.ratings.columns)))
+        model = try ExplicitALS.fit(data.ratings, configuration: config)
+    }
+
+    /// The predicted rating of a known user and item; for an unknown one (index beyond
+    /// training), the global mean plus whichever bias is known.
+    public func predict(user: Int, item: Int) throws -> Float {
+        guard let model else { throw RecommenderError.notFitted(model: name) }
+        let knownUser = user >= 0 && user < model.userBias.count, knownItem = item >= 0 && item < model.itemBias.count
+        if knownUser && knownItem { return model.predict(user: user, item: item) }
+        let estimate = model.globalMean + (knownUser ? model.userBias[user] : 0) + (knownItem ? model.itemBias[item] : 0)
+        return min(model.ratingScale.upperBound, max(model.ratingScale.lowerBound, estimate))
+    }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        return try (0..<(model?.itemBias.count ?? 0)).map { try predict(user: user, item: $0) }
+    }
+}
+
+extension ExplicitALSRecommender: PersistentModel {
+    func encode(into w: inout ArchiveWriter) throws {
+        guard let model else { throw RecommenderError.notFitted(model: name) }
+        let c = configuration
+        w.table(["factors": "\(c.factors)", "regularization": "\(c.regularization)", "iterations": "\(c.iterations)",
+                 "bias_regularization": "\(c.biasRegularization)", "initial_scale": "\(c.initialScale)"])
+        w.float(model.globalMean); w.float(model.ratingScale.lowerBound); w.float(model.ratingScale.upperBound)
+        w.floats(model.userBias); w.floats(model.itemBias)
+        w.matrix(model.userFactors); w.matrix(model.itemFactors)
+    }
+
+    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
+        var config = defaults
+        config.factors = try p.int("factors"); config.regularization = try p.float("regularization"); config.iterations = try p.int("iterations")
+        config.biasRegularization = try p.float("bias_regularization"); config.initialScale = try p.float("initial_scale")
+        let mean = try r.float(), lo = try r.float(), hi = try r.float()
+        let userBias = try r.floats(), itemBias = try r.floats()
+        let u = try r.matrix(), v = try r.matrix()
+        try c.check(u.rows == c.users && v.rows == c.items && u.columns == v.columns, "factor shape \(u.rows)×\(u.columns), \(v.rows)×\(v.columns)")
+        try c.check(userBias.count == c.users && itemBias.count == c.items && lo <= hi, "biases or rating scale")
+        var m = Self(configuration: config)
+        m.model = ExplicitALSModel(globalMean: mean, userBias: userBias, itemBias: itemBias, userFactors: u, itemFactors: v,
+                                   ratingScale: lo...hi)
+        return m
+    }
+}

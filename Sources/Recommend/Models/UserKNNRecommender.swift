@@ -1,0 +1,51 @@
+import DenseLinalg
+import Factorization
+import Foundation
+
+/// User-based collaborative filtering: the score of item j for user u is Σ sim(u, v) over the
+/// `neighbors` most similar users v (cosine with shrinkage) who interacted with j.
+public struct UserKNNRecommender: Recommender, RegisteredModel {
+    public static let kind = ModelKind("userknn")
+    public static let task = ModelTask.ranking
+    public static let summary = "user-based k-NN: titles of the most similar users (Herlocker et al., SIGIR 1999)"
+    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "20", .shrinkage: "0"]
+    public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
+
+    public var neighbors = 20
+    public var shrinkage: Float = 0
+    var similar = NeighborList(k: 0, indices: [], scores: [])
+    var history: SparseMatrix?
+
+    public init(neighbors: Int = 20, shrinkage: Float = 0) { self.neighbors = neighbors; self.shrinkage = shrinkage }
+
+    public var trainedUsers: Int { history?.rows ?? 0 }
+
+    public mutating func fit(_ data: TrainingData) throws {
+        guard neighbors > 0 else { throw RecommenderError.invalidParameter(model: name, name: "neighbors", value: "\(neighbors)", expected: "a positive integer") }
+        similar = try CosineNeighbors.rows(data.binary, k: neighbors, shrinkage: shrinkage, threads: data.threads)
+        history = data.binary
+    }
+
+    public func scores(user: Int) throws -> [Float] {
+        try checkUser(user)
+        guard let history else { throw RecommenderError.notFitted(model: "userknn") }
+        var s = [Float](repeating: 0, count: history.columns)
+        for (v, sim) in similar.neighbors(of: user) { for j in history.row(v).columns { s[Int(j)] += sim } }
+        return s
+    }
+}
+
+extension UserKNNRecommender: PersistentModel {
+    func encode(into w: inout ArchiveWriter) throws {
+        w.table(["neighbors": "\(neighbors)", "shrinkage": "\(shrinkage)"])
+        w.neighbors(similar)
+    }
+
+    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
+        var m = Self(neighbors: try p.int("neighbors"), shrinkage: try p.float("shrinkage"))
+        m.similar = try r.neighbors()
+        try c.check(m.similar.count == c.users && m.similar.indices.allSatisfy { $0 < c.users }, "neighbour list")
+        m.history = c.history
+        return m
+    }
+}
