@@ -29,7 +29,10 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"])]
         ),
-        .target(name: "DenseLinalg", dependencies: ["CBLAS", "CLapacke"]),
+        // Our own C kernels (gathers, sparse products, half precision, HALS, transpose, CPU
+        // checks, allocator setting); hot ones are static inline in include/ so Swift inlines them.
+        .target(name: "CRecommendKernels"),
+        .target(name: "DenseLinalg", dependencies: ["CBLAS", "CLapacke", "CRecommendKernels"]),
         .target(name: "Factorization", dependencies: ["DenseLinalg"]),
         .target(name: "Recommend", dependencies: ["Factorization", "DenseLinalg"]),
         .target(name: "FuzzTargets", dependencies: ["Recommend"]),
@@ -39,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "rectrain",
             dependencies: [
-                "Recommend", "Factorization", "DenseLinalg", "KernelBench",
+                "Recommend", "Factorization", "DenseLinalg", "KernelBench", "CRecommendKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -10,7 +10,7 @@ import Glibc
 /// detecting the CPU. Builds older than the CPU do not recognise it and fall back to `Prescott`
 /// (SSE3), which runs sgemm about 5× slower than the AVX-512 `SkylakeX` kernels on the same
 /// cores. Because the choice is made before `main`, a program can only change it by starting
-/// again with the variable set: ``reexecWithFasterCoreIfNeeded(arguments:)``.
+/// again with the variable set (``check()`` says when that would help).
 public enum BLASCore {
     /// The kernel family OpenBLAS chose, e.g. "SkylakeX", "Haswell", "Prescott".
     public static var name: String {
@@ -38,22 +38,12 @@ public enum BLASCore {
         return nil
     }
 
-    /// When OpenBLAS fell back to its generic `Prescott` kernels, `OPENBLAS_CORETYPE` is unset
-    /// and the CPU supports a faster family, starts this program again (execv of
-    /// /proc/self/exe, same arguments) with `OPENBLAS_CORETYPE` set to it. Returns normally
-    /// otherwise. A core type set by the environment is always respected, and
-    /// `RECOMMEND_BLAS_CORE=keep` turns this off.
-    public static func reexecWithFasterCoreIfNeeded(arguments: [String]) {
-        guard getenv("OPENBLAS_CORETYPE") == nil,
-              getenv("RECOMMEND_BLAS_CORE").map({ String(cString: $0) }) != "keep",
-              name == "Prescott",
-              let better = recommendedCoreType else { return }
-        setenv("OPENBLAS_CORETYPE", better, 1)
-        setenv("RECOMMEND_BLAS_CORE", "keep", 1)  // never loop
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", &argv)
-        // execv only returns on failure: carry on with the generic kernels.
-        unsetenv("OPENBLAS_CORETYPE")
+    /// A warning when OpenBLAS runs its generic `Prescott` kernels on a CPU that supports a
+    /// faster family (as implicit's `check_blas_config` warns), nil otherwise. OpenBLAS picks its
+    /// kernels when it loads, from `OPENBLAS_CORETYPE`: only a new process can change them, which
+    /// is the executable's choice (rectrain restarts itself once; see its `--help`).
+    public static func check() -> String? {
+        guard name == "Prescott", let better = recommendedCoreType else { return nil }
+        return "OpenBLAS runs its generic Prescott kernels on a CPU that supports \(better) (about 5× slower sgemm); start the process with OPENBLAS_CORETYPE=\(better)"
     }
 }

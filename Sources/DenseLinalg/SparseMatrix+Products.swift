@@ -1,3 +1,4 @@
+import CRecommendKernels
 import CBLAS
 /// Sparse × dense products (SpMM). Rows are independent, so they run in parallel over blocks of
 /// rows; each output row is a sum of scaled dense rows (a vectorised axpy per nonzero).
@@ -5,23 +6,23 @@ extension SparseMatrix {
     /// A·B for dense B (columns × k), as a new rows × k matrix.
     /// - Throws: ``LinalgError/shapeMismatch(operation:lhs:rhs:)`` when B's rows differ from A's columns.
     /// - Complexity: O(nnz · k).
-    public func multiply(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
+    public func multiply(_ b: Matrix<Float>, threads: Int = 1, simd: SIMDPolicy = .automatic) throws -> Matrix<Float> {
         guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
         let k = b.columns
         return b.withUnsafeBufferPointer { bp in
             let base = bp.baseAddress
-            return productInParallel(k: k, threads: threads) { csr, range, out in csr.writeRows(range, by: base!, k: k, into: out) }
+            return productInParallel(k: k, threads: threads) { csr, range, out in csr.writeRows(range, by: base!, k: k, into: out, simd: simd) }
         }
     }
 
     /// Aᵀ·B for dense B (rows × k), as a new columns × k matrix. Builds the transpose first; when
     /// the same A is used many times, keep ``transposed()`` and call ``multiply(_:threads:)`` on it.
     /// - Complexity: O(nnz · k + nnz + rows + columns).
-    public func transposeMultiply(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
+    public func transposeMultiply(_ b: Matrix<Float>, threads: Int = 1, simd: SIMDPolicy = .automatic) throws -> Matrix<Float> {
         guard b.rows == rows else {
             throw LinalgError.shapeMismatch(operation: "sparse transpose-multiply", lhs: Shape(columns, rows), rhs: b.shape)
         }
-        return try transposed().multiply(b, threads: threads)
+        return try transposed().multiply(b, threads: threads, simd: simd)
     }
 
     /// A·B with B's entries first rounded to half precision (11 significant bits), where the CPU
@@ -31,10 +32,10 @@ extension SparseMatrix {
     /// does not matter, such as the power iterates of a randomized SVD (they only steer the
     /// subspace).
     /// - Throws: ``LinalgError/shapeMismatch(operation:lhs:rhs:)`` when B's rows differ from A's columns.
-    public func multiplyRoundingToHalf(_ b: Matrix<Float>, threads: Int = 1) throws -> Matrix<Float> {
+    public func multiplyRoundingToHalf(_ b: Matrix<Float>, threads: Int = 1, simd: SIMDPolicy = .automatic) throws -> Matrix<Float> {
         guard b.rows == columns else { throw LinalgError.shapeMismatch(operation: "sparse multiply", lhs: shape, rhs: b.shape) }
         let k = b.columns
-        guard rows > 0, let half = b.halfPrecisionBits(threads: threads) else { return try multiply(b, threads: threads) }
+        guard rows > 0, let half = b.halfPrecisionBits(threads: threads, simd: simd) else { return try multiply(b, threads: threads, simd: simd) }
         return half.withUnsafeBufferPointer { hp in
             let base = hp.baseAddress!
             return productInParallel(k: k, threads: threads) { csr, range, out in csr.writeRows(range, byHalf: base, k: k, into: out) }
@@ -64,19 +65,20 @@ extension CSRBuffers {
     /// not be initialised), B being the dense columns × k matrix at `b`: one block of a sparse
     /// product, for kernels that use it while it is in cache instead of writing the whole
     /// product out and reading it back.
-    public func writeRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>) {
+    public func writeRows(_ range: Range<Int>, by b: UnsafePointer<Float>, k: Int, into out: UnsafeMutablePointer<Float>,
+                          simd: SIMDPolicy = .automatic) {
         if range.isEmpty || k == 0 { return }
         // The kernels read row pointers from `rp` on, so output row i is row lowerBound + i.
         let rp = rowPointers.baseAddress! + range.lowerBound, ci = columnIndices.baseAddress!, vs = values.baseAddress!
         #if arch(x86_64)
-        if UnsafeKernels.hasAVX2FMA,
+        if simd.avx2,
            recommend_spmm_avx2(rp, ci, vs, b, k, 0, range.count, UnsafeKernels.spmmPrefetchDistance, 1, out) != 0 {
             return
         }
         #endif
         out.initialize(repeating: 0, count: range.count * k)
         for i in 0..<range.count where rp[i + 1] > rp[i] {
-            UnsafeKernels.gatherAxpy(rows: b, k: k, indices: ci + rp[i], count: rp[i + 1] - rp[i], weights: vs + rp[i], y: out + i * k)
+            UnsafeKernels.gatherAxpy(rows: b, k: k, indices: ci + rp[i], count: rp[i + 1] - rp[i], weights: vs + rp[i], y: out + i * k, simd: simd)
         }
     }
 
@@ -99,8 +101,8 @@ extension Matrix where Scalar == Float {
     /// The entries rounded to half precision (IEEE binary16 bits, row-major), for the
     /// half-precision sparse products; nil where they have no kernel (a CPU without AVX2 and
     /// F16C, or a width other than 64 or 80).
-    public func halfPrecisionBits(threads: Int = 1) -> [UInt16]? {
-        UnsafeKernels.hasHalfProducts(k: columns) ? roundedToHalf(threads: threads) : nil
+    public func halfPrecisionBits(threads: Int = 1, simd: SIMDPolicy = .automatic) -> [UInt16]? {
+        UnsafeKernels.hasHalfProducts(k: columns, simd: simd) ? roundedToHalf(threads: threads) : nil
     }
 
     /// The entries rounded to half precision (IEEE binary16 bits, row-major), rows converted in

@@ -1,3 +1,4 @@
+import CRecommendKernels
 import CBLAS
 
 /// Small dense systems on raw buffers, for kernels that solve one system per row (explicit
@@ -34,9 +35,10 @@ extension UnsafeKernels {
     /// of 16.
     @inlinable
     public static func halsSweeps(_ ft: UnsafeMutablePointer<Float>, _ at: UnsafePointer<Float>, stride: Int, rows: Int,
-                                  gram: UnsafePointer<Float>, k: Int, scales: UnsafePointer<Float>, l1: Float, sweeps: Int) -> Bool {
+                                  gram: UnsafePointer<Float>, k: Int, scales: UnsafePointer<Float>, l1: Float, sweeps: Int,
+                                  simd: SIMDPolicy = .automatic) -> Bool {
         #if arch(x86_64)
-        return hasAVX2FMA && recommend_hals_sweeps_avx2(ft, at, stride, rows, gram, k, scales, l1, sweeps) != 0
+        return simd.avx2 && recommend_hals_sweeps_avx2(ft, at, stride, rows, gram, k, scales, l1, sweeps) != 0
         #else
         return false
         #endif
@@ -46,9 +48,9 @@ extension UnsafeKernels {
 extension UnsafeKernels {
     /// Whether ``toHalf(_:into:count:)`` and the half-precision sparse products run here, for
     /// rows of k values (AVX2 and F16C, k = 64 or 80).
-    public static func hasHalfProducts(k: Int) -> Bool {
+    public static func hasHalfProducts(k: Int, simd: SIMDPolicy = .automatic) -> Bool {
         #if arch(x86_64)
-        return hasAVX2FMA && hasF16C && (k == 64 || k == 80)
+        return simd.avx2 && hasF16C && (k == 64 || k == 80)
         #else
         return false
         #endif
@@ -69,9 +71,9 @@ extension UnsafeKernels {
     /// Whether ``gatherDots(halfRows:k:indices:count:x:out:)`` and
     /// ``gatherAxpy(halfRows:k:indices:count:weights:y:)`` run here: AVX2, FMA and F16C, k a
     /// multiple of 64.
-    public static func hasHalfGathers(k: Int) -> Bool {
+    public static func hasHalfGathers(k: Int, simd: SIMDPolicy = .automatic) -> Bool {
         #if arch(x86_64)
-        return hasAVX2FMA && hasF16C && k > 0 && k % 64 == 0
+        return simd.avx2 && hasF16C && k > 0 && k % 64 == 0
         #else
         return false
         #endif

@@ -3,6 +3,7 @@
 ///
 /// They exist because a BLAS call costs more than the work for the short vectors (a factor
 /// row, 16–256 floats) that sparse kernels touch once per nonzero.
+import CRecommendKernels
 import CBLAS
 import Foundation
 
@@ -10,9 +11,8 @@ public enum UnsafeKernels {
     #if arch(x86_64)
     /// Whether the CPU runs AVX2 and FMA: the gathered accumulation then uses the shim's AVX2
     /// loop (the build targets baseline x86-64, where SIMD16 lowers to four SSE operations).
-    /// `RECOMMEND_SIMD=baseline` in the environment turns it off (for comparisons).
+    /// A fact about the CPU; whether the kernels use it is the caller's ``SIMDPolicy``.
     public static let hasAVX2FMA: Bool = recommend_has_avx2_fma() != 0
-        && ProcessInfo.processInfo.environment["RECOMMEND_SIMD"] != "baseline"
     /// Whether this CPU converts between single and half precision in hardware (F16C).
     public static let hasF16C: Bool = recommend_has_f16c() != 0
 
@@ -129,10 +129,10 @@ extension UnsafeKernels {
     /// `rows` starts at `rows + j·k`.
     @inlinable
     public static func gatherDots(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
-                                  x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+                                  x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, simd: SIMDPolicy = .automatic) {
         if count == 0 { return }
         #if arch(x86_64)
-        if hasAVX2FMA, recommend_gather_dots_avx2(rows, k, indices, count, x, out) != 0 { return }
+        if simd.avx2, recommend_gather_dots_avx2(rows, k, indices, count, x, out) != 0 { return }
         #endif
         if k == 64 {
             let x0 = load(x), x1 = load(x + 16), x2 = load(x + 32), x3 = load(x + 48)
@@ -166,10 +166,10 @@ extension UnsafeKernels {
     /// accumulator held in registers, 64 lanes at a time.
     @inlinable
     public static func gatherAxpy(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
-                                  weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+                                  weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, simd: SIMDPolicy = .automatic) {
         if count == 0 { return }
         #if arch(x86_64)
-        if hasAVX2FMA, recommend_gather_axpy_avx2(rows, k, indices, count, weights, y) != 0 { return }
+        if simd.avx2, recommend_gather_axpy_avx2(rows, k, indices, count, weights, y) != 0 { return }
         #endif
         var c = 0
         while c + 64 <= k {

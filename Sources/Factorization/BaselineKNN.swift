@@ -11,9 +11,12 @@ public struct BaselineKNNConfiguration: Sendable, Equatable {
     public var userBiasRegularization: Float = 15
     /// Alternating passes over the baselines. Default 10.
     public var baselineIterations = 10
-    public var threads: Int = Parallel.availableCores
+    /// Threads for our parallel loops and BLAS calls (the caller's ``ComputeSettings``). Default 1.
+    public var threads: Int = 1
+    /// Which vector kernels may run (the caller's ``ComputeSettings``). Default automatic.
+    public var simd: SIMDPolicy = .automatic
 
-    public init(neighbors: Int = 40, shrinkage: Float = 100, threads: Int = Parallel.availableCores) {
+    public init(neighbors: Int = 40, shrinkage: Float = 100, threads: Int = 1) {
         self.neighbors = neighbors; self.shrinkage = shrinkage; self.threads = threads
     }
 }
@@ -124,10 +127,10 @@ public enum BaselineKNN {
                     dr[u, Int(i) - start] = v; dq[u, Int(i) - start] = v * v; db[u, Int(i) - start] = 1
                 }
             }
-            let numerator = try rt.multiply(dr, threads: c.threads)     // Σ r̃ᵤᵢ r̃ᵤⱼ
-            let left = try qt.multiply(db, threads: c.threads)          // Σ over common users of r̃ᵤᵢ²
-            let right = try bt.multiply(dq, threads: c.threads)         // Σ over common users of r̃ᵤⱼ²
-            let common = try bt.multiply(db, threads: c.threads)        // n
+            let numerator = try rt.multiply(dr, threads: c.threads, simd: c.simd)     // Σ r̃ᵤᵢ r̃ᵤⱼ
+            let left = try qt.multiply(db, threads: c.threads, simd: c.simd)          // Σ over common users of r̃ᵤᵢ²
+            let right = try bt.multiply(dq, threads: c.threads, simd: c.simd)         // Σ over common users of r̃ᵤⱼ²
+            let common = try bt.multiply(db, threads: c.threads, simd: c.simd)        // n
             for i in 0..<n {
                 for j in 0..<width where i != start + j {
                     let denominator = (left[i, j] * right[i, j]).squareRoot()

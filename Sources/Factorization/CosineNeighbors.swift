@@ -15,7 +15,7 @@ public enum CosineNeighbors {
     /// ``items(_:k:shrinkage:threads:)``, for item–item). A row is never its own neighbour;
     /// rows with similarity 0 are not neighbours. Equal scores rank the smaller index first.
     /// - Complexity: O(Σ over columns of (column count)²) / 2 time.
-    public static func rows(_ a: SparseMatrix, k: Int, shrinkage: Float = 0, threads: Int = Parallel.availableCores) throws -> NeighborList {
+    public static func rows(_ a: SparseMatrix, k: Int, shrinkage: Float = 0, threads: Int = 1) throws -> NeighborList {
         try validate(a, "cosine neighbours")
         try require(k > 0, "k", k, "a positive integer")
         try require(shrinkage >= 0 && shrinkage.isFinite, "shrinkage", shrinkage, "a finite value ≥ 0")
@@ -78,7 +78,7 @@ public enum CosineNeighbors {
     }
 
     /// Item–item neighbours: the columns of a users × items matrix.
-    public static func items(_ x: SparseMatrix, k: Int, shrinkage: Float = 0, threads: Int = Parallel.availableCores) throws -> NeighborList {
+    public static func items(_ x: SparseMatrix, k: Int, shrinkage: Float = 0, threads: Int = 1) throws -> NeighborList {
         try rows(x.transposed(), k: k, shrinkage: shrinkage, threads: threads)
     }
 

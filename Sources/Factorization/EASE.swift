@@ -5,12 +5,12 @@ import Foundation
 public struct EASEConfiguration: Sendable, Equatable {
     /// λ, the L2 penalty. Default 500 (Steck's setting for MovieLens-sized data).
     public var regularization: Float = 500
-    /// Threads for building XᵀX and for LAPACK.
-    public var threads: Int = Parallel.availableCores
+    /// Threads for our parallel loops and BLAS calls (the caller's ``ComputeSettings``). Default 1.
+    public var threads: Int = 1
     /// Memory the dense item × item matrices may use; nil means the machine's available memory.
     public var memoryLimitBytes: Int? = nil
 
-    public init(regularization: Float = 500, threads: Int = Parallel.availableCores, memoryLimitBytes: Int? = nil) {
+    public init(regularization: Float = 500, threads: Int = 1, memoryLimitBytes: Int? = nil) {
         self.regularization = regularization; self.threads = threads; self.memoryLimitBytes = memoryLimitBytes
     }
 }

@@ -21,11 +21,12 @@ struct ImplicitFeedbackTerm {
     let userScale: [Float]
     let lambda: Float
     let threads: Int
+    let simd: SIMDPolicy
     let k: Int
     /// Unit weights as long as the longest user or item row, for the gathered sums.
     let ones: [Float]
 
-    init(ratings: SparseMatrix, factors k: Int, lambda: Float, threads: Int) {
+    init(ratings: SparseMatrix, factors k: Int, lambda: Float, threads: Int, simd: SIMDPolicy = .automatic) {
         self.ratings = ratings
         let pattern = ratings.transposedPattern()
         itemRowPointers = pattern.rowPointers
@@ -34,7 +35,7 @@ struct ImplicitFeedbackTerm {
         userScale = userCounts.map { $0 == 0 ? 0 : 1 / Float($0).squareRoot() }
         let longestItem = (0..<ratings.columns).reduce(0) { max($0, pattern.rowPointers[$1 + 1] - pattern.rowPointers[$1]) }
         ones = [Float](repeating: 1, count: max(1, userCounts.max() ?? 0, longestItem))
-        self.lambda = lambda; self.threads = threads; self.k = k
+        self.lambda = lambda; self.threads = threads; self.simd = simd; self.k = k
     }
 
     /// zᵤ for every user (users × k).
@@ -105,7 +106,7 @@ struct ImplicitFeedbackTerm {
                 for u in range {
                     let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
                     UnsafeKernels.gatherAxpy(rows: rb, k: k, indices: cb + start, count: count,
-                                             weights: perRating ? wb + start : wb, y: sb + u * k)
+                                             weights: perRating ? wb + start : wb, y: sb + u * k, simd: simd)
                     UnsafeKernels.scale(userScale[u], sb + u * k, k)
                 }
             }
@@ -126,7 +127,7 @@ struct ImplicitFeedbackTerm {
                 let (rb, xb, cb, db) = shared.value
                 for u in range {
                     let start = ratings.rowPointers[u], count = ratings.rowPointers[u + 1] - start
-                    UnsafeKernels.gatherDots(rows: rb, k: k, indices: cb + start, count: count, x: xb + u * k, out: db + start)
+                    UnsafeKernels.gatherDots(rows: rb, k: k, indices: cb + start, count: count, x: xb + u * k, out: db + start, simd: simd)
                 }
             }
         }}}}
@@ -146,7 +147,7 @@ struct ImplicitFeedbackTerm {
                 let (sb, ob, ub, onesb) = shared.value
                 for j in range {
                     let start = itemRowPointers[j], count = itemRowPointers[j + 1] - start
-                    UnsafeKernels.gatherAxpy(rows: sb, k: k, indices: ub + start, count: count, weights: onesb, y: ob + j * k)
+                    UnsafeKernels.gatherAxpy(rows: sb, k: k, indices: ub + start, count: count, weights: onesb, y: ob + j * k, simd: simd)
                 }
             }
         }}}}

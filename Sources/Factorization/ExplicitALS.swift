@@ -14,7 +14,10 @@ public struct ExplicitALSConfiguration: Sendable, Equatable {
     public var biasRegularization: Float = 0.01
     /// Standard deviation of the initial factors. Default 0.1.
     public var initialScale: Float = 0.1
-    public var threads: Int = Parallel.availableCores
+    /// Threads for our parallel loops and BLAS calls (the caller's ``ComputeSettings``). Default 1.
+    public var threads: Int = 1
+    /// Which vector kernels may run (the caller's ``ComputeSettings``). Default automatic.
+    public var simd: SIMDPolicy = .automatic
     public var seed: UInt64 = 42
     /// Whether to compute the loss after every iteration.
     public var trackLoss: Bool = false
@@ -28,7 +31,7 @@ public struct ExplicitALSConfiguration: Sendable, Equatable {
     public var implicitSteps: Int = 5
 
     public init(factors: Int = 50, regularization: Float = 0.1, iterations: Int = 15, biasRegularization: Float = 0.01,
-                initialScale: Float = 0.1, threads: Int = Parallel.availableCores, seed: UInt64 = 42, trackLoss: Bool = false,
+                initialScale: Float = 0.1, threads: Int = 1, seed: UInt64 = 42, trackLoss: Bool = false,
                 implicitFeedback: Bool = true, implicitRegularization: Float = 2, implicitSteps: Int = 5) {
         self.factors = factors; self.regularization = regularization; self.iterations = iterations
         self.biasRegularization = biasRegularization
@@ -102,7 +105,8 @@ public enum ExplicitALS {
         let transposed = ratings.transposed()
         var losses: [Double] = []
         let implicit = configuration.implicitFeedback
-            ? ImplicitFeedbackTerm(ratings: ratings, factors: k, lambda: configuration.implicitRegularization, threads: configuration.threads)
+            ? ImplicitFeedbackTerm(ratings: ratings, factors: k, lambda: configuration.implicitRegularization, threads: configuration.threads,
+                                   simd: configuration.simd)
             : nil
         var implicitFactors = Matrix<Float>.zeros(rows: ratings.columns, columns: k)
         var offsets: Matrix<Float>? = implicit.map { _ in Matrix<Float>.zeros(rows: ratings.rows, columns: k) }

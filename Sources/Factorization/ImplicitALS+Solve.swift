@@ -48,9 +48,9 @@ extension ImplicitALS {
         let gram = try regularizedGram(fixed, configuration.regularization, threads: configuration.threads)
         switch configuration.solver {
         case let .conjugateGradient(steps):
-            let half = configuration.halfPrecisionGathers && UnsafeKernels.hasHalfGathers(k: fixed.columns)
+            let half = configuration.halfPrecisionGathers && UnsafeKernels.hasHalfGathers(k: fixed.columns, simd: configuration.simd)
             conjugateGradient(&target, fixed: fixed, gram: gram, confidence: confidence, steps: steps,
-                              halfPrecisionGathers: half, threads: configuration.threads)
+                              halfPrecisionGathers: half, simd: configuration.simd, threads: configuration.threads)
         case .cholesky:
             try cholesky(&target, fixed: fixed, gram: gram, confidence: confidence, threads: configuration.threads)
         }
@@ -69,7 +69,8 @@ extension ImplicitALS {
     /// `halfPrecisionGathers`: gather `fixed` through a half-precision copy (call only where
     /// `UnsafeKernels.hasHalfGathers(k:)` holds).
     static func conjugateGradient(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
-                                  confidence: ConfidenceRows, steps: Int, halfPrecisionGathers: Bool = false, threads: Int) {
+                                  confidence: ConfidenceRows, steps: Int, halfPrecisionGathers: Bool = false,
+                                  simd: SIMDPolicy = .automatic, threads: Int) {
         let k = target.columns
         let rows = target.rows
         let uniform = confidence.uniform
@@ -81,7 +82,7 @@ extension ImplicitALS {
         target.withUnsafeMutableBufferPointer { xp in
             // (An empty array's buffer may still have a base address: test the flag.)
             let half = halfPrecisionGathers ? hp.baseAddress : nil
-            let shared = UncheckedSendable((rowPointers, columnIndices, values, Rows(y: yp.baseAddress!, half: half, k: k),
+            let shared = UncheckedSendable((rowPointers, columnIndices, values, Rows(y: yp.baseAddress!, half: half, k: k, simd: simd),
                                             gp.baseAddress!, xp.baseAddress!))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
                 let (rp, ci, cv, y, g, x) = shared.value
@@ -106,17 +107,18 @@ extension ImplicitALS {
         let y: UnsafePointer<Float>
         let half: UnsafePointer<UInt16>?
         let k: Int
+        let simd: SIMDPolicy
 
         @inline(__always)
         func dots(_ indices: UnsafePointer<Int32>, _ count: Int, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
             if let half { UnsafeKernels.gatherDots(halfRows: half, k: k, indices: indices, count: count, x: x, out: out) }
-            else { UnsafeKernels.gatherDots(rows: y, k: k, indices: indices, count: count, x: x, out: out) }
+            else { UnsafeKernels.gatherDots(rows: y, k: k, indices: indices, count: count, x: x, out: out, simd: simd) }
         }
 
         @inline(__always)
         func axpy(_ indices: UnsafePointer<Int32>, _ count: Int, _ weights: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
             if let half { UnsafeKernels.gatherAxpy(halfRows: half, k: k, indices: indices, count: count, weights: weights, y: out) }
-            else { UnsafeKernels.gatherAxpy(rows: y, k: k, indices: indices, count: count, weights: weights, y: out) }
+            else { UnsafeKernels.gatherAxpy(rows: y, k: k, indices: indices, count: count, weights: weights, y: out, simd: simd) }
         }
 
         /// Hints that row i will be gathered soon.

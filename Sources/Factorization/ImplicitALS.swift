@@ -44,8 +44,10 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
     public var iterations: Int = 15
     /// Default: conjugate gradient with 3 steps.
     public var solver: Solver = .conjugateGradient(steps: 3)
-    /// Worker threads. Default: every available core.
-    public var threads: Int = Parallel.availableCores
+    /// Threads for our parallel loops and BLAS calls (the caller's ``ComputeSettings``). Default 1.
+    public var threads: Int = 1
+    /// Which vector kernels may run (the caller's ``ComputeSettings``). Default automatic.
+    public var simd: SIMDPolicy = .automatic
     /// Seed of the initial factors.
     public var seed: UInt64 = 42
     /// Whether to compute the loss after every iteration (one extra pass over the nonzeros).
@@ -60,7 +62,7 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
 
     public init(factors: Int = 64, regularization: Float = 0.01, alpha: Float = 1, confidence: Confidence = .linear,
                 iterations: Int = 15, solver: Solver = .conjugateGradient(steps: 3),
-                threads: Int = Parallel.availableCores, seed: UInt64 = 42, trackLoss: Bool = false) {
+                threads: Int = 1, seed: UInt64 = 42, trackLoss: Bool = false) {
         self.factors = factors; self.regularization = regularization; self.alpha = alpha
         self.confidence = confidence; self.iterations = iterations; self.solver = solver
         self.threads = threads; self.seed = seed; self.trackLoss = trackLoss
@@ -158,7 +160,8 @@ public enum ImplicitALS {
                 try solveHalf(&users, fixed: items, confidence: cui, configuration)
                 var loss: Double?
                 if configuration.trackLoss {
-                    loss = try ImplicitALS.loss(users: users, items: items, confidence: lossConfidence!, regularization: configuration.regularization)
+                    loss = try ImplicitALS.loss(users: users, items: items, confidence: lossConfidence!, regularization: configuration.regularization,
+                                                threads: configuration.threads)
                     losses.append(loss!)
                 }
                 progress?(iteration, loss)
@@ -173,7 +176,7 @@ public enum ImplicitALS {
     /// Σᵤᵢ cᵤᵢ (pᵤᵢ − xᵤ·yᵢ)² + λ(‖X‖² + ‖Y‖²), computed as
     /// tr(XᵀX·YᵀY) + Σ_nz [c(1 − s)² − s²] + λ(‖X‖² + ‖Y‖²) with s = xᵤ·yᵢ, in O(nnz·k + (m + n)k²).
     public static func loss(users: Matrix<Float>, items: Matrix<Float>, confidence: SparseMatrix,
-                            regularization: Float) throws -> Double {
+                            regularization: Float, threads: Int = 1) throws -> Double {
         let xtx = try users.gram(), yty = try items.gram()
         var total = 0.0
         for (a, b) in zip(xtx.elements, yty.elements) { total += Double(a) * Double(b) }
@@ -182,7 +185,7 @@ public enum ImplicitALS {
             users.withUnsafeBufferPointer { xp in
                 items.withUnsafeBufferPointer { yp in
                     let shared = UncheckedSendable((csr, xp.baseAddress!, yp.baseAddress!))
-                    return Parallel.mapBlocks(count: confidence.rows, threads: Parallel.availableCores) { range -> Double in
+                    return Parallel.mapBlocks(count: confidence.rows, threads: threads) { range -> Double in
                         let (csr, x, y) = shared.value
                         var sum = 0.0
                         for u in range {

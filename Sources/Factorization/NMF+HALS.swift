@@ -1,3 +1,4 @@
+import CRecommendKernels
 import DenseLinalg
 
 

@@ -38,37 +38,42 @@ extension NMF {
         switch configuration.solver {
         case .hals:
             let gram = HALSGram(b, l2: l2)
-            let workers = Parallel.workers(count: count, threads: configuration.threads, minimumBlock: halsBlockRows)
-            // Each range's ⟨F, A⟩ and FᵀF apart, summed in range order after: the same sums
-            // whichever worker ran which range.
+            // Work is handed out in whole chunks of halsBlockRows rows, so chunk boundaries (and
+            // the sums below) do not depend on the thread count.
+            let chunks = (count + halsBlockRows - 1) / halsBlockRows
+            let workers = Parallel.workers(count: chunks, threads: configuration.threads, minimumBlock: 1)
+            // Each block's ⟨F, A⟩ and FᵀF apart (blocks of halsBlockRows rows, fixed whatever the
+            // thread count), summed in block order after: the same sums, and so the same factors,
+            // on any number of threads.
             let ranges = UnsafeMutablePointer<[(start: Int, cross: Double, gram: [Float])]>.allocate(capacity: workers)
             ranges.initialize(repeating: [], count: workers)
             defer { ranges.deinitialize(count: workers); ranges.deallocate() }
-            var bits = [UInt16](repeating: 0, count: needsHalf && UnsafeKernels.hasHalfProducts(k: k) ? count * k : 0)
+            var bits = [UInt16](repeating: 0, count: needsHalf && UnsafeKernels.hasHalfProducts(k: k, simd: configuration.simd) ? count * k : 0)
             let halfOut = !bits.isEmpty
-            withBlockSource(data, k: k) { source in
+            withBlockSource(data, k: k, simd: configuration.simd) { source in
             f.withUnsafeMutableBufferPointer { fp in
             bits.withUnsafeMutableBufferPointer { hp in
                 let shared = UncheckedSendable((fp.baseAddress!, ranges, hp.baseAddress, source))
-                Parallel.forEachBlock(count: count, threads: configuration.threads, minimumBlock: halsBlockRows) { worker, range in
+                Parallel.forEachBlock(count: chunks, threads: configuration.threads, minimumBlock: 1) { worker, chunkRange in
                     let (rows, ranges, bits, source) = shared.value
                     let scratch = HALSScratch(k: gram.k)
                     defer { scratch.deallocate() }
-                    var partial = [Float](repeating: 0, count: needsGram ? k * k : 0)
-                    var start = range.lowerBound, sum = 0.0
+                    let range = (chunkRange.lowerBound * halsBlockRows)..<min(count, chunkRange.upperBound * halsBlockRows)
+                    var start = range.lowerBound
                     while start < range.upperBound {
+                        var partial = [Float](repeating: 0, count: needsGram ? k * k : 0), sum = 0.0
                         let m = min(halsBlockRows, range.upperBound - start), block = rows + start * k
                         let a = source(start..<(start + m), scratch.block)
-                        halsBlock(m, block, a, k, gram, l1, sweeps: sweeps, scratch, portable: portable)
+                        halsBlock(m, block, a, k, gram, l1, sweeps: sweeps, scratch, portable: portable || configuration.simd == .baseline)
                         if needsCross { sum += dot(block, a, m * k) }
                         if needsGram {
                             partial.withUnsafeMutableBufferPointer { UnsafeKernels.gramUpper(block, rows: m, columns: k, into: $0.baseAddress!, accumulate: true) }
                         }
                         // (An empty array's buffer may still have a base address: test the flag.)
                         if halfOut, let bits { UnsafeKernels.toHalf(block, into: bits + start * k, count: m * k) }
+                        ranges[worker].append((start, sum, partial))
                         start += m
                     }
-                    ranges[worker].append((range.lowerBound, sum, partial))
                 }
             }}}
             let parts = (0..<workers).flatMap { ranges[$0] }.sorted { $0.start < $1.start }
@@ -87,7 +92,7 @@ extension NMF {
             let a: Matrix<Float>
             switch data {
             case .dense(let given): a = given
-            case .product(let x, let other, _): a = try x.multiply(other, threads: configuration.threads)
+            case .product(let x, let other, _): a = try x.multiply(other, threads: configuration.threads, simd: configuration.simd)
             }
             for _ in 0..<max(1, sweeps) {
                 let fb = try f.matmul(b, threads: configuration.threads)
@@ -104,7 +109,7 @@ extension NMF {
             var result = UpdateResult()
             if needsCross { result.cross = zip(f.elements, a.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
             if needsGram { result.gram = try f.gram(threads: configuration.threads) }
-            if needsHalf { result.halfBits = f.halfPrecisionBits(threads: configuration.threads) }
+            if needsHalf { result.halfBits = f.halfPrecisionBits(threads: configuration.threads, simd: configuration.simd) }
             return result
         }
     }
@@ -112,7 +117,7 @@ extension NMF {
     /// Calls `body` with a function that gives the data term's rows `range` (row-major, k
     /// columns): pointers into a dense A, or the block of the sparse product computed into
     /// `scratch` (range.count × k floats).
-    static func withBlockSource(_ data: DataTerm, k: Int,
+    static func withBlockSource(_ data: DataTerm, k: Int, simd: SIMDPolicy = .automatic,
                                 _ body: (@escaping (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) -> Void) {
         switch data {
         case .dense(let a):
@@ -128,7 +133,7 @@ extension NMF {
                 let factor = op.baseAddress!, half = halfBits == nil ? nil : hp.baseAddress
                 body { range, scratch in
                     if let half { csr.writeRows(range, byHalf: half, k: k, into: scratch) }
-                    else { csr.writeRows(range, by: factor, k: k, into: scratch) }
+                    else { csr.writeRows(range, by: factor, k: k, into: scratch, simd: simd) }
                     return UnsafePointer(scratch)
                 }
             }}}

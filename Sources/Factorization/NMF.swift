@@ -55,11 +55,14 @@ public struct NMFConfiguration: Sendable, Equatable {
     public var solver: Solver = .hals
     public var initialization: Initialization = .nndsvda
     public var seed: UInt64 = 42
-    public var threads: Int = Parallel.availableCores
+    /// Threads for our parallel loops and BLAS calls (the caller's ``ComputeSettings``). Default 1.
+    public var threads: Int = 1
+    /// Which vector kernels may run (the caller's ``ComputeSettings``). Default automatic.
+    public var simd: SIMDPolicy = .automatic
 
     public init(rank: Int = 64, maxIterations: Int = 200, tolerance: Double = 1e-4, l1: Float = 0, l2: Float = 0,
                 solver: Solver = .hals, initialization: Initialization = .nndsvda, seed: UInt64 = 42,
-                threads: Int = Parallel.availableCores) {
+                threads: Int = 1) {
         self.rank = rank; self.maxIterations = maxIterations; self.tolerance = tolerance; self.l1 = l1; self.l2 = l2
         self.solver = solver; self.initialization = initialization; self.seed = seed; self.threads = threads
     }
@@ -117,7 +120,7 @@ public enum NMF {
             // Each update leaves its factor's Gram matrix and half-precision copy, formed block
             // by block while the new rows are in cache: the other side's update needs both.
             var hht = try ht.gram(threads: threads)
-            var hBits = half ? ht.halfPrecisionBits(threads: threads) : nil
+            var hBits = half ? ht.halfPrecisionBits(threads: threads, simd: configuration.simd) : nil
             for iteration in stride(from: 1, through: configuration.maxIterations, by: 1) {
                 // W given H: A = X·Hᵀ (m×k), B = H·Hᵀ (k×k).
                 let wSide = try update(&w, .product(x, ht, halfBits: hBits), hht, configuration, sweeps: sweeps.w,
@@ -138,7 +141,7 @@ public enum NMF {
             }
             if half, !losses.isEmpty {
                 // The last reported loss comes from single-precision products.
-                let xtw = try xt.multiply(w, threads: threads)
+                let xtw = try xt.multiply(w, threads: threads, simd: configuration.simd)
                 let cross = ht.withUnsafeBufferPointer { hp in xtw.withUnsafeBufferPointer { ap in dot(hp.baseAddress!, ap.baseAddress!, hp.count) } }
                 losses[losses.count - 1] = frobeniusLoss(normX: normX, cross: cross, wtw: try w.gram(threads: threads), hht: hht)
             }

@@ -9,7 +9,7 @@ public enum TopN {
     /// - Complexity: O(u·n·k) flops in GEMM plus O(u·n) comparisons and O(u·N log N) heap work.
     public static func recommend(userFactors: Matrix<Float>, itemFactors: Matrix<Float>, count: Int,
                                  excluding seen: SparseMatrix? = nil, users: [Int]? = nil,
-                                 threads: Int = Parallel.availableCores) throws -> NeighborList {
+                                 threads: Int = 1) throws -> NeighborList {
         guard userFactors.columns == itemFactors.columns else {
             throw FactorizationError.shapeMismatch(operation: "top-N", expected: "\(userFactors.columns) item factor columns",
                                                    got: "\(itemFactors.columns)")

@@ -19,8 +19,10 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
     public var halfPrecisionIterates: Bool = true
     /// Seed of the Gaussian sketch.
     public var seed: UInt64 = 42
-    /// Worker threads for the sparse products (BLAS uses its own setting).
-    public var threads: Int = Parallel.availableCores
+    /// Threads for our parallel loops and BLAS calls (the caller's ``ComputeSettings``). Default 1.
+    public var threads: Int = 1
+    /// Which vector kernels may run (the caller's ``ComputeSettings``). Default automatic.
+    public var simd: SIMDPolicy = .automatic
 
     /// Columns of the sketch for an m × n matrix: k + p rounded up to a multiple of 16 (whole
     /// vector registers in the sparse products), at most min(m, n).
@@ -30,7 +32,7 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
     }
 
     public init(rank: Int = 64, oversampling: Int = 10, powerIterations: Int = 13, halfPrecisionIterates: Bool = true,
-                seed: UInt64 = 42, threads: Int = Parallel.availableCores) {
+                seed: UInt64 = 42, threads: Int = 1) {
         self.rank = rank; self.oversampling = oversampling; self.powerIterations = powerIterations
         self.halfPrecisionIterates = halfPrecisionIterates; self.seed = seed; self.threads = threads
     }
@@ -84,7 +86,7 @@ public enum TruncatedSVD {
         let at = given ?? a.transposed()
         let tall = a.rows >= a.columns
         let s = tall ? a : at, st = tall ? at : a
-        let threads = configuration.threads
+        let threads = configuration.threads, simd = configuration.simd
         // |(S·Z)ᵢⱼ| ≤ ‖row i of S‖ for Z with unit columns: a power of two brings that bound
         // under 2¹⁴ (half precision's largest value is 65,504) or tiny entries out of its
         // subnormals, exactly undone after the product (only the half-precision path needs it).
@@ -96,10 +98,10 @@ public enum TruncatedSVD {
         return try Parallel.withBLASThreads(1) {
             // Sᵀ·(S·Z), the inner product's output rounded to half precision on the way in.
             let normal = { (z: Matrix<Float>) throws -> Matrix<Float> in
-                guard configuration.halfPrecisionIterates else { return try st.multiply(s.multiply(z, threads: threads), threads: threads) }
-                let y = try s.multiplyRoundingToHalf(z, threads: threads)
-                if halfScale == 1 { return try st.multiplyRoundingToHalf(y, threads: threads) }
-                return (1 / halfScale) * (try st.multiplyRoundingToHalf(halfScale * y, threads: threads))
+                guard configuration.halfPrecisionIterates else { return try st.multiply(s.multiply(z, threads: threads, simd: simd), threads: threads, simd: simd) }
+                let y = try s.multiplyRoundingToHalf(z, threads: threads, simd: simd)
+                if halfScale == 1 { return try st.multiplyRoundingToHalf(y, threads: threads, simd: simd) }
+                return (1 / halfScale) * (try st.multiplyRoundingToHalf(halfScale * y, threads: threads, simd: simd))
             }
             let omega = gaussianSketch(rows: s.columns, columns: l, seed: configuration.seed, threads: threads)
             var z = try orthonormalize(omega, threads: threads).basis
@@ -112,7 +114,7 @@ public enum TruncatedSVD {
                 if next.smallestSingularValue > alpha { alpha = (alpha + next.smallestSingularValue) / 2 }
             }
             // Rayleigh–Ritz: the SVD of Y = S·Z (M × l) from YᵀY in Double.
-            let y = try s.multiply(z, threads: threads)
+            let y = try s.multiply(z, threads: threads, simd: simd)
             let (values, vectors) = try y.converted(to: Double.self).gram(threads: threads).symmetricEigen()   // ascending
             let largest = max(values.last ?? 0, 0)
             var sigma = [Float](repeating: 0, count: k)

@@ -17,6 +17,8 @@ public struct KernelBenchmark: Sendable {
     public var alpha: Float = 1
     public var k = 20
     public var threads = 2
+    /// Which vector kernels may run.
+    public var simd = SIMDPolicy.automatic
     public var repeats = 3
     public var seed: UInt64 = 42
 
@@ -107,13 +109,19 @@ public struct KernelBenchmark: Sendable {
     }
 
     var alsConfiguration: ImplicitALSConfiguration {
-        ImplicitALSConfiguration(factors: factors, regularization: regularization, alpha: alpha,
-                                 iterations: iterations, threads: threads, seed: seed)
+        var c = ImplicitALSConfiguration(factors: factors, regularization: regularization, alpha: alpha,
+                                         iterations: iterations, threads: threads, seed: seed)
+        c.simd = simd
+        return c
     }
 
     struct Outcome { var loss: Double?; var singularValues: [Float]? }
 
-    var svdConfiguration: TruncatedSVDConfiguration { TruncatedSVDConfiguration(rank: factors, seed: seed, threads: threads) }
+    var svdConfiguration: TruncatedSVDConfiguration {
+        var c = TruncatedSVDConfiguration(rank: factors, seed: seed, threads: threads)
+        c.simd = simd
+        return c
+    }
 
     /// One timed run of the kernel.
     func once(_ x: SparseMatrix, ratings: SparseMatrix, prepared: Prepared) throws -> Outcome {
@@ -122,15 +130,17 @@ public struct KernelBenchmark: Sendable {
             _ = try ImplicitALS.fit(x, configuration: alsConfiguration)
             return Outcome()
         case .alsExplicit:
-            let configuration = ExplicitALSConfiguration(factors: factors, regularization: regularization, iterations: iterations,
+            var configuration = ExplicitALSConfiguration(factors: factors, regularization: regularization, iterations: iterations,
                                                          threads: threads, seed: seed)
+            configuration.simd = simd
             let model = try ExplicitALS.fit(ratings, configuration: configuration)
             return Outcome(loss: try ExplicitALS.objective(ratings, model: model, configuration: configuration))
         case .svd:
             return Outcome(singularValues: try TruncatedSVD.randomized(x, configuration: svdConfiguration).singularValues)
         case .nmf:
-            let model = try NMF.fit(x, configuration: .init(rank: factors, maxIterations: iterations, tolerance: 0,
-                                                            seed: seed, threads: threads))
+            var configuration = NMFConfiguration(rank: factors, maxIterations: iterations, tolerance: 0, seed: seed, threads: threads)
+            configuration.simd = simd
+            let model = try NMF.fit(x, configuration: configuration)
             return Outcome(loss: model.lossHistory.last)
         case .cosine:
             _ = try CosineNeighbors.items(x, k: self.k, threads: threads)

@@ -5,7 +5,7 @@ import Recommend
 
 extension KernelBenchmark.Kernel: ExpressibleByArgument {}
 
-struct Bench: ParsableCommand {
+struct Bench: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Time one factorization kernel on a ratings CSV (user,item,rating,timestamp).",
         discussion: """
@@ -101,7 +101,7 @@ struct Bench: ParsableCommand {
         if let regularization { bench.regularization = regularization }
         if let alpha { bench.alpha = alpha }
         if let k { bench.k = k }
-        bench.threads = global.threads; bench.repeats = repeats; bench.seed = global.seed
+        bench.threads = global.threads; bench.simd = global.compute.simd; bench.repeats = repeats; bench.seed = global.seed
         if sweep { return try runSweep(bench) }
         let result = try bench.run(path: data!) { line in
             if !json && !global.quiet { print(line) }
@@ -140,7 +140,7 @@ extension Bench {
     }
 }
 
-struct SynthMatrix: ParsableCommand {
+struct SynthMatrix: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         commandName: "synth-matrix",
         abstract: "Write a long-tailed random ratings CSV (for benchmarks and scaling curves)."

@@ -3,7 +3,7 @@ import DenseLinalg
 import Foundation
 import Recommend
 
-struct Evaluate: ParsableCommand {
+struct Evaluate: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Train one model on a CSV and evaluate its top-K recommendations on another.",
         discussion: """
@@ -52,7 +52,7 @@ struct Evaluate: ParsableCommand {
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         var metadata: [ItemMetadata?] = []
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
-        let training = try TrainingData(trainData, items: metadata, threads: threads, seed: seed)
+        let training = try TrainingData(trainData, items: metadata, compute: global.compute, seed: seed)
         let report = try Parallel.withBLASThreads(threads) { try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10) }
         if let dumpRecs {
             try AtomicFile.write(to: dumpRecs) { handle in
@@ -90,7 +90,7 @@ extension Evaluate {
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         let threads = global.threads, seed = global.seed
         var predictor = try ModelKind(model).makePredictor(hyper.modelOptions)
-        let training = try TrainingData(trainData, threads: threads, seed: seed)
+        let training = try TrainingData(trainData, compute: global.compute, seed: seed)
         let report = try Parallel.withBLASThreads(threads) { try Evaluator.rating(&predictor, train: training, test: testData) }
         if json {
             print(report.json)

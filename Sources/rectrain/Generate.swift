@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Recommend
 
-struct Generate: ParsableCommand {
+struct Generate: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Write a synthetic Netflix-like world: titles, users, viewing interactions and sessions.",
         discussion: """

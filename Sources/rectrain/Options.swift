@@ -1,6 +1,10 @@
 import ArgumentParser
+import DenseLinalg
 import Foundation
 import Recommend
+
+/// A subcommand with the options every subcommand takes.
+protocol UsesGlobalOptions { var global: GlobalOptions { get } }
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
@@ -20,6 +24,10 @@ struct GlobalOptions: ParsableArguments {
         guard threads > 0 && threads <= 1024 else { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
         guard !(quiet && verbose) else { throw ValidationError("--quiet and --verbose exclude each other") }
     }
+
+    /// The compute settings of this run: --threads, and the SIMD policy `main` read from the
+    /// environment (RECOMMEND_SIMD=baseline runs the portable loops only).
+    var compute: ComputeSettings { ComputeSettings(threads: threads, simd: Compute.simd) }
 
     /// Progress and detail go to standard error, so standard output stays parseable.
     func log(_ line: String) { if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }

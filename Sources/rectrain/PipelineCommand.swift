@@ -1,8 +1,9 @@
 import ArgumentParser
+import DenseLinalg
 import Foundation
 import Recommend
 
-struct PipelineCommand: ParsableCommand {
+struct PipelineCommand: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "The whole job: generate a world, engineer features, train and compare every model, segment users, write the dashboard and reports.",
@@ -34,7 +35,7 @@ struct PipelineCommand: ParsableCommand {
         var c = PipelineConfiguration()
         c.world = world.configuration(seed: global.seed)
         c.output = out
-        c.threads = global.threads
+        c.compute = global.compute
         var bar = ProgressBar(enabled: !global.quiet)
         let result = try Pipeline.run(c) { step in
             if let line = step.done {

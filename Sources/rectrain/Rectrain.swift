@@ -19,10 +19,15 @@ struct Rectrain: ParsableCommand {
     )
 
     static func main() {
-        BLASCore.reexecWithFasterCoreIfNeeded(arguments: CommandLine.arguments)
-        Allocator.keepFreedMemory()
+        // The environment is read here, once; the libraries get explicit settings.
+        let environment = ProcessInfo.processInfo.environment
+        ProcessSetup.restartWithFasterBLASCoreIfNeeded(arguments: CommandLine.arguments, environment: environment)
+        ProcessSetup.keepFreedMemory()
+        Compute.simd = environment["RECOMMEND_SIMD"] == "baseline" ? .baseline : .automatic
         do {
             var command = try parseAsRoot()
+            // BLAS runs on --threads threads wherever a library region does not say otherwise.
+            if let options = (command as? UsesGlobalOptions)?.global { Parallel.configuredBLASThreads = options.threads }
             try command.run()
         } catch {
             // Help, version and clean exits print as the parser does; every failure is one line.

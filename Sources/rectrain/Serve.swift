@@ -30,7 +30,7 @@ func printItems(_ items: [RecommendedItem], explained: Bool = false) {
     }
 }
 
-struct RecommendCommand: ParsableCommand {
+struct RecommendCommand: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
         abstract: "Recommend titles for a user (or after a browsing session) from a saved model.",
@@ -97,7 +97,7 @@ struct RecommendCommand: ParsableCommand {
     }
 }
 
-struct Similar: ParsableCommand {
+struct Similar: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "The titles most similar to a title, from a saved model.",
         discussion: "Similarity is the model's own: item-kNN cosine neighbours, EASE weights, content TF-IDF cosine, or cosine between factor rows (svd, nmf, als)."

@@ -3,7 +3,7 @@ import DenseLinalg
 import Foundation
 import Recommend
 
-struct Train: ParsableCommand {
+struct Train: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
         abstract: "Train one model (or a hybrid) and save it to a model file.",
         discussion: """
@@ -53,7 +53,7 @@ struct Train: ParsableCommand {
         let explicit = kind.task == .rating
         var recommender = try kind.makeRecommender(hyper.modelOptions)
         let (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
-        let training = try TrainingData(dataset, sessions: sessions, threads: global.threads, seed: global.seed)
+        let training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
                           training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))
         let fitStart = Date()

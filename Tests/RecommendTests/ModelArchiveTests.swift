@@ -11,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try SyntheticWorld.generate(.init(users: 200, titles: 120, interactions: 3_000, sessions: 600, seed: 9), to: dir)
         let (dataset, sessions) = try DataSource.load(path: dir)
-        return try TrainingData(dataset, sessions: sessions, threads: 2, seed: 4)
+        return try TrainingData(dataset, sessions: sessions, compute: ComputeSettings(threads: 2), seed: 4)
     }
 
     @Test func crc32MatchesTheStandardCheckValue() {

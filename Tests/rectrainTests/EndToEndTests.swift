@@ -60,7 +60,7 @@ enum CLI {
         let train = try CLI.run(["train", "--data", CLI.world, "--model", name, "--output", file, "--quiet"])
         #expect(train.status == 0, "\(train.err)")
         let (dataset, sessions) = try DataSource.load(path: CLI.world)
-        let data = try TrainingData(dataset, sessions: sessions, threads: 2, seed: 42)
+        let data = try TrainingData(dataset, sessions: sessions, compute: ComputeSettings(threads: 2), seed: 42)
         var model = try ModelKind(name).makeRecommender()
         try model.fit(data)
         for u in [0, 17, 123] {

@@ -13,17 +13,29 @@ public struct TrainingData: Sendable {
     /// Browsing sessions (inner item indices, oldest first) when the data has them; the
     /// session model cuts sessions out of the views otherwise.
     public var sessions: [[Int32]]? = nil
-    public var threads: Int
+    /// How training may use the machine (threads, vector kernels, half precision): every model
+    /// passes it on to its kernels.
+    public var compute: ComputeSettings
+    /// Seed of every random choice in training (initial factors, sketches, validation splits).
     public var seed: UInt64
 
-    public init(_ interactions: Interactions, items: [ItemMetadata?] = [], threads: Int = Parallel.availableCores, seed: UInt64 = 42) throws {
+    /// - Parameters: `compute` the caller's settings (one thread unless given).
+    public init(_ interactions: Interactions, items: [ItemMetadata?] = [], compute: ComputeSettings = .singleThreaded, seed: UInt64 = 42) throws {
         self.interactions = interactions
         binary = try interactions.matrix(.binary)
         ratings = try interactions.matrix(.lastValue)
         self.items = items
-        self.threads = threads
+        self.compute = compute
         self.seed = seed
     }
+
+    /// ``init(_:items:compute:seed:)`` on `threads` threads with the other settings' defaults.
+    public init(_ interactions: Interactions, items: [ItemMetadata?] = [], threads: Int, seed: UInt64 = 42) throws {
+        try self.init(interactions, items: items, compute: ComputeSettings(threads: threads), seed: seed)
+    }
+
+    /// Threads for training (``compute``).
+    public var threads: Int { compute.threads }
 
     public var users: Int { binary.rows }
     public var itemCount: Int { binary.columns }

@@ -1,3 +1,4 @@
+import DenseLinalg
 import Foundation
 
 /// Where training data comes from, as the command line names it.
@@ -71,8 +72,8 @@ public enum DataSource {
 
 extension TrainingData {
     /// Training data for a whole dataset, with its item metadata and sessions.
-    public init(_ dataset: Dataset, sessions: Sessions?, threads: Int, seed: UInt64) throws {
-        try self.init(dataset.interactions, items: dataset.items, threads: threads, seed: seed)
+    public init(_ dataset: Dataset, sessions: Sessions?, compute: ComputeSettings, seed: UInt64) throws {
+        try self.init(dataset.interactions, items: dataset.items, compute: compute, seed: seed)
         self.sessions = sessions?.items
     }
 }

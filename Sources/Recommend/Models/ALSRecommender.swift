@@ -32,6 +32,8 @@ public struct ALSRecommender: FactorRecommender, RegisteredModel {
     public mutating func fit(_ data: TrainingData) throws {
         var config = configuration
         config.threads = data.threads
+        config.simd = data.compute.simd
+        config.halfPrecisionGathers = config.halfPrecisionGathers && data.compute.halfPrecision
         config.seed = data.seed
         // X·Yᵀ has rank at most min(users, items): more factors add cost, not rank (as for svd, nmf).
         config.factors = min(config.factors, max(1, min(data.users, data.itemCount)))

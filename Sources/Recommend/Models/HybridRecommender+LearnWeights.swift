@@ -9,7 +9,7 @@ extension HybridRecommender {
     mutating func learn(_ data: TrainingData) throws {
         let split = try Splitter.randomPerUser(data.interactions, testFraction: 0.2, seed: data.seed &+ 17)
         // The subset keeps the id maps, so its matrices have the full shape.
-        let sub = try TrainingData(data.interactions.subset(split.train), items: data.items, threads: data.threads, seed: data.seed)
+        let sub = try TrainingData(data.interactions.subset(split.train), items: data.items, compute: data.compute, seed: data.seed)
         var relevant = [Int: Set<Int>]()
         for row in split.test { relevant[Int(data.interactions.users[row]), default: []].insert(Int(data.interactions.items[row])) }
         let counts = data.binary.rowCounts

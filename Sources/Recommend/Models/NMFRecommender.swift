@@ -19,7 +19,12 @@ public struct NMFRecommender: FactorRecommender, RegisteredModel {
 
     public mutating func fit(_ data: TrainingData) throws {
         let k = min(factors, min(data.users, data.itemCount))
-        let model = try NMF.fit(data.binary, configuration: .init(rank: k, maxIterations: iterations, seed: data.seed, threads: data.threads))
+        let model = try NMF.fit(data.binary, configuration: {
+            var c = NMFConfiguration(rank: k, maxIterations: iterations, seed: data.seed, threads: data.threads)
+            c.simd = data.compute.simd
+            c.halfPrecisionProducts = data.compute.halfPrecision
+            return c
+        }())
         userFactors = model.w
         itemFactors = model.h.transposed
     }

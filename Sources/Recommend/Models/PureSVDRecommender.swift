@@ -19,7 +19,12 @@ public struct PureSVDRecommender: FactorRecommender, RegisteredModel {
 
     public mutating func fit(_ data: TrainingData) throws {
         let k = min(factors, min(data.users, data.itemCount))
-        let svd = try TruncatedSVD.randomized(data.binary, configuration: .init(rank: k, seed: data.seed, threads: data.threads))
+        let svd = try TruncatedSVD.randomized(data.binary, configuration: {
+            var c = TruncatedSVDConfiguration(rank: k, seed: data.seed, threads: data.threads)
+            c.simd = data.compute.simd
+            c.halfPrecisionIterates = data.compute.halfPrecision
+            return c
+        }())
         var u = svd.u
         for i in 0..<u.rows { for j in 0..<k { u[i, j] *= svd.singularValues[j] } }
         userFactors = u

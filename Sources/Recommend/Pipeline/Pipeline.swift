@@ -9,7 +9,8 @@ public struct PipelineConfiguration: Sendable {
     public var world = SyntheticWorldConfiguration()
     /// Output folder (created when missing).
     public var output = "outputs"
-    public var threads = 2
+    /// How training may use the machine.
+    public var compute = ComputeSettings(threads: 2)
     /// Recommendations per user in the evaluation.
     public var k = 10
     /// Share of each user's views held out for the evaluation.
@@ -69,6 +70,11 @@ public enum Pipeline {
 
     /// Runs every step; `progress` hears each step's start and end.
     public static func run(_ c: PipelineConfiguration, progress: (PipelineStep) -> Void = { _ in }) throws -> PipelineResult {
+        // Every BLAS call of every stage on the configured threads.
+        try Parallel.withBLASThreads(c.compute.threads) { try stages(c, progress: progress) }
+    }
+
+    static func stages(_ c: PipelineConfiguration, progress: (PipelineStep) -> Void) throws -> PipelineResult {
         let start = Date()
         let total = stepNames.count + c.models.count - 1
         var number = 0
@@ -104,7 +110,7 @@ public enum Pipeline {
         let cut = Int((Double(sessions.count) * (1 - c.sessionTestFraction)).rounded())
         let sessionOrder = sessions.items.indices.sorted { (sessions.starts[$0], $0) < (sessions.starts[$1], $1) }
         let trainSessions = sessionOrder[..<cut].map { sessions.items[$0] }, testSessions = sessionOrder[cut...].map { sessions.items[$0] }
-        var train = try TrainingData(pairs.subset(split.train), items: dataset.items, threads: c.threads, seed: c.world.seed)
+        var train = try TrainingData(pairs.subset(split.train), items: dataset.items, compute: c.compute, seed: c.world.seed)
         train.sessions = trainSessions
         let test = pairs.subset(split.test)
         result.trainCount = split.train.count; result.testCount = split.test.count
@@ -114,7 +120,7 @@ public enum Pipeline {
         for name in c.models {
             begin("train and evaluate \(name)")
             var model = try ModelKind(name).makeRecommender()
-            let report = try Parallel.withBLASThreads(c.threads) { try Evaluator.ranking(&model, train: train, test: test, k: c.k) }
+            let report = try Parallel.withBLASThreads(c.compute.threads) { try Evaluator.ranking(&model, train: train, test: test, k: c.k) }
             result.reports.append(report)
             fitted[name] = model
             done(String(format: "  %@: nDCG@%d %.4f, precision %.4f (fit %.2f s)", name, c.k, report.ndcg, report.precision, report.fitSeconds))

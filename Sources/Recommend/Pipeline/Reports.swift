@@ -59,7 +59,7 @@ public enum Reports {
         var t: [String] = []
         func section(_ name: String) { t += ["", name, String(repeating: "-", count: name.count)] }
         t.append("RECOMMENDATION SYSTEM — EXECUTIVE SUMMARY")
-        t.append("rectrain pipeline, seed \(c.world.seed), \(c.threads) threads, \(String(format: "%.1f", r.seconds)) s")
+        t.append("rectrain pipeline, seed \(c.world.seed), \(c.compute.threads) threads, \(String(format: "%.1f", r.seconds)) s")
         section("What ran")
         t.append("Generated a synthetic streaming world, engineered user and title features, held out \(Int(c.testFraction * 100))% of each")
         t.append("user's distinct titles, trained and evaluated \(r.reports.count) models (\(r.reports.map(\.model).joined(separator: ", "))), evaluated the")

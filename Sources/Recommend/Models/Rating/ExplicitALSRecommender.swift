@@ -32,6 +32,7 @@ public struct ExplicitALSRecommender: Recommender, RatingPredictor, RegisteredMo
     public mutating func fit(_ data: TrainingData) throws {
         var config = configuration
         config.threads = data.threads
+        config.simd = data.compute.simd
         config.seed = data.seed
         // The factor product has rank at most min(users, items): more factors add cost, not rank.
         config.factors = min(config.factors, max(1, min(data.ratings.rows, data.ratings.columns)))

@@ -23,6 +23,7 @@ public struct KNNBaselineRecommender: RatingPredictor, RegisteredModel {
     public mutating func fit(_ data: TrainingData) throws {
         var c = configuration
         c.threads = data.threads
+        c.simd = data.compute.simd
         model = try BaselineKNN.fit(data.ratings, configuration: c)
     }
 

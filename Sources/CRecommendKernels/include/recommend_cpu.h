@@ -1,0 +1,11 @@
+#ifndef RECOMMEND_CPU_H
+#define RECOMMEND_CPU_H
+
+/// Whether this CPU runs AVX2 and FMA (checked at run time; the build targets baseline
+/// x86-64, where Swift's SIMD types lower to SSE). 0 off x86-64.
+int recommend_has_avx2_fma(void);
+
+/// Whether this CPU converts between single and half precision in hardware (F16C). 0 off x86-64.
+int recommend_has_f16c(void);
+
+#endif

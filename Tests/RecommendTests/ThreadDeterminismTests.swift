@@ -1,0 +1,38 @@
+import DenseLinalg
+import Testing
+@testable import Recommend
+
+/// The thread count changes how fast, never what: every registered ranking model trained and
+/// asked on one thread answers as on two (``ComputeSettings`` through the public API).
+@Suite struct ThreadDeterminismTests {
+    /// 400 users × 150 titles, ~9,000 seeded interactions with a popularity skew and two
+    /// taste groups, enough rows for the parallel loops to split into several blocks.
+    static func data(threads: Int) throws -> TrainingData {
+        var g = SeededGenerator(seed: 11)
+        var data = Interactions(userIDs: IDMap((0..<400).map { "u\($0)" }), itemIDs: IDMap((0..<150).map { "i\($0)" }))
+        for u in 0..<400 {
+            var seen = Set<Int>()
+            for _ in 0..<(8 + Int(g.next() % 40)) {
+                let r = Double(g.next() % 10_000) / 10_000
+                var i = Int(r * r * 150) % 150
+                if u % 3 == 0 { i = 149 - i }
+                if seen.insert(i).inserted { data.append(user: Int32(u), item: Int32(i), value: 1, timestamp: Int64(u * 1_000 + seen.count)) }
+            }
+        }
+        let items = (0..<150).map { ItemMetadata(id: "i\($0)", title: "T\($0)", genres: ["G\($0 % 7)", "H\($0 % 3)"]) }
+        return try TrainingData(data, items: items, compute: ComputeSettings(threads: threads), seed: 3)
+    }
+
+    @Test(arguments: ModelKind.ranking.map(\.rawValue))
+    func oneAndTwoThreadsGiveTheSameRecommendations(model name: String) throws {
+        let one = try Self.data(threads: 1), two = try Self.data(threads: 2)
+        var a = try ModelKind(name).makeRecommender(), b = try ModelKind(name).makeRecommender()
+        try Parallel.withBLASThreads(1) { try a.fit(one) }
+        try Parallel.withBLASThreads(2) { try b.fit(two) }
+        let users = Array(0..<one.users)
+        let la = try a.recommend(users: users, count: 10, excluding: one.binary, threads: 1)
+        let lb = try b.recommend(users: users, count: 10, excluding: two.binary, threads: 2)
+        #expect(la.indices == lb.indices, "\(name): \(zip(la.indices, lb.indices).filter { $0 != $1 }.count) entries differ on 1 and 2 threads")
+        #expect(zip(la.scores, lb.scores).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) }, "\(name): different scores")
+    }
+}
