@@ -44,23 +44,28 @@ public struct KernelBenchmark: Sendable {
         public var minSeconds: Double { times.min() ?? 0 }
         public var maxSeconds: Double { times.max() ?? 0 }
 
-        /// One JSON object with the fields of the `rectrain bench` contract.
-        public var json: String {
-            var fields: [(String, String)] = [
-                ("kernel", "\"\(kernel)\""), ("users", "\(users)"), ("items", "\(items)"), ("nnz", "\(nnz)"),
-                ("factors", "\(factors)"), ("iterations", "\(iterations)"), ("threads", "\(threads)"),
-                ("repeats", "\(repeats)"), ("load_seconds", num(loadSeconds)), ("median_seconds", num(medianSeconds)),
-                ("min_seconds", num(minSeconds)), ("max_seconds", num(maxSeconds)), ("peak_rss_bytes", "\(peakRSSBytes)"),
-                ("times", "[" + times.map(num).joined(separator: ",") + "]"),
-            ]
-            if let perIterationSeconds { fields.append(("per_iteration_seconds", num(perIterationSeconds))) }
-            if let gflops { fields.append(("gflops", num(gflops))) }
-            if let loss { fields.append(("loss", num(loss))) }
-            if let singularValues { fields.append(("singular_values", "[" + singularValues.map { num(Double($0)) }.joined(separator: ",") + "]")) }
-            return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        /// The fields of the `rectrain bench --json` contract; optional ones only where measured.
+        public struct JSONForm: Codable, Equatable, Sendable {
+            public var kernel: String
+            public var users, items, nnz, factors, iterations, threads, repeats: Int
+            public var load_seconds, median_seconds, min_seconds, max_seconds: JSONOutput.Number
+            public var peak_rss_bytes: Int
+            public var times: [JSONOutput.Number]
+            public var per_iteration_seconds, gflops, loss: JSONOutput.Number?
+            public var singular_values: [JSONOutput.Number]?
         }
 
-        func num(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        public var jsonForm: JSONForm {
+            typealias N = JSONOutput.Number
+            return JSONForm(kernel: kernel, users: users, items: items, nnz: nnz, factors: factors, iterations: iterations, threads: threads,
+                            repeats: repeats, load_seconds: N(loadSeconds), median_seconds: N(medianSeconds), min_seconds: N(minSeconds),
+                            max_seconds: N(maxSeconds), peak_rss_bytes: peakRSSBytes, times: times.map(N.init),
+                            per_iteration_seconds: perIterationSeconds.map(N.init), gflops: gflops.map(N.init), loss: loss.map(N.init),
+                            singular_values: singularValues?.map { N($0) })
+        }
+
+        /// ``jsonForm`` as one line of JSON.
+        public var json: String { JSONOutput.string(jsonForm) }
     }
 
     /// Loads `path`, runs the kernel once as a warm-up, then `repeats` timed runs.

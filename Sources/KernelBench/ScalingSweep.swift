@@ -57,9 +57,22 @@ public struct ScalingSweep: Sendable {
         return sxx > 0 ? sxy / sxx : 0
     }
 
+    /// `sweep.json`: the kernel, the fitted exponent and every point.
+    public struct JSONForm: Codable, Equatable, Sendable {
+        public struct Entry: Codable, Equatable, Sendable {
+            public var users, items, nnz: Int
+            public var seconds: JSONOutput.Number
+            public var peak_rss_bytes: Int
+        }
+        public var kernel: String
+        public var exponent: JSONOutput.Number
+        public var points: [Entry]
+    }
+
     public static func json(kernel: String, points: [Point]) -> String {
-        let entries = points.map { "{\"users\":\($0.users),\"items\":\($0.items),\"nnz\":\($0.nnz),\"seconds\":\($0.seconds),\"peak_rss_bytes\":\($0.peakRSSBytes)}" }
-        return "{\"kernel\":\"\(kernel)\",\"exponent\":\(exponent(points)),\"points\":[" + entries.joined(separator: ",") + "]}"
+        JSONOutput.string(JSONForm(kernel: kernel, exponent: .init(exponent(points)), points: points.map {
+            .init(users: $0.users, items: $0.items, nnz: $0.nnz, seconds: .init($0.seconds), peak_rss_bytes: $0.peakRSSBytes)
+        }))
     }
 
     public static func csv(_ points: [Point]) -> String {

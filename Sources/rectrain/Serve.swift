@@ -16,11 +16,7 @@ func itemsJSON(_ items: [RecommendedItem], explained: Bool) -> [ItemJSON] {
                                       because: explained ? $0.element.because : nil) }
 }
 
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
+func printJSON(_ value: some Encodable) throws { print(JSONOutput.string(value)) }
 
 func printItems(_ items: [RecommendedItem], explained: Bool = false) {
     for (rank, entry) in items.enumerated() {

@@ -18,15 +18,32 @@ public struct RankingReport: Sendable {
     /// Each evaluated user's list: (raw user id, [(raw item id, score)]).
     public var lists: [(user: String, items: [(item: String, score: Float)])] = []
 
-    public var json: String {
-        func n(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-        return "{\"model\":\"\(model)\",\"k\":\(k),\"users\":\(users),\"skipped_users\":\(skippedUsers),"
-            + "\"skipped_reason\":\"unknown to the training data\",\"precision\":\(n(precision)),\"recall\":\(n(recall)),"
-            + "\"f1\":\(n(f1)),\"ndcg\":\(n(ndcg)),\"map\":\(n(map)),\"hit_rate\":\(n(hitRate)),\"mrr\":\(n(mrr)),"
-            + "\"coverage\":\(n(coverage)),\"diversity\":\(n(diversity)),\"novelty\":\(n(novelty)),"
-            + "\"fit_seconds\":\(n(fitSeconds)),\"recommend_seconds\":\(n(recommendSeconds)),"
-            + "\"segments\":[" + segments.map { "{\"history\":\"\($0.name)\",\"users\":\($0.users),\"ndcg\":\(n($0.ndcg))}" }.joined(separator: ",") + "]}"
+    /// The report as `rectrain evaluate --json` prints it: metrics at K, seconds, and the
+    /// per-history nDCG; NaN as null.
+    public struct JSONForm: Codable, Equatable, Sendable {
+        public struct Segment: Codable, Equatable, Sendable {
+            public var history: String
+            public var users: Int
+            public var ndcg: JSONOutput.Number
+        }
+        public var model: String
+        public var k, users, skipped_users: Int
+        public var skipped_reason = "unknown to the training data"
+        public var precision, recall, f1, ndcg, map, hit_rate, mrr, coverage, diversity, novelty: JSONOutput.Number
+        public var fit_seconds, recommend_seconds: JSONOutput.Number
+        public var segments: [Segment]
     }
+
+    public var jsonForm: JSONForm {
+        typealias N = JSONOutput.Number
+        return JSONForm(model: model, k: k, users: users, skipped_users: skippedUsers, precision: N(precision), recall: N(recall),
+                        f1: N(f1), ndcg: N(ndcg), map: N(map), hit_rate: N(hitRate), mrr: N(mrr), coverage: N(coverage),
+                        diversity: N(diversity), novelty: N(novelty), fit_seconds: N(fitSeconds), recommend_seconds: N(recommendSeconds),
+                        segments: segments.map { .init(history: $0.name, users: $0.users, ndcg: N($0.ndcg)) })
+    }
+
+    /// ``jsonForm`` as one line of JSON.
+    public var json: String { JSONOutput.string(jsonForm) }
 }
 
 public enum Evaluator {
@@ -124,9 +141,20 @@ public struct RatingReport: Sendable {
     public var rmse = 0.0, mae = 0.0
     public var fitSeconds = 0.0, predictSeconds = 0.0
 
-    public var json: String {
-        "{\"model\":\"\(model)\",\"ratings\":\(count),\"rmse\":\(rmse),\"mae\":\(mae),\"fit_seconds\":\(fitSeconds),\"predict_seconds\":\(predictSeconds)}"
+    /// The report as `rectrain evaluate --task rating --json` prints it; NaN as null.
+    public struct JSONForm: Codable, Equatable, Sendable {
+        public var model: String
+        public var ratings: Int
+        public var rmse, mae, fit_seconds, predict_seconds: JSONOutput.Number
     }
+
+    public var jsonForm: JSONForm {
+        JSONForm(model: model, ratings: count, rmse: .init(rmse), mae: .init(mae), fit_seconds: .init(fitSeconds),
+                 predict_seconds: .init(predictSeconds))
+    }
+
+    /// ``jsonForm`` as one line of JSON.
+    public var json: String { JSONOutput.string(jsonForm) }
 }
 
 extension Evaluator {
