@@ -13,9 +13,9 @@ extension SparseMatrix {
         return (t.rowPointers, t.columnIndices)
     }
 
-    /// Counting sort of the entries by column; the values only when asked. On raw buffers: with
-    /// array accesses (bounds and uniqueness checks on every entry) it took ~90 ms for 2M
-    /// nonzeros, which randomized SVD and NMF pay on every call.
+    /// Counting sort of the entries by column, O(nnz + columns); the values only when asked. On
+    /// raw buffers, without per-entry bounds and uniqueness checks: randomized SVD and NMF pay
+    /// it on every call (measurements: docs/benchmarks.md, "Design measurements").
     func transposeParts(withValues: Bool) -> (rowPointers: [Int], columnIndices: [Int32], values: [Float]) {
         var pointers = [Int](repeating: 0, count: columns + 1)
         var cols = [Int32](repeating: 0, count: nnz)

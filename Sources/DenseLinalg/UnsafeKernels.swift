@@ -16,8 +16,8 @@ public enum UnsafeKernels {
     /// Whether this CPU converts between single and half precision in hardware (F16C).
     public static let hasF16C: Bool = recommend_has_f16c() != 0
 
-    /// How many nonzeros ahead the sparse product prefetches its gathered rows: 16 and 32 ran
-    /// alike, both ~15% faster over NMF's 50 iterations than prefetching 8 ahead within a row.
+    /// How many nonzeros ahead the sparse product prefetches its gathered rows, across row
+    /// boundaries (measurements: docs/benchmarks.md, "Design measurements").
     static let spmmPrefetchDistance = 16
     #endif
 

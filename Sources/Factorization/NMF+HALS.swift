@@ -21,8 +21,8 @@ extension NMF {
     /// current F (2k multiply-adds per entry), then updates its columns in order, passing each
     /// change to the group's later columns. That is 2k² multiply-adds per row and sweep, the
     /// same as coordinate descent, in registers: against forming all of R = A − F·B up front
-    /// and keeping it current by GEMM (the previous form), it saves k² per row and per-call
-    /// GEMM overhead (50 iterations at k = 64: the W updates 0.9 → 0.5 s, the H updates 0.19 → 0.11 s).
+    /// and keeping it current by GEMM, it saves k² per row and per-call GEMM overhead
+    /// (measurements: docs/benchmarks.md, "Design measurements").
     static func halsBlock(_ m: Int, _ f: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ k: Int, _ gram: HALSGram,
                           _ l1: Float, sweeps: Int, _ scratch: HALSScratch, portable: Bool) {
         let ft = scratch.ft, at = scratch.at, ld = halsStride

@@ -23,9 +23,8 @@ extension NMF {
     /// becomes a column of W and a row of H. Zeros are replaced by `fill`. The SVD uses 6
     /// shifted power iterations: the choice between a pair's positive and negative parts flips
     /// with small errors in the trailing singular vectors, and a flip can send NMF to a poorer
-    /// local minimum. On a 50k × 10k × 2M Zipf-distributed matrix at k = 64, 50 NMF iterations
-    /// ended at 1068.546–1068.567 for all eight seeds tried with 6 (scikit-learn cd:
-    /// 1068.64–1068.66), and at 1068.72–1068.75 for two of three seeds with 5.
+    /// local minimum; 6 was the fewest that reached the same minimum for every seed tried
+    /// (measurements: docs/benchmarks.md, "Design measurements").
     static func nndsvd(_ x: SparseMatrix, transposed xt: SparseMatrix, k: Int, fill: Float, _ configuration: NMFConfiguration)
         throws -> (Matrix<Float>, Matrix<Float>) {
         let svd = try TruncatedSVD.randomized(x, transposed: xt, configuration: .init(rank: k, oversampling: 10, powerIterations: 6,

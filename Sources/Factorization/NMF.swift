@@ -37,20 +37,18 @@ public struct NMFConfiguration: Sendable, Equatable {
     /// hierarchical ALS algorithms for NMF", Neural Computation 2012): a sweep over F costs
     /// about rows·k² multiply-adds against nnz·k + other·k² for the products it reuses, so
     /// ⌊1 + ½ρ⌋ sweeps with ρ = 1 + ⌊(nnz + other·k) / (rows·(k + 1))⌋ cost at most half
-    /// again what forming the products does (capped at 10). For 50k × 10k × 2M at k = 64 that is
-    /// 1 sweep for W and 5 for H: at 50 iterations ‖X − WH‖ ends at 1199.830 against 1199.839 with 2
-    /// and 2, in less time (and lower on two other matrices of that size). A number here sets
-    /// both sides.
+    /// again what forming the products does (capped at 10). A number here sets both sides
+    /// (measurements: docs/benchmarks.md, "Design measurements").
     public var innerSweeps: Int? = nil
     /// HALS reads the other factor in half precision (11 significant bits) in the sparse
     /// products X·Hᵀ and Xᵀ·W, where the CPU converts in hardware and k is 64 or 80: the
-    /// gathered rows are half the bytes, which is what those products wait on (at 50k × 10k ×
-    /// 2M the H update, whose product gathers the 12.8 MB W, ran ~17% faster in the same
-    /// process; the W update, whose H fits the cache, no faster). Sums, factors and updates stay in single precision; the
-    /// rounding is unbiased and averages over each row's nonzeros, so the data term moves by
-    /// ~10⁻⁵ relative and the loss after 50 iterations by less than 10⁻⁶ relative (1199.8302 →
-    /// 1199.8303 on that matrix). The last reported loss is recomputed from single-precision
-    /// products. Default true; false gives the single-precision products throughout.
+    /// gathered rows are half the bytes, which is what those products wait on when the other
+    /// factor does not fit the cache. Sums, factors and updates stay in single precision; the
+    /// rounding (relative error ≤ 2⁻¹¹ per entry) is unbiased and averages over each row's
+    /// nonzeros, so the data term moves by ~10⁻⁵ relative and the final loss by less than 10⁻⁶
+    /// relative. The last reported loss is recomputed from single-precision products. Default
+    /// true; false gives the single-precision products throughout (measurements:
+    /// docs/benchmarks.md, "Design measurements").
     public var halfPrecisionProducts: Bool = true
     public var solver: Solver = .hals
     public var initialization: Initialization = .nndsvda

@@ -38,14 +38,12 @@ public enum TopN {
 
 /// The shared engine of top-N and dense cosine neighbours.
 enum DenseTopK {
-    /// Queries per block: up to 256, at most 4M scores (16 MiB) per worker. Larger GEMMs beat
-    /// keeping the scores in cache for the scan: 0.49 s vs 0.72 s (1 MiB blocks) for top-10 of
-    /// 50,000 users × 10,000 items, 64 factors, 2 threads.
+    /// Queries per block: up to 256, at most 4M scores (16 MiB) per worker: larger GEMMs beat
+    /// keeping a whole block's scores in cache (measurements: docs/benchmarks.md, "Design measurements").
     static func blockRows(items: Int) -> Int { max(1, min(256, (1 << 22) / max(1, items))) }
 
     /// Items per GEMM tile: a block's scores for 1,024 items (1 MiB) stay in cache for the
-    /// exclusions and the scan, where whole rows of 10,000 did not (top-10 of 50,000 users,
-    /// 64 factors: 0.84–0.94 s untiled, 0.70–0.76 s with tiles of 1,024 or 2,048).
+    /// exclusions and the scan, where whole rows of a large catalogue do not (measurements: docs/benchmarks.md, "Design measurements").
     static let itemTile = 1024
 
     static func select(queries: Matrix<Float>, items: Matrix<Float>, count: Int, excluding: SparseMatrix?,

@@ -8,10 +8,10 @@ public struct TruncatedSVDConfiguration: Sendable, Equatable {
     /// Extra sketch columns p beyond k (the sketch is rounded up to a multiple of 16). Default 10.
     public var oversampling: Int = 10
     /// Power iterations q (shifted; see ``TruncatedSVD/randomized(_:configuration:)``); each
-    /// sharpens the spectrum's decay. Default 13: on a long-tailed 50k × 10k × 2M matrix at
-    /// k = 64 every one of the 64 singular values is then within 6.1·10⁻⁴ of ARPACK's (with 7,
-    /// scikit-learn's `randomized_svd` default, the worst is 0.66% off, scikit-learn's own 2.4%;
-    /// 12 gives 9.8·10⁻⁴), on a Zipf-distributed one of that size within 2·10⁻⁵.
+    /// sharpens the spectrum's decay. Default 13, the fewest that bring every singular value
+    /// within 10⁻³ relative of ARPACK's on a slowly decaying (long-tailed) spectrum at k = 64
+    /// (scikit-learn's `randomized_svd` default is 7; measurements: docs/benchmarks.md,
+    /// "Design measurements").
     public var powerIterations: Int = 13
     /// Round the power iterates to half precision in the sparse products that take them (where
     /// the CPU converts in hardware): they only steer the subspace, whose final product S·Z and
@@ -60,9 +60,8 @@ public enum TruncatedSVD {
     /// Y = S·Z = Ũ·Σ·Ŵᵀ (from YᵀY = Ŵ·Σ²·Ŵᵀ, in Double);  U = Y·Ŵ·Σ⁻¹,  V = Z·Ŵ
     /// ```
     /// The shift α stays below half of σ_l², so SᵀS − αI keeps the same leading eigenvectors but
-    /// divides their eigenvalues' ratios: where the spectrum decays slowly (σ₆₄/σ₈₁ ≈ 1.06 on a
-    /// long-tailed 50k × 10k matrix) the trailing vectors converge about twice as fast per
-    /// iteration. Only the short side is orthonormalised (N·l² per iteration, against (M + N)·l²
+    /// divides their eigenvalues' ratios: where the spectrum decays slowly (σ_k/σ_l close to 1)
+    /// the trailing vectors converge up to twice as fast per iteration. Only the short side is orthonormalised (N·l² per iteration, against (M + N)·l²
     /// with both sides), and the last step is a Rayleigh–Ritz projection on S·Z instead of a
     /// further product with B = QᵀA. l = k + p rounded up to a multiple of 16; q + 1 products with
     /// SᵀS, as the unshifted scheme applies AᵀA q + 1 times for V.
@@ -165,8 +164,7 @@ public enum TruncatedSVD {
 
     /// A rows × columns matrix of standard normal entries, filled in chunks of 1,024 rows, each
     /// from its own stream of the seed (so any thread count gives the same matrix), both
-    /// Box–Muller deviates of each pair used. The single-stream generator took ~50 ms for
-    /// 10,000 × 80.
+    /// Box–Muller deviates of each pair used (a single stream was a serial bottleneck).
     static func gaussianSketch(rows: Int, columns: Int, seed: UInt64, threads: Int) -> Matrix<Float> {
         var omega = Matrix<Float>(rows: rows, columns: columns)
         let chunkRows = 1024, chunks = (rows + chunkRows - 1) / chunkRows

@@ -23,8 +23,8 @@ enum ProcessSetup {
 
     /// Keeps freed buffers in the process (glibc: blocks up to 32 MB from the heap, never
     /// trimmed, grown 64 MB at a time): kernels that allocate a product per iteration reuse warm
-    /// pages instead of faulting in zeroed ones (randomized SVD at 50k × 10k × 2M ~10% faster in
-    /// alternated runs, NMF ~5%). Memory freed during a run is not returned before exit.
+    /// pages instead of faulting in zeroed ones (measurements: docs/benchmarks.md, "Design
+    /// measurements"). Memory freed during a run is not returned before exit.
     static func keepFreedMemory() { recommend_keep_freed_memory() }
 }
 

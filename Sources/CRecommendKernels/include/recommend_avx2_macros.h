@@ -24,7 +24,8 @@
     if (wide) { _mm256_storeu_ps(Y + 64, a8); _mm256_storeu_ps(Y + 72, a9); }
 
 /// The lines of a row of 64 (80 when wide) floats, or of as many half-precision values, written
-/// out: a loop over a count chosen by `wide` cost SVD ~20% in alternated runs.
+/// out rather than looped over a count chosen by `wide`, which the compiler does not unroll
+/// (measurements: docs/benchmarks.md, "Design measurements").
 #define RECOMMEND_PREFETCH_FLOAT_ROW(A) \
     __builtin_prefetch((A), 0, 3); __builtin_prefetch((A) + 64, 0, 3); __builtin_prefetch((A) + 128, 0, 3); \
     __builtin_prefetch((A) + 192, 0, 3); if (wide) __builtin_prefetch((A) + 256, 0, 3)

@@ -36,9 +36,9 @@ static inline int recommend_gather_axpy_avx2(const float *rows, long k, const in
 
 /// out[q] = rows[indices[q]·k ..< indices[q]·k + k] · x for q < count, for k a multiple of 32
 /// (returns 0 and does nothing otherwise; AVX2 + FMA, call only when recommend_has_avx2_fma()).
-/// Four accumulators per row, each gathered row prefetched four entries ahead (in alternated
-/// runs of implicit ALS, ~10% faster than eight at 128 factors, no slower at 64: eight rows of
-/// 128 floats are more lines in flight than the core tracks).
+/// Four accumulators per row, each gathered row prefetched four entries ahead (eight rows of
+/// 128 floats ahead are more lines in flight than a core tracks; measurements:
+/// docs/benchmarks.md, "Design measurements").
 __attribute__((target("avx2,fma")))
 static inline int recommend_gather_dots_avx2(const float *rows, long k, const int *indices, long count,
                                              const float *x, float *out) {

@@ -36,9 +36,8 @@
 /// column and register, eight named accumulators), then the group's columns are updated in
 /// order, each change passed to the group's later columns in registers. 2k² multiply-adds per
 /// row and sweep, from registers and the block's cache lines. Four columns by sixteen rows
-/// loads 6 values per 8 FMAs (eight by eight loads 9): in a single-thread test at k = 64,
-/// 60–63 GFLOP/s against 35–44, the core's FMA peak being ~95. AVX2 + FMA: call only when
-/// recommend_has_avx2_fma().
+/// loads 6 values per 8 FMAs (eight by eight loads 9; measurements: docs/benchmarks.md,
+/// "Design measurements"). AVX2 + FMA: call only when recommend_has_avx2_fma().
 __attribute__((target("avx2,fma")))
 static inline int recommend_hals_sweeps_avx2(float *ft, const float *at, long ld, long m, const float *b, long k,
                                              const float *scales, float l1, long sweeps) {

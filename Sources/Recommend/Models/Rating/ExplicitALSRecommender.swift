@@ -21,8 +21,8 @@ public struct ExplicitALSRecommender: Recommender, RatingPredictor, RegisteredMo
 
     /// 100 factors, λ = 0.1 (times each row's rating count; biases 0.01), 15 iterations, implicit
     /// feedback with λ_y = 2. 100 rather than the ranking models' 50: with weighted-λ more factors
-    /// do not overfit, and on each of the five MovieLens 100K folds 100 beat 50 (mean RMSE 0.9073
-    /// against 0.9100; 200 gave 0.9072 at 2.7× the time).
+    /// do not overfit, and 100 beat 50 on every MovieLens 100K fold (measurements:
+    /// docs/benchmarks.md, "Design measurements").
     public static var defaults: ExplicitALSConfiguration { ExplicitALSConfiguration(factors: 100, regularization: 0.1, iterations: 15) }
 
     public init(configuration: ExplicitALSConfiguration = ExplicitALSRecommender.defaults) { self.configuration = configuration }
