@@ -84,9 +84,7 @@ extension UnsafeKernels {
     public static func gatherDots(halfRows rows: UnsafePointer<UInt16>, k: Int, indices: UnsafePointer<Int32>, count: Int,
                                   x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         #if arch(x86_64)
-        precondition(recommend_gather_dots_half_avx2(rows, k, indices, count, x, out) != 0, "half gather at an unsupported width")
-        #else
-        preconditionFailure("half-precision gathers on a CPU without their kernel")
+        requireHalfKernel(recommend_gather_dots_half_avx2(rows, k, indices, count, x, out))
         #endif
     }
 
@@ -95,9 +93,12 @@ extension UnsafeKernels {
     public static func gatherAxpy(halfRows rows: UnsafePointer<UInt16>, k: Int, indices: UnsafePointer<Int32>, count: Int,
                                   weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         #if arch(x86_64)
-        precondition(recommend_gather_axpy_half_avx2(rows, k, indices, count, weights, y) != 0, "half gather at an unsupported width")
-        #else
-        preconditionFailure("half-precision gathers on a CPU without their kernel")
+        requireHalfKernel(recommend_gather_axpy_half_avx2(rows, k, indices, count, weights, y))
         #endif
     }
+
+    /// Traps unless a half-precision kernel ran (it returns 0 for a width it does not handle;
+    /// callers check ``hasHalfGathers(k:simd:)`` first, which is false off x86-64).
+    @inline(__always)
+    static func requireHalfKernel(_ ran: Int32) { precondition(ran != 0, "half gather at an unsupported width") }
 }

@@ -1,4 +1,3 @@
-import CRecommendKernels
 import DenseLinalg
 
 

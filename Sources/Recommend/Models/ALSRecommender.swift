@@ -4,10 +4,8 @@ import Factorization
 /// Implicit ALS (Hu, Koren & Volinsky, ICDM 2008) for ranking: confidence 1 + α·r on the
 /// binary matrix, user factors X (users × k) and item factors Y (items × k), scores X·Yᵀ.
 public struct ALSRecommender: FactorRecommender, RegisteredModel {
-    public static let kind = ModelKind("als")
-    public static let task = ModelTask.ranking
-    public static let summary = "implicit ALS: weighted matrix factorization (Hu, Koren & Volinsky, ICDM 2008)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2"]
+    public static let registration = ModelRegistration("als", .ranking, "implicit ALS: weighted matrix factorization (Hu, Koren & Volinsky, ICDM 2008)",
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2"])
     public static func make(_ o: ModelOptions) throws -> Self {
         var c = defaults
         if let v = o.factors { c.factors = v }

@@ -8,10 +8,7 @@ import Foundation
 /// ln(2 + the item's user count) so that among titles of the same content the ones people
 /// actually chose come first.
 public struct ContentRecommender: Recommender, RegisteredModel {
-    public static let kind = ModelKind("content")
-    public static let task = ModelTask.ranking
-    public static let summary = "TF-IDF cosine between a user's titles and every title's metadata"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [:]
+    public static let registration = ModelRegistration("content", .ranking, "TF-IDF cosine between a user's titles and every title's metadata")
     public static func make(_ o: ModelOptions) throws -> Self { Self() }
 
     /// items × tokens, rows L2-normalised.

@@ -4,10 +4,8 @@ import Foundation
 
 /// EASE (Steck 2019): scores xᵤ·B with the closed-form item weights.
 public struct EASERecommender: Recommender, RegisteredModel {
-    public static let kind = ModelKind("ease")
-    public static let task = ModelTask.ranking
-    public static let summary = "EASE: closed-form item-item weights (Steck, WWW 2019)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.regularization: "500"]
+    public static let registration = ModelRegistration("ease", .ranking, "EASE: closed-form item-item weights (Steck, WWW 2019)",
+                                                  hyperparameters: [.regularization: "500"])
     public static func make(_ o: ModelOptions) throws -> Self { 
         if let r = o.regularization, r <= 0 { throw RecommenderError.invalidParameter(model: "ease", name: "regularization", value: "\(r)", expected: "a value > 0") }
         return Self(regularization: o.regularization ?? 500)

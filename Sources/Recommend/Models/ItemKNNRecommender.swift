@@ -5,10 +5,8 @@ import Foundation
 /// Item-based collaborative filtering (cosine k-NN with shrinkage): the score of item j for a
 /// user is the sum of sim(i, j) over the user's items i that have j among their `neighbors`.
 public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
-    public static let kind = ModelKind("itemknn")
-    public static let task = ModelTask.ranking
-    public static let summary = "item-based k-NN: cosine neighbours of the user's titles (Sarwar et al., WWW 2001)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "20", .shrinkage: "0"]
+    public static let registration = ModelRegistration("itemknn", .ranking, "item-based k-NN: cosine neighbours of the user's titles (Sarwar et al., WWW 2001)",
+                                                  hyperparameters: [.neighbors: "20", .shrinkage: "0"])
     public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
 
     public var neighbors = 20
@@ -52,17 +50,7 @@ public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
     }
 }
 
-extension ItemKNNRecommender: PersistentModel {
-    func encode(into w: inout ArchiveWriter) throws {
-        w.table(["neighbors": "\(neighbors)", "shrinkage": "\(shrinkage)"])
-        w.neighbors(similar)
-    }
-
-    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
-        var m = Self(neighbors: try p.int("neighbors"), shrinkage: try p.float("shrinkage"))
-        m.similar = try r.neighbors()
-        try c.check(m.similar.count == c.items && m.similar.indices.allSatisfy { $0 < c.items }, "neighbour list")
-        m.history = c.history
-        return m
-    }
+/// Saved as the neighbour list of each item (``NeighborhoodModel``).
+extension ItemKNNRecommender: NeighborhoodModel {
+    static func neighborRows(_ c: ModelArchive.Context) -> Int { c.items }
 }

@@ -46,23 +46,33 @@ public struct ModelOptions: Sendable {
     }
 }
 
-/// A model the registry knows: its kind, its task, the hyperparameters it reads with their
-/// defaults, and how to make it from ``ModelOptions``. A model that can be saved also conforms
-/// to ``PersistentModel``.
+/// What the registry knows of a model: its kind, its task, a one-line summary and the
+/// hyperparameters it reads with their defaults (as text, in the order to show them).
+public struct ModelRegistration: Sendable {
+    public let kind: ModelKind
+    public let task: ModelTask
+    public let summary: String
+    public let hyperparameters: KeyValuePairs<Hyperparameter, String>
+
+    public init(_ kind: String, _ task: ModelTask, _ summary: String, hyperparameters: KeyValuePairs<Hyperparameter, String> = [:]) {
+        self.kind = ModelKind(kind); self.task = task; self.summary = summary; self.hyperparameters = hyperparameters
+    }
+}
+
+/// A model the registry knows (``ModelRegistration``) and how to make it from ``ModelOptions``.
+/// A model that can be saved also conforms to ``PersistentModel``.
 public protocol RegisteredModel: Sendable {
-    /// The model's name in model files and on command lines (`als`, `ease`, …).
-    static var kind: ModelKind { get }
-    /// Ranking or rating prediction.
-    static var task: ModelTask { get }
-    /// One line: what the model is, with its source.
-    static var summary: String { get }
-    /// The hyperparameters it reads, each with its default as text, in the order to show them.
-    static var hyperparameters: KeyValuePairs<Hyperparameter, String> { get }
+    /// Its kind (the name in model files and on command lines), task, summary and hyperparameters.
+    static var registration: ModelRegistration { get }
     /// An untrained model; nil options keep the defaults. Options were checked by
     /// ``ModelKind/validate(_:)``.
     /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)`` for a value
     ///   this model cannot take.
     static func make(_ options: ModelOptions) throws -> Self
+}
+
+extension RegisteredModel {
+    static var kind: ModelKind { registration.kind }
 }
 
 /// The registry of models: every ranking and rating model, by name.
@@ -95,9 +105,9 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
 
     public static var allCases: [ModelKind] { registry.map { $0.kind } }
     /// The ranking models, in registry order.
-    public static var ranking: [ModelKind] { registry.filter { $0.task == .ranking }.map { $0.kind } }
+    public static var ranking: [ModelKind] { registry.filter { $0.registration.task == .ranking }.map { $0.kind } }
     /// The rating predictors, in registry order.
-    public static var rating: [ModelKind] { registry.filter { $0.task == .rating }.map { $0.kind } }
+    public static var rating: [ModelKind] { registry.filter { $0.registration.task == .rating }.map { $0.kind } }
 
     /// The models that can explain a recommendation (``ExplainingRecommender``).
     public static var explaining: [ModelKind] { registry.filter { $0 is any ExplainingRecommender.Type }.map { $0.kind } }
@@ -116,12 +126,12 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
     }
 
     public var isRegistered: Bool { ModelKind.registry.contains { $0.kind == self } }
-    public var task: ModelTask? { try? type().task }
+    public var task: ModelTask? { try? type().registration.task }
     /// The hyperparameters the model reads (none for an unregistered kind).
-    public var hyperparameters: [Hyperparameter] { ((try? type().hyperparameters) ?? [:]).map(\.key) }
+    public var hyperparameters: [Hyperparameter] { ((try? type().registration.hyperparameters) ?? [:]).map(\.key) }
     /// The model's default for `parameter`, as text, when it reads it.
     public func defaultValue(of parameter: Hyperparameter) -> String? {
-        ((try? type().hyperparameters) ?? [:]).first { $0.key == parameter }?.value
+        ((try? type().registration.hyperparameters) ?? [:]).first { $0.key == parameter }?.value
     }
     /// Whether the model can be saved to a model file.
     public var isPersistent: Bool { (try? type()) is any PersistentModel.Type }
@@ -176,5 +186,5 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
 
 extension RegisteredModel {
     /// The name the registry knows this model by.
-    public var name: String { Self.kind.rawValue }
+    public var name: String { Self.registration.kind.rawValue }
 }

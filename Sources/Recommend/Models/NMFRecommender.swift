@@ -4,10 +4,8 @@ import Factorization
 /// NMF (HALS; Cichocki & Phan 2009) of the binary matrix for ranking: user factors W
 /// (users × k), item factors Hᵀ (items × k), both non-negative.
 public struct NMFRecommender: FactorRecommender, RegisteredModel {
-    public static let kind = ModelKind("nmf")
-    public static let task = ModelTask.ranking
-    public static let summary = "non-negative matrix factorization by HALS (Cichocki & Phan, 2009)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "50", .iterations: "100"]
+    public static let registration = ModelRegistration("nmf", .ranking, "non-negative matrix factorization by HALS (Cichocki & Phan, 2009)",
+                                                  hyperparameters: [.factors: "50", .iterations: "100"])
     public static func make(_ o: ModelOptions) throws -> Self { Self(factors: o.factors ?? 50, iterations: o.iterations ?? 100) }
 
     public var factors = 50

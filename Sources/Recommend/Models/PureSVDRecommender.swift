@@ -5,10 +5,8 @@ import Factorization
 /// matrix; a user's scores are xᵤ·V·Vᵀ, i.e. user factors U·Σ (users × k) and item factors V
 /// (items × k).
 public struct PureSVDRecommender: FactorRecommender, RegisteredModel {
-    public static let kind = ModelKind("svd")
-    public static let task = ModelTask.ranking
-    public static let summary = "PureSVD: truncated SVD of the interaction matrix (Cremonesi et al., RecSys 2010)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "50"]
+    public static let registration = ModelRegistration("svd", .ranking, "PureSVD: truncated SVD of the interaction matrix (Cremonesi et al., RecSys 2010)",
+                                                  hyperparameters: [.factors: "50"])
     public static func make(_ o: ModelOptions) throws -> Self { Self(factors: o.factors ?? 50) }
 
     public var factors = 50

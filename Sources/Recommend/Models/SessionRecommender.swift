@@ -14,10 +14,8 @@ import Factorization
 /// them, from each user's views cut into sessions at gaps of more than an hour), and scores a
 /// known user's next title from their most recent titles.
 public struct SessionRecommender: Recommender, RegisteredModel {
-    public static let kind = ModelKind("session")
-    public static let task = ModelTask.ranking
-    public static let summary = "next title from the current session: sequential rules and V-SKNN (Ludewig & Jannach, UMUAI 2018)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "100"]
+    public static let registration = ModelRegistration("session", .ranking, "next title from the current session: sequential rules and V-SKNN (Ludewig & Jannach, UMUAI 2018)",
+                                                  hyperparameters: [.neighbors: "100"])
     public static func make(_ o: ModelOptions) throws -> Self {
         var model = Self()
         if let v = o.neighbors { model.neighbors = v }

@@ -5,10 +5,8 @@ import Foundation
 /// User-based collaborative filtering: the score of item j for user u is Σ sim(u, v) over the
 /// `neighbors` most similar users v (cosine with shrinkage) who interacted with j.
 public struct UserKNNRecommender: Recommender, RegisteredModel {
-    public static let kind = ModelKind("userknn")
-    public static let task = ModelTask.ranking
-    public static let summary = "user-based k-NN: titles of the most similar users (Herlocker et al., SIGIR 1999)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "20", .shrinkage: "0"]
+    public static let registration = ModelRegistration("userknn", .ranking, "user-based k-NN: titles of the most similar users (Herlocker et al., SIGIR 1999)",
+                                                  hyperparameters: [.neighbors: "20", .shrinkage: "0"])
     public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
 
     public var neighbors = 20
@@ -35,17 +33,7 @@ public struct UserKNNRecommender: Recommender, RegisteredModel {
     }
 }
 
-extension UserKNNRecommender: PersistentModel {
-    func encode(into w: inout ArchiveWriter) throws {
-        w.table(["neighbors": "\(neighbors)", "shrinkage": "\(shrinkage)"])
-        w.neighbors(similar)
-    }
-
-    static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
-        var m = Self(neighbors: try p.int("neighbors"), shrinkage: try p.float("shrinkage"))
-        m.similar = try r.neighbors()
-        try c.check(m.similar.count == c.users && m.similar.indices.allSatisfy { $0 < c.users }, "neighbour list")
-        m.history = c.history
-        return m
-    }
+/// Saved as the neighbour list of each user (``NeighborhoodModel``).
+extension UserKNNRecommender: NeighborhoodModel {
+    static func neighborRows(_ c: ModelArchive.Context) -> Int { c.users }
 }

@@ -21,10 +21,10 @@ import Foundation
 /// - a CSR matrix: rows, columns, the row pointers (Int64 array), the column indices
 ///   (Int32 array) and the values (Float array).
 ///
-/// A model's payload starts with its kind (`als`, `ease`, …), a string-to-string table of its
-/// hyperparameters, the user and item id maps (string arrays in inner-index order) and the
-/// training history (users × items, binary CSR); the model's own arrays follow (see
-/// `ModelArchive+Models.swift`). Numbers in the header never exceed what the file holds:
+/// The payload holds the user and item id maps (string arrays in inner-index order), the titles,
+/// the training history (users × items, binary CSR) (``SavedModel/encoded()``), then the model:
+/// its kind (`als`, `ease`, …), a string-to-string table of its hyperparameters and its own
+/// arrays, written and read by the model itself (``PersistentModel``). Numbers in the header never exceed what the file holds:
 /// every read is bounds-checked, so a truncated or corrupted file is an error, never a crash.
 public enum ModelArchive {
     public static let magic = Array("RECMODEL".utf8)

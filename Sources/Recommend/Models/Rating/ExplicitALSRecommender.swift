@@ -4,10 +4,8 @@ import Factorization
 /// Biased ALS with weighted-λ and SVD++'s implicit feedback, for rating prediction (and
 /// ranking by predicted rating).
 public struct ExplicitALSRecommender: Recommender, RatingPredictor, RegisteredModel {
-    public static let kind = ModelKind("als-explicit")
-    public static let task = ModelTask.rating
-    public static let summary = "biased ALS with weighted-λ and implicit feedback, for ratings (Zhou et al. 2008; Koren 2008)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "100", .iterations: "15", .regularization: "0.1"]
+    public static let registration = ModelRegistration("als-explicit", .rating, "biased ALS with weighted-λ and implicit feedback, for ratings (Zhou et al. 2008; Koren 2008)",
+                                                  hyperparameters: [.factors: "100", .iterations: "15", .regularization: "0.1"])
     public static func make(_ o: ModelOptions) throws -> Self {
         var m = Self()
         if let v = o.factors { m.configuration.factors = v }

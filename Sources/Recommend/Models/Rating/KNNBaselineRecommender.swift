@@ -4,10 +4,8 @@ import Factorization
 /// KNNBaseline for rating prediction: baselines plus the similarity-weighted deviations of the
 /// user's ratings of the most similar items (Koren 2010).
 public struct KNNBaselineRecommender: RatingPredictor, RegisteredModel {
-    public static let kind = ModelKind("knn-baseline")
-    public static let task = ModelTask.rating
-    public static let summary = "KNNBaseline: baselines plus similar items' deviations (Koren, TKDD 2010)"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.neighbors: "40", .shrinkage: "100"]
+    public static let registration = ModelRegistration("knn-baseline", .rating, "KNNBaseline: baselines plus similar items' deviations (Koren, TKDD 2010)",
+                                                  hyperparameters: [.neighbors: "40", .shrinkage: "100"])
     public static func make(_ o: ModelOptions) throws -> Self {
         var m = Self()
         if let v = o.neighbors { m.configuration.neighbors = v }

@@ -5,10 +5,8 @@ import Factorization
 /// neighbourhood model err in different places, so their average errs less than either
 /// (the lesson of the Netflix Prize blends; Koren 2008 builds one model of the two).
 public struct RatingBlendRecommender: RatingPredictor, RegisteredModel {
-    public static let kind = ModelKind("blend")
-    public static let task = ModelTask.rating
-    public static let summary = "the mean of explicit ALS's and KNNBaseline's predictions"
-    public static let hyperparameters: KeyValuePairs<Hyperparameter, String> = [.factors: "100", .iterations: "15", .regularization: "0.1", .neighbors: "40", .shrinkage: "100"]
+    public static let registration = ModelRegistration("blend", .rating, "the mean of explicit ALS's and KNNBaseline's predictions",
+                                                  hyperparameters: [.factors: "100", .iterations: "15", .regularization: "0.1", .neighbors: "40", .shrinkage: "100"])
     public static func make(_ o: ModelOptions) throws -> Self {
         var m = Self()
         m.als = try ExplicitALSRecommender.make(o)
