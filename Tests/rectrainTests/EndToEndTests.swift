@@ -178,7 +178,7 @@ enum CLI {
         let r = try CLI.run(["pipeline", "--out", dir, "--users", "300", "--titles", "150", "--interactions", "6000", "--sessions", "800"])
         #expect(r.status == 0, "\(r.err)")
         for line in ["✓ Generated 150 movies/shows", "✓ Generated 300 user profiles", "✓ Generated 6,000 viewing interactions",
-                     "✓ Trained 10 recommendation models", "✓ Generated personalized recommendations"] {
+                     "✓ Trained \(ModelKind.ranking.count) recommendation models", "✓ Generated personalized recommendations"] {
             #expect(r.out.contains(line), "missing \(line)")
         }
         let files = ["recommendation_dashboard.svg", "dashboard.html", "recommendation_executive_summary.txt", "model_performance_comparison.csv",
@@ -187,7 +187,7 @@ enum CLI {
         let svg = try String(contentsOfFile: dir + "/recommendation_dashboard.svg", encoding: .utf8)
         #expect(svg.components(separatedBy: "font-size=\"15\" text-anchor=\"middle\" font-weight=\"bold\"").count - 1 == 12, "12 panel titles")
         let comparison = try String(contentsOfFile: dir + "/model_performance_comparison.csv", encoding: .utf8).split(separator: "\n")
-        #expect(comparison.count == 11 && comparison[0].hasPrefix("model,precision,recall,f1,ndcg,map,hit_rate,coverage,diversity,novelty"))
+        #expect(comparison.count == ModelKind.ranking.count + 1 && comparison[0].hasPrefix("model,precision,recall,f1,ndcg,map,hit_rate,coverage,diversity,novelty"))
         let html = try String(contentsOfFile: dir + "/dashboard.html", encoding: .utf8)
         #expect(html.contains("<svg") && !html.contains("src=\"http"))
     }
