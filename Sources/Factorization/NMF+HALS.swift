@@ -7,6 +7,10 @@ extension NMF {
     /// k = 64), stay in cache through its sweeps.
     static let halsBlockRows = 256
 
+    /// Rows per unit of work and of the partial sums of an update: four blocks, so that a large
+    /// factor has a few dozen partial Gram matrices rather than hundreds.
+    static let halsChunkRows = 4 * halsBlockRows
+
     /// The leading dimension of the transposed block buffers: padded past 256 floats, so the
     /// columns written by a transpose do not all fall into the same cache sets.
     static let halsStride = halsBlockRows + 16

@@ -38,13 +38,11 @@ extension NMF {
         switch configuration.solver {
         case .hals:
             let gram = HALSGram(b, l2: l2)
-            // Work is handed out in whole chunks of halsBlockRows rows, so chunk boundaries (and
-            // the sums below) do not depend on the thread count.
-            let chunks = (count + halsBlockRows - 1) / halsBlockRows
+            // Work is handed out in whole chunks of halsChunkRows rows, each with its own ⟨F, A⟩
+            // and FᵀF, summed in chunk order after: chunk boundaries, and so the sums and the
+            // factors, do not depend on the thread count.
+            let chunks = (count + halsChunkRows - 1) / halsChunkRows
             let workers = Parallel.workers(count: chunks, threads: configuration.threads, minimumBlock: 1)
-            // Each block's ⟨F, A⟩ and FᵀF apart (blocks of halsBlockRows rows, fixed whatever the
-            // thread count), summed in block order after: the same sums, and so the same factors,
-            // on any number of threads.
             let ranges = UnsafeMutablePointer<[(start: Int, cross: Double, gram: [Float])]>.allocate(capacity: workers)
             ranges.initialize(repeating: [], count: workers)
             defer { ranges.deinitialize(count: workers); ranges.deallocate() }
@@ -58,33 +56,41 @@ extension NMF {
                     let (rows, ranges, bits, source) = shared.value
                     let scratch = HALSScratch(k: gram.k)
                     defer { scratch.deallocate() }
-                    let range = (chunkRange.lowerBound * halsBlockRows)..<min(count, chunkRange.upperBound * halsBlockRows)
-                    var start = range.lowerBound
-                    while start < range.upperBound {
+                    for chunk in chunkRange {
+                        let end = min(count, (chunk + 1) * halsChunkRows)
                         var partial = [Float](repeating: 0, count: needsGram ? k * k : 0), sum = 0.0
-                        let m = min(halsBlockRows, range.upperBound - start), block = rows + start * k
-                        let a = source(start..<(start + m), scratch.block)
-                        halsBlock(m, block, a, k, gram, l1, sweeps: sweeps, scratch, portable: portable || configuration.simd == .baseline)
-                        if needsCross { sum += dot(block, a, m * k) }
-                        if needsGram {
-                            partial.withUnsafeMutableBufferPointer { UnsafeKernels.gramUpper(block, rows: m, columns: k, into: $0.baseAddress!, accumulate: true) }
+                        var start = chunk * halsChunkRows
+                        while start < end {
+                            let m = min(halsBlockRows, end - start), block = rows + start * k
+                            let a = source(start..<(start + m), scratch.block)
+                            halsBlock(m, block, a, k, gram, l1, sweeps: sweeps, scratch, portable: portable || configuration.simd == .baseline)
+                            if needsCross { sum += dot(block, a, m * k) }
+                            if needsGram {
+                                partial.withUnsafeMutableBufferPointer { UnsafeKernels.gramUpper(block, rows: m, columns: k, into: $0.baseAddress!, accumulate: true) }
+                            }
+                            // (An empty array's buffer may still have a base address: test the flag.)
+                            if halfOut, let bits { UnsafeKernels.toHalf(block, into: bits + start * k, count: m * k) }
+                            start += m
                         }
-                        // (An empty array's buffer may still have a base address: test the flag.)
-                        if halfOut, let bits { UnsafeKernels.toHalf(block, into: bits + start * k, count: m * k) }
-                        ranges[worker].append((start, sum, partial))
-                        start += m
+                        ranges[worker].append((chunk * halsChunkRows, sum, partial))
                     }
                 }
             }}}
             let parts = (0..<workers).flatMap { ranges[$0] }.sorted { $0.start < $1.start }
             var result = UpdateResult(cross: parts.reduce(0.0) { $0 + $1.cross })
             if needsGram {
-                var total = Matrix<Float>(rows: k, columns: k)
-                for part in parts {
-                    for i in 0..<k { for j in i..<k { total[i, j] += part.gram[i * k + j] } }
+                // One pass per part over its upper triangle, on raw buffers (there is a part per
+                // chunk of rows, a few hundred for a large factor).
+                var sum = [Float](repeating: 0, count: k * k)
+                sum.withUnsafeMutableBufferPointer { t in
+                    for part in parts {
+                        part.gram.withUnsafeBufferPointer { g in
+                            for i in 0..<k { for j in i..<k { t[i * k + j] += g[i * k + j] } }
+                        }
+                    }
+                    for i in 0..<k { for j in 0..<i { t[i * k + j] = t[j * k + i] } }
                 }
-                for i in 0..<k { for j in 0..<i { total[i, j] = total[j, i] } }
-                result.gram = total
+                result.gram = try Matrix(rows: k, columns: k, elements: sum)
             }
             if halfOut { result.halfBits = bits }
             return result

@@ -14,38 +14,17 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
         """
     )
 
-    @Option(help: "Kernel: \(KernelBenchmark.Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var kernel: KernelBenchmark.Kernel
-
-    @Option(help: "Ratings CSV with header user,item,rating,timestamp (not with --sweep).")
-    var data: String?
-
-    @Flag(help: "Scaling sweep: time the kernel on generated long-tailed matrices from --from to --to nonzeros (doubling), fit the exponent, write CSV, JSON and an SVG plot into --out.")
-    var sweep = false
-
-    @Option(help: "Smallest sweep size in nonzeros (--sweep; default 100,000).")
-    var from: Int?
-
-    @Option(help: "Largest sweep size in nonzeros (--sweep; default 10,000,000).")
-    var to: Int?
-
-    @Option(help: "Folder for the sweep's sweep.csv, sweep.json and sweep.svg (--sweep; default outputs/sweep-KERNEL).")
-    var out: String?
-
-    @Option(help: "Latent factors: als, als-explicit, topn (its ALS set-up), svd and nmf (the rank); default 64.")
-    var factors: Int?
-
-    @Option(help: "Iterations: als, als-explicit, nmf, topn (its ALS set-up); default 10.")
-    var iterations: Int?
-
-    @Option(help: "L2 regularization λ: als, als-explicit, ease, topn (its ALS set-up); default 0.05.")
-    var regularization: Float?
-
-    @Option(help: "Implicit ALS confidence slope α: als, topn (its ALS set-up); default 1.")
-    var alpha: Float?
-
-    @Option(help: "Neighbours kept per item: cosine; default 20.")
-    var k: Int?
+    @Option(help: "Kernel: \(KernelBenchmark.Kernel.allCases.map(\.rawValue).joined(separator: ", ")).") var kernel: KernelBenchmark.Kernel
+    @Option(help: "Ratings CSV with header user,item,rating,timestamp (not with --sweep).") var data: String?
+    @Flag(help: "Scaling sweep: time the kernel on generated long-tailed matrices from --from to --to nonzeros (doubling), fit the exponent, write CSV, JSON and an SVG plot into --out.") var sweep = false
+    @Option(help: "Smallest sweep size in nonzeros (--sweep; default 100,000).") var from: Int?
+    @Option(help: "Largest sweep size in nonzeros (--sweep; default 10,000,000).") var to: Int?
+    @Option(help: "Folder for the sweep's sweep.csv, sweep.json and sweep.svg (--sweep; default outputs/sweep-KERNEL).") var out: String?
+    @Option(help: "Latent factors: als, als-explicit, topn (its ALS set-up), svd and nmf (the rank); default 64.") var factors: Int?
+    @Option(help: "Iterations: als, als-explicit, nmf, topn (its ALS set-up); default 10.") var iterations: Int?
+    @Option(help: "L2 regularization λ: als, als-explicit, ease, topn (its ALS set-up); default 0.05.") var regularization: Float?
+    @Option(help: "Implicit ALS confidence slope α: als, topn (its ALS set-up); default 1.") var alpha: Float?
+    @Option(help: "Neighbours kept per item: cosine; default 20.") var k: Int?
 
     /// The options each kernel reads.
     static func reads(_ kernel: KernelBenchmark.Kernel) -> [String] {
@@ -60,13 +39,10 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
         }
     }
 
-    @Option(help: "Timed runs after the warm-up (1–1,000).")
-    var repeats = 3
-
+    @Option(help: "Timed runs after the warm-up (1–1,000).") var repeats = 3
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
         for (flag, value) in [("--factors", factors), ("--iterations", iterations), ("--k", k), ("--from", from), ("--to", to)] {
