@@ -5,21 +5,21 @@ import Testing
 /// The thread count changes how fast, never what: every registered ranking model trained and
 /// asked on one thread answers as on two (``ComputeSettings`` through the public API).
 @Suite struct ThreadDeterminismTests {
-    /// 400 users × 150 titles, ~9,000 seeded interactions with a popularity skew and two
+    /// 240 users × 120 titles, ~6,000 seeded interactions with a popularity skew and two
     /// taste groups, enough rows for the parallel loops to split into several blocks.
     static func data(threads: Int) throws -> TrainingData {
         var g = SeededGenerator(seed: 11)
-        var data = Interactions(userIDs: IDMap((0..<400).map { "u\($0)" }), itemIDs: IDMap((0..<150).map { "i\($0)" }))
-        for u in 0..<400 {
+        var data = Interactions(userIDs: IDMap((0..<240).map { "u\($0)" }), itemIDs: IDMap((0..<120).map { "i\($0)" }))
+        for u in 0..<240 {
             var seen = Set<Int>()
             for _ in 0..<(8 + Int(g.next() % 40)) {
                 let r = Double(g.next() % 10_000) / 10_000
-                var i = Int(r * r * 150) % 150
-                if u % 3 == 0 { i = 149 - i }
+                var i = Int(r * r * 120) % 120
+                if u % 3 == 0 { i = 119 - i }
                 if seen.insert(i).inserted { data.append(user: Int32(u), item: Int32(i), value: 1, timestamp: Int64(u * 1_000 + seen.count)) }
             }
         }
-        let items = (0..<150).map { ItemMetadata(id: "i\($0)", title: "T\($0)", genres: ["G\($0 % 7)", "H\($0 % 3)"]) }
+        let items = (0..<120).map { ItemMetadata(id: "i\($0)", title: "T\($0)", genres: ["G\($0 % 7)", "H\($0 % 3)"]) }
         return try TrainingData(data, items: items, compute: ComputeSettings(threads: threads), seed: 3)
     }
 
