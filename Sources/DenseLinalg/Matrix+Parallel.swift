@@ -20,10 +20,19 @@ extension Matrix {
             other.storage.withUnsafeBufferPointer { bp in
                 c.storage.withUnsafeMutableBufferPointer { cp in
                     let shared = UncheckedSendable((ap.baseAddress!, bp.baseAddress!, cp.baseAddress!))
-                    Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 256) { range in
+                    // One GEMM per fixed block of rows (the blocks two threads would take: ≥ 256 rows,
+                    // at most 16 of them), whatever `threads` is. BLAS may compute a row differently
+                    // for a different number of rows in the call (OpenBLAS's small-matrix kernels),
+                    // so fixed blocks keep the product, and everything after it, independent of
+                    // the thread count.
+                    let block = Swift.max(256, rows / 16), blocks = (rows + block - 1) / block
+                    Parallel.forEachBlock(count: blocks, threads: threads, minimumBlock: 1) { range in
                         let (a, b, c) = shared.value
-                        Scalar._gemm(false, transposeOther, Int32(range.count), Int32(n), Int32(k), 1,
-                                     a + range.lowerBound * k, Int32(k), b, Int32(ldb), 0, c + range.lowerBound * n, Int32(n))
+                        for index in range {
+                            let first = index * block, count = Swift.min(rows, first + block) - first
+                            Scalar._gemm(false, transposeOther, Int32(count), Int32(n), Int32(k), 1,
+                                         a + first * k, Int32(k), b, Int32(ldb), 0, c + first * n, Int32(n))
+                        }
                     }
                 }
             }
@@ -42,7 +51,10 @@ extension Matrix {
         _ = try LinalgError.int32(max(rows, n), "syrk")
         let parts = storage.withUnsafeBufferPointer { ap in
             let a = UncheckedSendable(ap.baseAddress!)
-            return Parallel.mapBlocks(count: rows, threads: threads, minimumBlock: 1024) { range -> [Scalar] in
+            // Partial sums over the blocks mapBlocks makes for two threads (at most 8 blocks of
+            // ≥ 1,024 rows), whatever `threads` is: the blocks, and so the result, do not depend on
+            // the thread count; up to 8 workers share the work.
+            return Parallel.mapBlocks(count: rows, threads: threads, blocks: Parallel.blockCount(count: rows, threads: 2, minimumBlock: 1024)) { range -> [Scalar] in
                 var part = [Scalar](repeating: 0, count: n * n)
                 part.withUnsafeMutableBufferPointer { p in
                     Scalar._syrk(true, Int32(n), Int32(range.count), 1, a.value + range.lowerBound * n, Int32(n), 0,

@@ -117,8 +117,21 @@ public enum Parallel {
     /// reductions: each worker owns its partial result, so no locking is needed.
     public static func mapBlocks<R>(count: Int, threads: Int, minimumBlock: Int = 64,
                                     _ body: (Range<Int>) -> R) -> [R] {
+        mapBlocks(count: count, threads: threads, blocks: blockCount(count: count, threads: threads, minimumBlock: minimumBlock), body)
+    }
+
+    /// The number of blocks ``mapBlocks(count:threads:minimumBlock:_:)`` cuts `count` items into:
+    /// up to 4 per thread, each of at least `minimumBlock` items.
+    public static func blockCount(count: Int, threads: Int, minimumBlock: Int) -> Int {
+        max(1, min(threads * 4, (count + minimumBlock - 1) / max(1, minimumBlock)))
+    }
+
+    /// `mapBlocks` over exactly `blocks` near-equal blocks (fewer when `count` is smaller), run by
+    /// up to `threads` workers: a reduction whose partial results must not depend on the thread
+    /// count fixes `blocks`.
+    public static func mapBlocks<R>(count: Int, threads: Int, blocks: Int, _ body: (Range<Int>) -> R) -> [R] {
         guard count > 0 else { return [] }
-        let blocks = max(1, min(threads * 4, (count + minimumBlock - 1) / minimumBlock))
+        let blocks = max(1, min(blocks, count))
         let size = (count + blocks - 1) / blocks
         var results = [R?](repeating: nil, count: blocks)
         results.withUnsafeMutableBufferPointer { slots in

@@ -22,7 +22,7 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(help: "Recommendations per user (ranking task; default 10).") var k: Int?
-    @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; als-explicit).") var task = "ranking"
+    @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; \(ModelKind.rating.map(\.rawValue).joined(separator: ", "))).") var task = "ranking"
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
     @OptionGroup var global: GlobalOptions

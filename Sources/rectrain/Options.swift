@@ -48,10 +48,13 @@ struct HyperparameterOptions: ParsableArguments {
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
 
-    /// "What (als 50, svd 50, …)": the models that read `parameter`, with their defaults.
+    /// "What (default: als 50, svd 50, …)": the models that read `parameter`, with their
+    /// defaults; rating predictors that only `evaluate --task rating` trains are listed apart.
     static func help(_ parameter: Hyperparameter, _ what: String) -> String {
-        let defaults = ModelKind.allCases.compactMap { kind in kind.defaultValue(of: parameter).map { "\(kind) \($0)" } }
-        return "\(what) (default: \(defaults.joined(separator: ", ")))."
+        func defaults(_ kinds: [ModelKind]) -> [String] { kinds.compactMap { kind in kind.defaultValue(of: parameter).map { "\(kind) \($0)" } } }
+        let saved = defaults(ModelKind.allCases.filter(\.isPersistent)), evaluated = defaults(ModelKind.allCases.filter { !$0.isPersistent })
+        return "\(what) (default: \(saved.joined(separator: ", "))"
+            + (evaluated.isEmpty ? "" : "; evaluate --task rating: \(evaluated.joined(separator: ", "))") + ")."
     }
 
     /// The command-line flag of a hyperparameter.
@@ -85,8 +88,10 @@ func cliMessage(_ error: RecommenderError) -> String {
     case let .unusedParameter(model, name, reads):
         let takes = reads.isEmpty ? "it takes no hyperparameters" : "it takes " + reads.map(HyperparameterOptions.flag).joined(separator: ", ")
         return "\(HyperparameterOptions.flag(name)) has no effect on the \(model) model (\(takes))"
-    case .notSessionModel:
-        return "--session needs a session model; " + error.description.components(separatedBy: "; ").last!
+    case let .notSessionModel(model):
+        return "--session needs a session model; this file holds the \(model) model"
+    case .missingMetadata:
+        return error.description + " (give --items with genres)"
     default:
         return error.description
     }

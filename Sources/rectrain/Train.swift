@@ -52,7 +52,13 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         let kind = ModelKind(model)
         let explicit = kind.task == .rating
         var recommender = try kind.makeRecommender(hyper.modelOptions)
-        let (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
+        let (dataset, sessions): (Dataset, Sessions?)
+        do {
+            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
+        } catch let error as DataError where format != .auto && error.line == nil && error.reason.contains("\(format.rawValue) format") {
+            // The library names the format; the command line names its option.
+            throw ValidationError("--format \(format.rawValue): \(error.reason) (\(error.file))")
+        }
         let training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
                           training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))

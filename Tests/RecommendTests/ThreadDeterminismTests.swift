@@ -5,14 +5,15 @@ import Testing
 /// The thread count changes how fast, never what: every registered ranking model trained and
 /// asked on one thread answers as on two (``ComputeSettings`` through the public API).
 @Suite struct ThreadDeterminismTests {
-    /// 240 users × 120 titles, ~6,000 seeded interactions with a popularity skew and two
-    /// taste groups, enough rows for the parallel loops to split into several blocks.
+    /// 1,100 users × 120 titles, ~14,000 seeded interactions with a popularity skew and two
+    /// taste groups, enough rows for the parallel loops, the blocked GEMMs (256+ rows) and the partial Gram
+    /// matrices (1,024+ rows) to split into several blocks.
     static func data(threads: Int) throws -> TrainingData {
         var g = SeededGenerator(seed: 11)
-        var data = Interactions(userIDs: IDMap((0..<240).map { "u\($0)" }), itemIDs: IDMap((0..<120).map { "i\($0)" }))
-        for u in 0..<240 {
+        var data = Interactions(userIDs: IDMap((0..<1_100).map { "u\($0)" }), itemIDs: IDMap((0..<120).map { "i\($0)" }))
+        for u in 0..<1_100 {
             var seen = Set<Int>()
-            for _ in 0..<(8 + Int(g.next() % 40)) {
+            for _ in 0..<(6 + Int(g.next() % 14)) {
                 let r = Double(g.next() % 10_000) / 10_000
                 var i = Int(r * r * 120) % 120
                 if u % 3 == 0 { i = 119 - i }

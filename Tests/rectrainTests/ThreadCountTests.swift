@@ -44,4 +44,23 @@ import Glibc
         // before it sleeps: the only allowance. A stage on two threads here costs seconds.
         #expect(run.cpu <= run.wall * 1.02 + 0.3, "CPU \(run.cpu) s in \(run.wall) s of wall time with --threads 1")
     }
+
+    static let topN = "../shared/data/splits/ml100k/topn_train.csv"
+
+    /// The same model file on 1 and 2 threads at a real size: SVD and NMF on the MovieLens 100K
+    /// top-N split (943 × 1,682; their GEMMs and Gram matrices split into blocks there, and
+    /// OpenBLAS computed a row differently for a different number of rows in the call).
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: topN), "../shared is absent"), arguments: [["svd"], ["nmf", "--iterations", "5"]])
+    func modelFilesDoNotDependOnTheThreadCount(model: [String]) throws {
+        let out = try CLI.folder("threads-model")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var files: [Data] = []
+        for threads in ["1", "2"] {
+            let file = out + "/\(threads).rec"
+            let r = try CLI.run(["train", "--data", Self.topN, "--model"] + model + ["--threads", threads, "--output", file, "--quiet"])
+            #expect(r.status == 0, "\(r.err)")
+            files.append(try Data(contentsOf: URL(fileURLWithPath: file)))
+        }
+        #expect(files[0] == files[1], "\(model[0]): different model files on 1 and 2 threads")
+    }
 }

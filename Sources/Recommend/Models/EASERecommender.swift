@@ -7,7 +7,7 @@ public struct EASERecommender: Recommender, RegisteredModel {
     public static let registration = ModelRegistration("ease", .ranking, "EASE: closed-form item-item weights (Steck, WWW 2019)",
                                                   hyperparameters: [.regularization: "500"])
     public static func make(_ o: ModelOptions) throws -> Self { 
-        if let r = o.regularization, r <= 0 { throw RecommenderError.invalidParameter(model: "ease", name: "regularization", value: "\(r)", expected: "a value > 0") }
+        if let r = o.regularization, r <= 0 { throw RecommenderError.invalidParameter(model: "ease", name: "regularization", value: "\(r)", expected: "a value > 0 (EASE's closed form needs λ > 0)") }
         return Self(regularization: o.regularization ?? 500)
      }
 

@@ -61,7 +61,7 @@ public enum RecommenderError: Error, Equatable, Sendable, CustomStringConvertibl
             return "the \(model) model cannot explain its recommendations (\(explaining.joined(separator: " and ")) can)"
         case let .noItemSimilarity(model, similar):
             return "the \(model) model has no item similarity (use \(similar.joined(separator: ", ")))"
-        case let .notSessionModel(model): return "a session needs a session model; this file holds a \(model) model"
+        case let .notSessionModel(model): return "a session needs a session model; this file holds the \(model) model"
         case let .nonFiniteModel(model, values):
             return "\(model): the trained model holds \(values) NaN or infinite values; not saved (its hyperparameters overflow single precision)"
         case let .notSaveable(model, reason): return "\(model): cannot be saved: \(reason)"
