@@ -127,10 +127,9 @@ extension UnsafeKernels {
 extension UnsafeKernels {
     /// Gathered dot products: `out[q] = rows[index[q]] · x` for `q < count`, where row `j` of
     /// `rows` starts at `rows + j·k`.
-    @inlinable
-    public static func gatherDots(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
-                                  x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, simd: SIMDPolicy = .automatic) {
-        if count == 0 { return }
+    /// Any `count` ≥ 0 (no row is read when it is 0).
+    @inlinable public static func gatherDots(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                             x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, simd: SIMDPolicy = .automatic) {
         #if arch(x86_64)
         if simd.avx2, recommend_gather_dots_avx2(rows, k, indices, count, x, out) != 0 { return }
         #endif
@@ -164,10 +163,9 @@ extension UnsafeKernels {
 
     /// Gathered accumulation: `y += Σ_q weights[q] · rows[index[q]]` (length k), with the
     /// accumulator held in registers, 64 lanes at a time.
-    @inlinable
-    public static func gatherAxpy(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
-                                  weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, simd: SIMDPolicy = .automatic) {
-        if count == 0 { return }
+    /// Any `count` ≥ 0 (`y` is left as it is when it is 0).
+    @inlinable public static func gatherAxpy(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                             weights: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, simd: SIMDPolicy = .automatic) {
         #if arch(x86_64)
         if simd.avx2, recommend_gather_axpy_avx2(rows, k, indices, count, weights, y) != 0 { return }
         #endif

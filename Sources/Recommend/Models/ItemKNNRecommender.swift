@@ -7,7 +7,6 @@ import Foundation
 public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("itemknn", .ranking, "item-based k-NN: cosine neighbours of the user's titles (Sarwar et al., WWW 2001)",
                                                   hyperparameters: [.neighbors: "20", .shrinkage: "0"])
-    public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
 
     public var neighbors = 20
     public var shrinkage: Float = 0
@@ -17,7 +16,7 @@ public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
     public init(neighbors: Int = 20, shrinkage: Float = 0) { self.neighbors = neighbors; self.shrinkage = shrinkage }
 
     public mutating func fit(_ data: TrainingData) throws {
-        guard neighbors > 0 else { throw RecommenderError.invalidParameter(model: name, name: "neighbors", value: "\(neighbors)", expected: "a positive integer") }
+        try checkNeighbors()
         similar = try CosineNeighbors.items(data.binary, k: neighbors, shrinkage: shrinkage, threads: data.threads)
         history = data.binary
     }

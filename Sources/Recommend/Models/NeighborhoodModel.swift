@@ -14,6 +14,16 @@ protocol NeighborhoodModel: PersistentModel {
 }
 
 extension NeighborhoodModel {
+    /// 20 neighbours and no shrinkage unless given.
+    public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
+
+    /// Throws unless `neighbors` is positive (a model built directly, not through the registry).
+    func checkNeighbors() throws {
+        guard neighbors > 0 else {
+            throw RecommenderError.invalidParameter(model: name, name: "neighbors", value: "\(neighbors)", expected: "a positive integer")
+        }
+    }
+
     func encode(into w: inout ArchiveWriter) throws {
         w.table(["neighbors": "\(neighbors)", "shrinkage": "\(shrinkage)"])
         w.neighbors(similar)

@@ -7,7 +7,6 @@ import Foundation
 public struct UserKNNRecommender: Recommender, RegisteredModel {
     public static let registration = ModelRegistration("userknn", .ranking, "user-based k-NN: titles of the most similar users (Herlocker et al., SIGIR 1999)",
                                                   hyperparameters: [.neighbors: "20", .shrinkage: "0"])
-    public static func make(_ o: ModelOptions) throws -> Self { Self(neighbors: o.neighbors ?? 20, shrinkage: o.shrinkage ?? 0) }
 
     public var neighbors = 20
     public var shrinkage: Float = 0
@@ -19,7 +18,7 @@ public struct UserKNNRecommender: Recommender, RegisteredModel {
     public var trainedUsers: Int { history?.rows ?? 0 }
 
     public mutating func fit(_ data: TrainingData) throws {
-        guard neighbors > 0 else { throw RecommenderError.invalidParameter(model: name, name: "neighbors", value: "\(neighbors)", expected: "a positive integer") }
+        try checkNeighbors()
         similar = try CosineNeighbors.rows(data.binary, k: neighbors, shrinkage: shrinkage, threads: data.threads)
         history = data.binary
     }
