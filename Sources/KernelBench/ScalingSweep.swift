@@ -30,7 +30,12 @@ public struct ScalingSweep: Sendable {
     }
 
     /// The shape at `nnz`: 40 interactions per user, 200 per item on average (both grow with it).
-    public static func shape(nnz: Int) -> (users: Int, items: Int) { (max(100, nnz / 40), max(50, nnz / 200)) }
+    /// At small sizes the users grow so that the matrix has at least twice as many cells as
+    /// nonzeros (what the long-tailed generator needs).
+    public static func shape(nnz: Int) -> (users: Int, items: Int) {
+        let items = max(50, nnz / 200)
+        return (max(100, nnz / 40, (2 * nnz + items - 1) / items), items)
+    }
 
     /// Runs the sweep: for each size, generate (seeded), one warm-up, `repeats` timed runs (the
     /// median is kept), peak resident memory measured from a reset high-water mark.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Factorization
 import Foundation
 import KernelBench
 import Recommend
@@ -71,6 +72,15 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
     }
 
     func run() throws {
+        do {
+            try measure()
+        } catch let FactorizationError.rankTooLarge(operation, rank, rows, columns) {
+            // The kernels name their rank; here it is --factors.
+            throw ValidationError("--factors \(rank) is larger than the \(rows)×\(columns) matrix allows for \(operation) (at most \(min(rows, columns)))")
+        }
+    }
+
+    func measure() throws {
         var bench = KernelBenchmark(kernel: kernel)
         if let factors { bench.factors = factors }
         if let iterations { bench.iterations = iterations }

@@ -21,7 +21,7 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
     @Option(help: "Model: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")), or with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")).") var model: String
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
-    @Option(help: "Recommendations per user (ranking task; default 10).") var k: Int?
+    @Option(parsing: .unconditional, help: "Recommendations per user (ranking task; default 10).") var k: Int?
     @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; \(ModelKind.rating.map(\.rawValue).joined(separator: ", "))).") var task = "ranking"
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
@@ -70,11 +70,11 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
             if report.skippedUsers > 0 {
                 print("\(report.skippedUsers) test users skipped: unknown to the training data")
             }
-            print(String(format: "%@ on %d users, K=%d: nDCG %.4f, precision %.4f, recall %.4f, MAP %.4f, hit rate %.4f, MRR %.4f",
+            print(String(format: "%@ on %ld users, K=%ld: nDCG %.4f, precision %.4f, recall %.4f, MAP %.4f, hit rate %.4f, MRR %.4f",
                          report.model, report.users, report.k, report.ndcg, report.precision, report.recall, report.map, report.hitRate, report.mrr))
             print(String(format: "coverage %.3f, diversity %.3f, novelty %.2f bits; fit %.2f s, recommend %.2f s",
                          report.coverage, report.diversity, report.novelty, report.fitSeconds, report.recommendSeconds))
-            print("nDCG by training history: " + report.segments.map { String(format: "%@ titles %.3f (%d users)", $0.name, $0.ndcg, $0.users) }.joined(separator: ", "))
+            print("nDCG by training history: " + report.segments.map { String(format: "%@ titles %.3f (%ld users)", $0.name, $0.ndcg, $0.users) }.joined(separator: ", "))
         }
     }
 }
@@ -95,7 +95,7 @@ extension Evaluate {
         if json {
             print(report.json)
         } else {
-            print(String(format: "%@ on %d ratings: RMSE %.4f, MAE %.4f; fit %.2f s, predict %.3f s",
+            print(String(format: "%@ on %ld ratings: RMSE %.4f, MAE %.4f; fit %.2f s, predict %.3f s",
                          report.model, report.count, report.rmse, report.mae, report.fitSeconds, report.predictSeconds))
         }
     }

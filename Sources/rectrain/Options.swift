@@ -8,7 +8,7 @@ protocol UsesGlobalOptions { var global: GlobalOptions { get } }
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "Threads for BLAS and our own parallel loops (1–1024).")
+    @Option(parsing: .unconditional, help: "Threads for BLAS and our own parallel loops (1–1024).")
     var threads = 2
 
     @Option(help: "Random seed: the same seed gives the same output.")
@@ -39,12 +39,12 @@ struct GlobalOptions: ParsableArguments {
 /// Model hyperparameters shared by train and evaluate; an omitted option keeps the model's
 /// default. Which model reads which option, and its default, come from the model registry.
 struct HyperparameterOptions: ParsableArguments {
-    @Option(help: "\(help(.factors, "Latent factors"))") var factors: Int?
-    @Option(help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
-    @Option(help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
-    @Option(help: "\(help(.alpha, "Confidence slope α"))") var alpha: Float?
-    @Option(help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
-    @Option(help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
+    @Option(parsing: .unconditional, help: "\(help(.factors, "Latent factors"))") var factors: Int?
+    @Option(parsing: .unconditional, help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
+    @Option(parsing: .unconditional, help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
+    @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α"))") var alpha: Float?
+    @Option(parsing: .unconditional, help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
+    @Option(parsing: .unconditional, help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
 

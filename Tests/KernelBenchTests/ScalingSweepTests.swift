@@ -16,4 +16,16 @@ import Testing
         #expect(ScalingSweep.svg(kernel: "als", points: points).contains("fitted exponent 1.500"))
         #expect(ScalingSweep.csv(points).split(separator: "\n").count == 4)
     }
+
+    /// Every size has room for its nonzeros (the generator needs twice as many cells); sizes
+    /// from 20,000 up keep the shape they always had.
+    @Test func shapesHoldTheirNonzeros() {
+        for nnz in [1_000, 2_600, 4_000, 10_000, 20_000, 100_000, 2_000_000] {
+            let (users, items) = ScalingSweep.shape(nnz: nnz)
+            #expect(users * items >= 2 * nnz, "\(nnz): \(users)×\(items)")
+        }
+        #expect(ScalingSweep.shape(nnz: 100_000) == (2_500, 500))
+        #expect(ScalingSweep.shape(nnz: 20_000) == (500, 100))
+    }
 }
+
