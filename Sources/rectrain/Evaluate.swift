@@ -45,7 +45,7 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
 
     func run() throws {
         if task == "rating" { return try runRating() }
-        let threads = global.threads, seed = global.seed
+        let seed = global.seed
         var recommender = try ModelKind(model).makeRecommender(hyper.modelOptions)
         let trainData = try RatingsCSV.load(path: train, options: .init(implicit: true)).interactions
         let testData = try RatingsCSV.load(path: test, options: .init(implicit: true),
@@ -53,7 +53,7 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
         var metadata: [ItemMetadata?] = []
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
         let training = try TrainingData(trainData, items: metadata, compute: global.compute, seed: seed)
-        let report = try Parallel.withBLASThreads(threads) { try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10) }
+        let report = try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10)
         if let dumpRecs {
             try AtomicFile.write(to: dumpRecs) { handle in
                 var out = BufferedWriter(handle)
@@ -88,10 +88,10 @@ extension Evaluate {
         let trainData = try RatingsCSV.load(path: train, options: options).interactions
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
-        let threads = global.threads, seed = global.seed
+        let seed = global.seed
         var predictor = try ModelKind(model).makePredictor(hyper.modelOptions)
         let training = try TrainingData(trainData, compute: global.compute, seed: seed)
-        let report = try Parallel.withBLASThreads(threads) { try Evaluator.rating(&predictor, train: training, test: testData) }
+        let report = try Evaluator.rating(&predictor, train: training, test: testData)
         if json {
             print(report.json)
         } else {

@@ -71,7 +71,7 @@ struct HyperparameterOptions: ParsableArguments {
 
     func validate() throws {
         // Bounds every model shares (the registry's check, here with the flags' names).
-        do { try ModelKind("").validate(modelOptions) } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
+        do { try modelOptions.validate() } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
     }
 
     /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).

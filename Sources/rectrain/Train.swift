@@ -55,7 +55,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         let (dataset, sessions): (Dataset, Sessions?)
         do {
             (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
-        } catch let error as DataError where format != .auto && error.line == nil && error.reason.contains("\(format.rawValue) format") {
+        } catch let error as DataError where error.argument == "format" {
             // The library names the format; the command line names its option.
             throw ValidationError("--format \(format.rawValue): \(error.reason) (\(error.file))")
         }
@@ -63,7 +63,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
                           training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))
         let fitStart = Date()
-        try Parallel.withBLASThreads(global.threads) { try recommender.fit(training) }
+        try recommender.fit(training)  // BLAS on --threads: main set it
         let fitSeconds = seconds(since: fitStart)
         let saved = SavedModel(model: recommender, data: training)
         try saved.write(to: output)

@@ -4,11 +4,15 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int?
     public var reason: String
+    /// The argument at fault when it is not the file's content (e.g. "format" for a folder given
+    /// with the csv format), for a caller that names its own options.
+    public var argument: String?
 
-    public init(file: String, line: Int? = nil, reason: String) {
+    public init(file: String, line: Int? = nil, reason: String, argument: String? = nil) {
         self.file = file
         self.line = line
         self.reason = reason
+        self.argument = argument
     }
 
     public var description: String {

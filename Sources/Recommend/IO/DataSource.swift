@@ -31,17 +31,16 @@ public enum DataSource {
         var result: (dataset: Dataset, sessions: Sessions?)
         switch resolved {
         case .csv, .auto:
-            guard !isDirectory.boolValue else { throw DataError(file: path, reason: "the csv format needs a file, not a folder") }
             var options = RatingsCSVOptions(implicit: !ratings)
             options.requireRating = ratings
             let loaded = try RatingsCSV.load(path: path, options: options).interactions
             result = (Dataset(interactions: loaded), nil)
         case .movielens:
-            guard isDirectory.boolValue else { throw DataError(file: path, reason: "the movielens format needs the MovieLens folder") }
+            guard isDirectory.boolValue else { throw DataError(file: path, reason: "the movielens format needs the MovieLens folder", argument: "format") }
             let exists = { FileManager.default.fileExists(atPath: path + "/" + $0) }
             result = (exists("u.data") ? try MovieLens.load100K(directory: path) : try MovieLens.loadCSVRelease(directory: path), nil)
         case .world:
-            guard isDirectory.boolValue else { throw DataError(file: path, reason: "the world format needs the folder written by rectrain generate") }
+            guard isDirectory.boolValue else { throw DataError(file: path, reason: "the world format needs the folder written by rectrain generate", argument: "format") }
             let world = try SyntheticWorld.load(directory: path)
             result = (world.dataset, world.sessions)
             if ratings {
@@ -60,7 +59,7 @@ public enum DataSource {
     static func folderFormat(_ path: String, _ format: DataFormat) throws -> DataFormat {
         let exists = { FileManager.default.fileExists(atPath: path + "/" + $0) }
         switch format {
-        case .csv: throw DataError(file: path, reason: "the csv format needs a file, not a folder")
+        case .csv: throw DataError(file: path, reason: "the csv format needs a file, not a folder", argument: "format")
         case .movielens, .world: return format
         case .auto:
             if exists("u.data") || exists("ratings.csv") { return .movielens }

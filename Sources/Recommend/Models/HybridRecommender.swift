@@ -86,12 +86,10 @@ extension HybridRecommender: PersistentModel {
         let count = try r.int()
         guard count > 0 && count < 64 else { throw r.fail("hybrid: corrupted member count \(count)") }
         var members: [(model: any Recommender, weight: Float)] = []
-        var context = c
-        context.member = true
         for _ in 0..<count {
             let weight = try r.float()
             guard weight.isFinite, weight >= 0 else { throw r.fail("hybrid: corrupted member weight \(weight)") }
-            guard let member = try ModelArchive.decode(&r, context) as? any Recommender else { throw r.fail("hybrid: a member is not a ranking model") }
+            guard let member = try ModelArchive.decode(&r, history: c.history, member: true) as? any Recommender else { throw r.fail("hybrid: a member is not a ranking model") }
             members.append((member, weight))
         }
         var m = Self(members: members, learnWeights: learn)

@@ -125,7 +125,6 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
         return type
     }
 
-    public var isRegistered: Bool { ModelKind.registry.contains { $0.kind == self } }
     public var task: ModelTask? { try? type().registration.task }
     /// The hyperparameters the model reads (none for an unregistered kind).
     public var hyperparameters: [Hyperparameter] { ((try? type().registration.hyperparameters) ?? [:]).map(\.key) }
@@ -146,11 +145,20 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
         }
     }
 
-    /// Checks `options` against the bounds every model shares.
+    /// Checks `options` against the bounds every model shares (``ModelOptions/validate(model:)``).
     /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)``.
-    public func validate(_ o: ModelOptions) throws {
+    public func validate(_ o: ModelOptions) throws { try o.validate(model: rawValue) }
+}
+
+extension ModelOptions {
+    /// Checks the bounds every model shares: counts positive, iterations at most
+    /// ``ModelKind/maximumIterations``, penalties finite and ≥ 0. `model` names the model in the
+    /// error, when there is one.
+    /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)``.
+    public func validate(model: String? = nil) throws {
+        let o = self
         func fail(_ name: Hyperparameter, _ value: CustomStringConvertible, _ expected: String) -> RecommenderError {
-            .invalidParameter(model: rawValue, name: name.rawValue, value: "\(value)", expected: expected)
+            .invalidParameter(model: model, name: name.rawValue, value: "\(value)", expected: expected)
         }
         for (name, value) in [(Hyperparameter.factors, o.factors), (.iterations, o.iterations), (.neighbors, o.neighbors)] {
             if let value, value <= 0 { throw fail(name, value, "a positive integer") }
@@ -162,7 +170,9 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
             if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
         }
     }
+}
 
+extension ModelKind {
     /// An untrained model of this kind with `options` (nil fields keep its defaults).
     /// - Throws: ``RecommenderError`` for an unknown kind or an invalid option.
     public func make(_ options: ModelOptions = ModelOptions()) throws -> any RegisteredModel {

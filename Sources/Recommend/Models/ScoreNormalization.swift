@@ -3,12 +3,17 @@
 public enum ScoreNormalization {
     /// (s − min) / (max − min) over the entries not `excluded`, which become 0; all zeros when
     /// every kept score is equal. Length and order of `scores` are kept.
-    public static func minMax(_ scores: [Float], excluding excluded: [Bool]? = nil) -> [Float] {
+    public static func minMax(_ scores: [Float], excluding excluded: [Bool]) -> [Float] {
         var lo = Float.infinity, hi = -Float.infinity
-        for j in scores.indices where !(excluded?[j] ?? false) { lo = min(lo, scores[j]); hi = max(hi, scores[j]) }
+        for j in scores.indices where !excluded[j] { lo = min(lo, scores[j]); hi = max(hi, scores[j]) }
         guard hi > lo else { return [Float](repeating: 0, count: scores.count) }
         let scale = 1 / (hi - lo)
-        return scores.indices.map { excluded?[$0] ?? false ? 0 : (scores[$0] - lo) * scale }
+        return scores.indices.map { excluded[$0] ? 0 : (scores[$0] - lo) * scale }
+    }
+
+    /// The same over every entry.
+    public static func minMax(_ scores: [Float]) -> [Float] {
+        minMax(scores, excluding: [Bool](repeating: false, count: scores.count))
     }
 
     /// The same with the excluded entries as a set of indices (those outside `scores` ignored).

@@ -21,7 +21,7 @@ extension ModelArchive {
         /// users × items, 1 for every training interaction.
         let history: SparseMatrix
         /// Decoding a hybrid's member (which is never a hybrid itself).
-        var member = false
+        let member: Bool
         let reader: ArchiveReader
         let kind: String
         var users: Int { history.rows }
@@ -48,21 +48,15 @@ extension ModelArchive {
         try encode(model, into: &w)
     }
 
-    /// Reads one model section; `history` is the users × items training history.
-    static func decode(_ r: inout ArchiveReader, history: SparseMatrix) throws -> any PersistentModel {
-        try decode(&r, Context(history: history, reader: r, kind: ""))
-    }
-
-    /// Reads one model section in `context` (a hybrid passes its own, marked as a member's).
-    static func decode(_ r: inout ArchiveReader, _ context: Context) throws -> any PersistentModel {
+    /// Reads one model section; `history` is the users × items training history, `member`
+    /// whether a hybrid is reading one of its members.
+    static func decode(_ r: inout ArchiveReader, history: SparseMatrix, member: Bool = false) throws -> any PersistentModel {
         let kind = try r.string()
         guard let type = try? ModelKind(kind).type(), let persistent = type as? any PersistentModel.Type else {
             throw r.fail("unknown model kind \"\(kind)\"")
         }
         let p = Hyperparameters(table: try r.table(), kind: kind, reader: r)
-        var c = context
-        c = Context(history: c.history, member: c.member, reader: r, kind: kind)
-        return try persistent.decode(&r, p, c)
+        return try persistent.decode(&r, p, Context(history: history, member: member, reader: r, kind: kind))
     }
 
     /// Arrays of indices stored as their lengths, then all elements; every index below `bound`.

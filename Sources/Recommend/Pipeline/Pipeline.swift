@@ -120,7 +120,7 @@ public enum Pipeline {
         for name in c.models {
             begin("train and evaluate \(name)")
             var model = try ModelKind(name).makeRecommender()
-            let report = try Parallel.withBLASThreads(c.compute.threads) { try Evaluator.ranking(&model, train: train, test: test, k: c.k) }
+            let report = try Evaluator.ranking(&model, train: train, test: test, k: c.k)
             result.reports.append(report)
             fitted[name] = model
             done(String(format: "  %@: nDCG@%d %.4f, precision %.4f (fit %.2f s)", name, c.k, report.ndcg, report.precision, report.fitSeconds))
