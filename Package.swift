@@ -14,6 +14,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The service (`rectrain serve`) and its feedback store only: embedders of the libraries
+        // above never resolve or link these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries: OpenBLAS (CBLAS interface) and LAPACKE. Only DenseLinalg imports them.
@@ -39,10 +44,26 @@ let package = Package(
         // Benchmark runners (kernel timings, scaling sweeps, process memory): the command line's
         // `bench`, kept out of the library that embedders link.
         .target(name: "KernelBench", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
+        // The durable feedback store (SQLite in WAL mode through SQLiteNIO, which bundles SQLite):
+        // the service writes it, `rectrain train --feedback` reads it.
+        .target(
+            name: "FeedbackStore",
+            dependencies: ["Recommend", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
+        // The HTTP service on Hummingbird 2: routes, live per-user state, metrics.
+        .target(
+            name: "RecommendServer",
+            dependencies: [
+                "Recommend", "Factorization", "FeedbackStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "rectrain",
             dependencies: [
                 "Recommend", "Factorization", "DenseLinalg", "KernelBench", "CRecommendKernels",
+                "FeedbackStore", "RecommendServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +71,7 @@ let package = Package(
         .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "KernelBenchTests", dependencies: ["KernelBench"]),
+        .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore", "Recommend"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
         // End-to-end: runs the built rectrain binary (the dependency makes `swift test` build it).
         .testTarget(name: "rectrainTests", dependencies: ["rectrain", "Recommend"]),

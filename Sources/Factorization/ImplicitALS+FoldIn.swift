@@ -12,6 +12,24 @@ extension ImplicitALSModel {
     ///   - strengths: interaction strengths xᵢ ≥ 0, one per item (confidence is computed from them).
     /// - Complexity: O(|items|·k² + k³), plus O(n·k²) for YᵀY.
     public func foldIn(items: [Int], strengths: [Float]) throws -> [Float] {
+        try foldIn(items: items, strengths: strengths, gram: regularizedGram())
+    }
+
+    /// YᵀY + λI (k × k) of the item factors: what every fold-in against these factors shares.
+    /// A server folding in many users computes it once and passes it to
+    /// ``foldIn(items:strengths:gram:)``.
+    /// - Complexity: O(n·k²).
+    public func regularizedGram() throws -> Matrix<Float> {
+        try ImplicitALS.regularizedGram(itemFactors, configuration.regularization)
+    }
+
+    /// ``foldIn(items:strengths:)`` with YᵀY + λI given (``regularizedGram()`` of this model).
+    /// - Complexity: O(|items|·k² + k³).
+    public func foldIn(items: [Int], strengths: [Float], gram: Matrix<Float>) throws -> [Float] {
+        let k = itemFactors.columns
+        guard gram.rows == k, gram.columns == k else {
+            throw FactorizationError.shapeMismatch(operation: "fold-in", expected: "a \(k)×\(k) Gram matrix", got: "\(gram.rows)×\(gram.columns)")
+        }
         guard items.count == strengths.count else {
             throw FactorizationError.shapeMismatch(operation: "fold-in", expected: "\(items.count) strengths", got: "\(strengths.count)")
         }
@@ -23,7 +41,6 @@ extension ImplicitALSModel {
                 throw FactorizationError.invalidParameter(name: "strength", value: "\(s)", expected: "a finite value ≥ 0")
             }
         }
-        let gram = try ImplicitALS.regularizedGram(itemFactors, configuration.regularization)
         let indices = items.map { Int32($0) }
         let confidences = strengths.map { configuration.confidence(of: $0) }
         return try itemFactors.withUnsafeBufferPointer { y in

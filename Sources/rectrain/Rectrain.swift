@@ -15,7 +15,7 @@ struct Rectrain: ParsableCommand {
         once with OPENBLAS_CORETYPE set to the fastest family the CPU supports. Set \
         OPENBLAS_CORETYPE yourself, or RECOMMEND_BLAS_CORE=keep, to decide.
         """,
-        subcommands: [PipelineCommand.self, Generate.self, Train.self, Evaluate.self, RecommendCommand.self, Similar.self, Bench.self, SynthMatrix.self]
+        subcommands: [PipelineCommand.self, Generate.self, Train.self, Evaluate.self, RecommendCommand.self, Similar.self, ServeCommand.self, Bench.self, SynthMatrix.self]
     )
 
     static func main() {
@@ -24,6 +24,7 @@ struct Rectrain: ParsableCommand {
         ProcessSetup.restartWithFasterBLASCoreIfNeeded(arguments: CommandLine.arguments, environment: environment)
         ProcessSetup.keepFreedMemory()
         Compute.simd = environment["RECOMMEND_SIMD"] == "baseline" ? .baseline : .automatic
+        StartupEnvironment.adminToken = environment["RECTRAIN_ADMIN_TOKEN"]
         do {
             var command = try parseAsRoot()
             // BLAS runs on --threads threads wherever a library region does not say otherwise.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import DenseLinalg
+import FeedbackStore
 import Foundation
 import Recommend
+import Synchronization
 
 struct Train: ParsableCommand, UsesGlobalOptions {
     static let configuration = CommandConfiguration(
@@ -21,6 +23,8 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     var format: DataFormat = .auto
     @Option(help: "Item metadata CSV (id column, title, |-separated genres) for a ratings CSV; needed by content and used by hybrid.")
     var items: String?
+    @Option(help: "A feedback store written by `rectrain serve`: its events are added after the data's rows (value as rating; a pair in both takes the feedback's value).")
+    var feedback: String?
     @Option(help: "Model: \(Train.models.joined(separator: ", ")).") var model: String
 
     /// The models that can be saved, from the registry.
@@ -52,12 +56,17 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         let kind = ModelKind(model)
         let explicit = kind.task == .rating
         var recommender = try kind.makeRecommender(hyper.modelOptions)
-        let (dataset, sessions): (Dataset, Sessions?)
+        var (dataset, sessions): (Dataset, Sessions?)
         do {
             (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
         } catch let error as DataError where error.argument == "format" {
             // The library names the format; the command line names its option.
             throw ValidationError("--format \(format.rawValue): \(error.reason) (\(error.file))")
+        }
+        if let feedback {
+            let events = try readFeedback(feedback)
+            dataset = dataset.appending(events.map { ($0.user, $0.item, Float($0.value), $0.timestamp) })
+            global.log("added \(events.count.formatted()) feedback events from \(feedback)")
         }
         let training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
@@ -70,6 +79,17 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         if let exportNpy { try exportFactors(recommender, to: exportNpy) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         print(String(format: "✓ Trained %@ in %.2f s; saved %@ (%.1f MiB)", recommender.name, fitSeconds, output, Double(size) / 1_048_576))
+    }
+
+    /// The events of a feedback store, read without changing it.
+    func readFeedback(_ path: String) throws -> [FeedbackEvent] {
+        let events = Mutex<[FeedbackEvent]>([])
+        do {
+            try runBlocking { let read = try await FeedbackStore.readEvents(path: path); events.withLock { $0 = read } }
+        } catch let error as FeedbackStoreError {
+            throw ValidationError("--feedback \(error.description)")
+        }
+        return events.withLock { $0 }
     }
 
     func exportFactors(_ model: any Recommender, to folder: String) throws {

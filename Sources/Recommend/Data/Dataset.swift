@@ -42,3 +42,25 @@ public struct Dataset: Sendable {
         self.interactions = interactions; self.items = items; self.users = users; self.genres = genres; self.tags = tags
     }
 }
+
+extension Dataset {
+    /// The data with more interactions appended after its own rows (so that, for a pair seen
+    /// twice, the appended value wins, as a later row of a file does): feedback a service
+    /// stored, for the next training run. Ids new to the data are interned (new users and
+    /// titles, without metadata); per-view fields of generated worlds are dropped, since the
+    /// appended rows have none.
+    public func appending(_ rows: [(user: String, item: String, value: Float, timestamp: Int64)]) -> Dataset {
+        guard !rows.isEmpty else { return self }
+        var out = self
+        out.interactions.reserveCapacity(interactions.count + rows.count)
+        for row in rows { out.interactions.append(user: row.user, item: row.item, value: row.value, timestamp: row.timestamp) }
+        out.interactions.viewing = nil
+        if out.items.count < out.interactions.itemIDs.count {
+            out.items += [ItemMetadata?](repeating: nil, count: out.interactions.itemIDs.count - out.items.count)
+        }
+        if !out.users.isEmpty && out.users.count < out.interactions.userIDs.count {
+            out.users += [UserMetadata?](repeating: nil, count: out.interactions.userIDs.count - out.users.count)
+        }
+        return out
+    }
+}

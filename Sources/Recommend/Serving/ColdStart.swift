@@ -11,7 +11,8 @@ import Factorization
 /// - A user with a history unknown to training: the ALS fold-in of that history (Hu, Koren &
 ///   Volinsky 2008, eq. 4 with the item factors fixed) where there is an ALS model, content
 ///   similarity to it where there is a content model, both (70% fold-in, 30% content, min–max
-///   normalised) where there are both, popularity otherwise.
+///   normalised) where there are both; otherwise the model's own scoring of that history
+///   (``HistoryScorer``: EASE, item-kNN, PureSVD) where it has one, popularity otherwise.
 /// - A title with no interactions: content similarity of its metadata.
 public struct ColdStart: Sendable {
     public enum Strategy: String, Sendable {
@@ -20,6 +21,7 @@ public struct ColdStart: Sendable {
         case foldIn = "als-fold-in"
         case contentSimilarity = "content-similarity"
         case foldInAndContent = "als-fold-in+content"
+        case historyScoring = "history-scoring"
     }
 
     /// Users per item in training, length items.
@@ -28,11 +30,17 @@ public struct ColdStart: Sendable {
     let segmentPopularity: [String: [Float]]
     let als: ImplicitALSModel?
     let content: ContentRecommender?
+    /// The model's own scoring of a history, used when there is neither ALS nor content.
+    let scorer: HistoryScorer?
 
     /// - Parameters: `history` the users × items training history; `users` the metadata of
     ///   training users (inner order, may be empty); `als` a trained ALS model and `content` a
     ///   trained content model, when there are.
     public init(history: SparseMatrix, users: [UserMetadata?] = [], als: ImplicitALSModel?, content: ContentRecommender?) {
+        self.init(history: history, users: users, als: als, content: content, scorer: nil)
+    }
+
+    init(history: SparseMatrix, users: [UserMetadata?], als: ImplicitALSModel?, content: ContentRecommender?, scorer: HistoryScorer?) {
         popularity = history.columnSums
         var segments: [String: [Float]] = [:]
         for u in 0..<min(users.count, history.rows) {
@@ -45,14 +53,17 @@ public struct ColdStart: Sendable {
         segmentPopularity = segments
         self.als = als
         self.content = content
+        self.scorer = scorer
     }
 
     /// The cold-start path of a trained model: its ALS factors and content vectors, or those of
-    /// its hybrid members.
+    /// its hybrid members; without either, the model's own ``HistoryScorer`` when it has one.
     public init(history: SparseMatrix, users: [UserMetadata?] = [], model: any Recommender) {
         let members = (model as? HybridRecommender)?.members.map(\.model) ?? [model]
-        self.init(history: history, users: users, als: members.lazy.compactMap { ($0 as? ALSRecommender)?.model }.first,
-                  content: members.lazy.compactMap { $0 as? ContentRecommender }.first)
+        let als = members.lazy.compactMap { ($0 as? ALSRecommender)?.model }.first
+        let content = members.lazy.compactMap { $0 as? ContentRecommender }.first
+        let scorer = als == nil && content == nil ? (try? HistoryScorer(model: model)) ?? nil : nil
+        self.init(history: history, users: users, als: als, content: content, scorer: scorer)
     }
 
     /// "age 25–34 / F": ten-year age bands from 15, and gender.
@@ -88,7 +99,11 @@ public struct ColdStart: Sendable {
                 scores = zip(ScoreNormalization.minMax(foldIn), ScoreNormalization.minMax(similar)).map { 0.7 * $0 + 0.3 * $1 }
             case let (foldIn?, nil): strategy = .foldIn; scores = foldIn
             case let (nil, similar?): strategy = .contentSimilarity; scores = similar
-            case (nil, nil): break
+            case (nil, nil):
+                if let scorer, scorer.items == n {
+                    strategy = .historyScoring
+                    scores = try scorer.scores(history: known)
+                }
             }
         }
         let seen = Set(known)

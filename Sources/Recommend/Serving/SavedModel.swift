@@ -77,7 +77,8 @@ public struct SavedModel: Sendable {
 }
 
 extension SavedModel {
-    func item(_ index: Int, _ score: Float) -> RecommendedItem {
+    /// The entry of inner title `index` with `score`, by raw id and title.
+    public func item(_ index: Int, _ score: Float) -> RecommendedItem {
         RecommendedItem(item: itemIDs.id(at: index), title: titles[index], score: score)
     }
 

@@ -1,0 +1,213 @@
+import DenseLinalg
+import Factorization
+import FeedbackStore
+import Foundation
+import Recommend
+import Synchronization
+
+/// The models a service answers from, loaded together and replaced together on reload.
+public final class ModelSnapshot: Sendable {
+    /// The main model (``SavedModel``): users, similar titles, visitors.
+    public let saved: SavedModel
+    /// The session model: the one given apart, or the main model when it is one.
+    public let session: SavedModel?
+    /// The main model's scoring of a grown history (nil for nmf, userknn, session).
+    let scorer: HistoryScorer?
+    let coldStart: ColdStart
+    /// 1 for the models loaded at start-up, +1 at every reload.
+    public let version: Int
+
+    /// - Throws: what building the history scorer throws (never for a model file that loaded).
+    public init(saved: SavedModel, session: SavedModel?, version: Int) throws {
+        self.saved = saved
+        self.session = session ?? (saved.model is SessionRecommender ? saved : nil)
+        scorer = try HistoryScorer(model: saved.model)
+        coldStart = ColdStart(history: saved.history, model: saved.model)
+        self.version = version
+    }
+
+    /// Reads the model files (`sessionPath` optional) as version `version`.
+    /// - Throws: ``ModelFileError`` for a missing or bad file; ``RecommenderError`` when
+    ///   `sessionPath` holds something else than a session model.
+    public static func load(model path: String, session sessionPath: String?, version: Int) throws -> ModelSnapshot {
+        let saved = try SavedModel.read(path: path)
+        let session = try sessionPath.map { try SavedModel.read(path: $0) }
+        if let session, !(session.model is SessionRecommender) {
+            throw RecommenderError.notSessionModel(model: session.model.name)
+        }
+        return try ModelSnapshot(saved: saved, session: session, version: version)
+    }
+}
+
+/// A request the service refuses, with its HTTP status and the message its JSON error body
+/// carries.
+public struct APIError: Error, Sendable, Equatable {
+    public var status: Int
+    public var message: String
+    public init(_ status: Int, _ message: String) { self.status = status; self.message = message }
+
+    static func badRequest(_ message: String) -> APIError { APIError(400, message) }
+    static func notFound(_ message: String) -> APIError { APIError(404, message) }
+}
+
+/// Answers by raw id from the current ``ModelSnapshot`` and what users did since training: the
+/// live half of `rectrain serve`, without HTTP.
+///
+/// Every user's feedback (raw title ids, in arrival order) is kept in memory; for a user the
+/// model knows, the history that scores and excludes is the training history plus that
+/// feedback, and the model's ``HistoryScorer`` profile (the ALS fold-in, the SVD projection) is
+/// recomputed when feedback arrives, so the next request reflects it without retraining. A user
+/// the model does not know is served by the cold-start path (``ColdStart``) from their feedback.
+/// A reload swaps the snapshot atomically; requests that started keep the old one, and the
+/// users' profiles are recomputed against the new one on their next request.
+public final class LiveRecommender: Sendable {
+    struct UserFeedback {
+        var items: [String] = []
+        var itemSet: Set<String> = []
+        /// The inner history and profile for the snapshot `version`.
+        var cache: (version: Int, history: [Int], profile: HistoryScorer.Profile?)?
+    }
+
+    let current: Mutex<ModelSnapshot>
+    let users = Mutex<[String: UserFeedback]>([:])
+
+    public init(_ snapshot: ModelSnapshot) {
+        current = Mutex(snapshot)
+    }
+
+    /// The snapshot requests read now.
+    public var snapshot: ModelSnapshot { current.withLock { $0 } }
+
+    /// Replaces the snapshot (requests in flight finish on the old one).
+    public func swap(_ snapshot: ModelSnapshot) {
+        current.withLock { $0 = snapshot }
+    }
+
+    /// Users with feedback.
+    public var usersWithFeedback: Int { users.withLock { $0.count } }
+
+    /// The feedback titles of `user`, in arrival order (each once).
+    public func feedback(of user: String) -> [String] {
+        users.withLock { $0[user]?.items ?? [] }
+    }
+
+    /// Adds stored events to the users' histories and recomputes the profiles of the users they
+    /// touch against the current snapshot. Returns how many events name a title the model does
+    /// not know (kept: a later model may know it).
+    @discardableResult
+    public func apply(_ events: [FeedbackEvent]) throws -> Int {
+        let snapshot = self.snapshot
+        var unknown = 0
+        var touched: [String] = []
+        users.withLock { users in
+            for e in events {
+                if snapshot.saved.itemIDs.index(of: e.item) == nil { unknown += 1 }
+                var state = users[e.user] ?? UserFeedback()
+                if state.itemSet.insert(e.item).inserted {
+                    state.items.append(e.item)
+                    state.cache = nil
+                    if state.items.count == 1 || touched.last != e.user { touched.append(e.user) }
+                }
+                users[e.user] = state
+            }
+        }
+        for user in Set(touched) { _ = try state(of: user, in: snapshot) }
+        return unknown
+    }
+
+    /// The inner history (training plus feedback) and profile of `user` for `snapshot`,
+    /// computed when stale; nil for a user without feedback.
+    func state(of user: String, in snapshot: ModelSnapshot) throws -> (history: [Int], profile: HistoryScorer.Profile?)? {
+        let entry: UserFeedback? = users.withLock { $0[user] }
+        guard let entry else { return nil }
+        if let cache = entry.cache, cache.version == snapshot.version { return (cache.history, cache.profile) }
+        let saved = snapshot.saved
+        var history: [Int] = []
+        if let u = saved.userIDs.index(of: user) { history = saved.history.row(u).columns.map(Int.init) }
+        var seen = Set(history)
+        for id in entry.items { if let i = saved.itemIDs.index(of: id), seen.insert(i).inserted { history.append(i) } }
+        let known = saved.userIDs.index(of: user) != nil
+        let profile = known ? try snapshot.scorer?.profile(history: history) : nil
+        users.withLock { users in
+            // Store unless more feedback arrived meanwhile (that request computes its own).
+            if users[user]?.items.count == entry.items.count {
+                users[user]?.cache = (snapshot.version, history, profile)
+            }
+        }
+        return (history, profile)
+    }
+
+    /// Top-`count` titles for `user` (see the type's discussion), never any in their history or
+    /// in `exclude`.
+    public func recommend(user: String, count: Int, explain: Bool, exclude: [String]) throws -> (Recommendations, version: Int) {
+        let snapshot = self.snapshot
+        let saved = snapshot.saved
+        let live = try state(of: user, in: snapshot)
+        let count = min(count, saved.itemIDs.count)
+        guard let u = saved.userIDs.index(of: user) else {
+            // Cold start from the feedback, with `exclude` over-fetched and removed.
+            let history = live?.history ?? []
+            let excluded = Set(exclude.compactMap(saved.itemIDs.index(of:)))
+            let (list, strategy) = try snapshot.coldStart.recommend(history: history, count: count + excluded.count)
+            let items = list.lazy.filter { !excluded.contains($0.index) }.prefix(count).map { saved.item($0.index, $0.score) }
+            return (Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)), snapshot.version)
+        }
+        if live == nil && exclude.isEmpty {
+            return (try saved.recommend(user: user, count: count, explain: explain), snapshot.version)
+        }
+        if explain && !(saved.model is any ExplainingRecommender) {
+            throw RecommenderError.cannotExplain(model: saved.model.name, explaining: ModelKind.explaining.map(\.rawValue))
+        }
+        var seen = [Bool](repeating: false, count: saved.itemIDs.count)
+        for i in saved.history.row(u).columns { seen[Int(i)] = true }
+        for i in live?.history ?? [] { seen[i] = true }
+        for id in exclude { if let i = saved.itemIDs.index(of: id) { seen[i] = true } }
+        let scores: [Float]
+        if let live, let scorer = snapshot.scorer {
+            scores = try scorer.scores(history: live.history, profile: live.profile)
+        } else {
+            scores = try saved.model.scores(user: u)
+        }
+        let list = TopN.best(scores, count: count) { !seen[$0] }
+        var items = list.map { saved.item($0.index, $0.score) }
+        if explain, let explaining = saved.model as? any ExplainingRecommender {
+            for (r, entry) in list.enumerated() {
+                items[r].because = explaining.explain(user: u, item: entry.index, count: 3).map { saved.itemIDs.id(at: $0.index) }
+            }
+        }
+        return (Recommendations(strategy: saved.model.name, items: items), snapshot.version)
+    }
+
+    /// Top-`count` for a visitor who watched `history` (raw ids; unknown ones are ignored):
+    /// the cold-start path (ALS fold-in, content, the model's history scoring, popularity).
+    public func recommend(history: [String], count: Int, exclude: [String]) throws -> (Recommendations, version: Int) {
+        let snapshot = self.snapshot
+        let saved = snapshot.saved
+        let known = history.compactMap(saved.itemIDs.index(of:))
+        let excluded = Set(exclude.compactMap(saved.itemIDs.index(of:)))
+        let count = min(count, saved.itemIDs.count)
+        let (list, strategy) = try snapshot.coldStart.recommend(history: known, count: count + excluded.count)
+        let items = list.lazy.filter { !excluded.contains($0.index) }.prefix(count).map { saved.item($0.index, $0.score) }
+        return (Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)), snapshot.version)
+    }
+
+    /// The session model's next titles after `items` (raw ids, oldest first).
+    /// - Throws: ``APIError`` 404 when no session model is loaded.
+    public func next(session items: [String], count: Int) throws -> (Recommendations, version: Int) {
+        let snapshot = self.snapshot
+        guard let session = snapshot.session else {
+            throw APIError.notFound("no session model is loaded: start the server with --session-model FILE (a model trained with --model session)")
+        }
+        return (try session.recommend(session: items, count: count), snapshot.version)
+    }
+
+    /// The titles most similar to `item`.
+    public func similar(item: String, count: Int) throws -> (items: [RecommendedItem], title: String, model: String, version: Int) {
+        let snapshot = self.snapshot
+        let saved = snapshot.saved
+        guard let i = saved.itemIDs.index(of: item) else {
+            throw APIError.notFound("unknown item \"\(item)\": the model was trained on \(saved.itemIDs.count) items")
+        }
+        return (try saved.similar(item: item, count: count), saved.titles[i], saved.model.name, snapshot.version)
+    }
+}

@@ -1,0 +1,335 @@
+import FeedbackStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Recommend
+import Synchronization
+
+/// How `rectrain serve` runs.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind; 127.0.0.1 (this machine only) unless told otherwise.
+    public var host = "127.0.0.1"
+    /// TCP port; 0 picks a free one (the listening line says which).
+    public var port = 8080
+    /// The model file answered from, and reloaded by `POST /v1/admin/reload`.
+    public var modelPath: String
+    /// A session model file for `POST /v1/sessions/next`.
+    public var sessionModelPath: String?
+    /// The feedback store (SQLite), created when missing; nil keeps feedback in memory only.
+    public var storePath: String?
+    /// Event-loop threads.
+    public var threads = 2
+    /// The bearer token of `POST /v1/admin/reload`; nil turns the admin route off.
+    public var adminToken: String?
+    /// Largest request body, bytes (413 above).
+    public var maxBodyBytes = 1 << 20
+    /// Seconds a connection may stay silent before it is closed (slow or idle clients).
+    public var idleTimeoutSeconds: Int64 = 30
+    public var limits = RequestLimits()
+
+    public init(modelPath: String) { self.modelPath = modelPath }
+}
+
+/// The HTTP service of `rectrain serve` on Hummingbird 2: routes (docs/openapi.yaml), JSON
+/// errors, metrics, the feedback store and the live model.
+public final class RecommendService: Sendable {
+    public let configuration: ServerConfiguration
+    public let live: LiveRecommender
+    public let store: FeedbackStore?
+    public let metrics = ServerMetrics()
+    let reloading = Mutex(false)
+
+    /// Loads the models, opens the store and replays it into the users' histories and factors.
+    /// - Throws: ``ModelFileError``, ``FeedbackStoreError``, ``RecommenderError``.
+    public init(configuration: ServerConfiguration, log: @Sendable (String) -> Void = { _ in }) async throws {
+        self.configuration = configuration
+        let start = Date()
+        live = LiveRecommender(try ModelSnapshot.load(model: configuration.modelPath, session: configuration.sessionModelPath, version: 1))
+        let snapshot = live.snapshot
+        log(String(format: "loaded the %@ model (%d users, %d titles) in %.0f ms", snapshot.saved.model.name,
+                   snapshot.saved.userIDs.count, snapshot.saved.itemIDs.count, Date().timeIntervalSince(start) * 1000))
+        if let path = configuration.storePath {
+            let store = try await FeedbackStore.open(path: path)
+            let replayStart = Date()
+            let events = try await store.events()
+            try live.apply(events)
+            log(String(format: "replayed %d feedback events of %d users from %@ in %.0f ms", events.count, live.usersWithFeedback, path,
+                       Date().timeIntervalSince(replayStart) * 1000))
+            self.store = store
+        } else {
+            store = nil
+        }
+    }
+
+    /// The routes, behind the metrics and the JSON error middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: JSONErrorMiddleware())
+        let limits = configuration.limits
+        let maxBody = configuration.maxBodyBytes
+
+        router.get("/v1/users/:id/recommendations") { request, context in
+            try checkQuery(request, allowed: ["n", "explain", "exclude"])
+            let user = try limits.id(try pathID(context), "user id")
+            let n = try limits.count(query: request.uri.queryParameters["n"].map(String.init))
+            let explain = try flag(request.uri.queryParameters["explain"].map(String.init), "explain")
+            let exclude = try limits.ids(request.uri.queryParameters.getAll("exclude").flatMap { $0.split(separator: ",").map(String.init) }, "exclude")
+            let (result, version) = try self.live.recommend(user: user, count: n, explain: explain, exclude: exclude)
+            return try json(RecommendationsJSON(user: user, model: self.live.snapshot.saved.model.name, version: version, result, explained: explain))
+        }
+        router.post("/v1/recommendations") { request, context in
+            try checkQuery(request, allowed: [])
+            let body = try decodeBody(VisitorRequest.self, from: try await collect(request, maxBody))
+            let history = try limits.ids(body.history, "history"), exclude = try limits.ids(body.exclude ?? [], "exclude")
+            let (result, version) = try self.live.recommend(history: history, count: try limits.count(body.n), exclude: exclude)
+            return try json(RecommendationsJSON(history: history, model: self.live.snapshot.saved.model.name, version: version, result))
+        }
+        router.post("/v1/sessions/next") { request, context in
+            try checkQuery(request, allowed: [])
+            let body = try decodeBody(SessionRequest.self, from: try await collect(request, maxBody))
+            let items = try limits.ids(body.items, "items")
+            let (result, version) = try self.live.next(session: items, count: try limits.count(body.n))
+            return try json(RecommendationsJSON(session: items, model: self.live.snapshot.session?.model.name ?? "session", version: version, result))
+        }
+        router.get("/v1/items/:id/similar") { request, context in
+            try checkQuery(request, allowed: ["n"])
+            let item = try limits.id(try pathID(context), "item id")
+            let n = try limits.count(query: request.uri.queryParameters["n"].map(String.init))
+            let similar = try self.live.similar(item: item, count: n)
+            return try json(SimilarJSON(item: item, title: similar.title, model: similar.model, model_version: similar.version,
+                                        items: ItemJSON.list(similar.items, explained: false)))
+        }
+        router.post("/v1/feedback") { request, context in
+            try checkQuery(request, allowed: [])
+            let bytes = try await collect(request, maxBody)
+            let now = Int64(Date().timeIntervalSince1970)
+            let events: [FeedbackEvent]
+            if bytes.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
+                let list = try decodeBody([EventRequest].self, from: bytes)
+                guard !list.isEmpty else { throw APIError.badRequest("the list of events is empty") }
+                guard list.count <= limits.maxListLength else {
+                    throw APIError.badRequest("\(list.count) events in one request; at most \(limits.maxListLength)")
+                }
+                events = try list.enumerated().map { try limits.event($0.element, at: $0.offset, now: now) }
+            } else {
+                events = [try limits.event(try decodeBody(EventRequest.self, from: bytes), at: nil, now: now)]
+            }
+            // Durable first, then visible: a 2xx means the events are on disk.
+            try await self.store?.append(events)
+            let unknown = try self.live.apply(events)
+            return try json(FeedbackJSON(stored: events.count, unknown_items: unknown, durable: self.store != nil,
+                                         events_stored: await self.store?.count ?? 0, model_version: self.live.snapshot.version))
+        }
+        router.get("/healthz") { request, context in
+            try checkQuery(request, allowed: [])
+            let saved = self.live.snapshot
+            return try json(HealthJSON(status: "ok", model: saved.saved.model.name, model_version: saved.version,
+                                       users: saved.saved.userIDs.count, items: saved.saved.itemIDs.count,
+                                       session_model: saved.session?.model.name, users_with_feedback: self.live.usersWithFeedback,
+                                       events_stored: await self.store?.count ?? 0))
+        }
+        router.get("/metrics") { request, context in
+            try checkQuery(request, allowed: [])
+            let text = self.metrics.text(version: self.live.snapshot.version, events: await self.store?.count ?? 0, users: self.live.usersWithFeedback)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.post("/v1/admin/reload") { request, context in
+            guard let token = self.configuration.adminToken else {
+                throw APIError.notFound("no route POST /v1/admin/reload: the admin route is off (start the server with an admin token)")
+            }
+            try checkQuery(request, allowed: [])
+            let given = request.headers[.authorization] ?? ""
+            guard constantTimeEqual(given, "Bearer \(token)") else {
+                throw APIError(401, "reload needs the header Authorization: Bearer <the admin token given at start-up>")
+            }
+            return try json(try await self.reload())
+        }
+        return router
+    }
+
+    /// Reads the model files again and swaps them in; one reload at a time.
+    func reload() async throws -> ReloadJSON {
+        let busy = reloading.withLock { busy in
+            defer { busy = true }
+            return busy
+        }
+        guard !busy else { throw APIError(409, "a reload is already running") }
+        defer { reloading.withLock { $0 = false } }
+        let start = Date()
+        let version = live.snapshot.version + 1
+        let configuration = self.configuration
+        // Off the request threads: reading and checking a model file takes milliseconds to seconds.
+        let snapshot: ModelSnapshot = try await withCheckedThrowingContinuation { done in
+            DispatchQueue.global().async {
+                done.resume(with: Result {
+                    do {
+                        return try ModelSnapshot.load(model: configuration.modelPath, session: configuration.sessionModelPath, version: version)
+                    } catch {
+                        throw APIError(422, "reload failed, still serving version \(version - 1): \(error)")
+                    }
+                })
+            }
+        }
+        live.swap(snapshot)
+        return ReloadJSON(model: snapshot.saved.model.name, model_version: snapshot.version,
+                          users: snapshot.saved.userIDs.count, items: snapshot.saved.itemIDs.count,
+                          load_seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Binds and serves until SIGINT or SIGTERM; `onListening` gets the bound port.
+    public func run(verbose: Bool = false, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        var logger = Logger(label: "rectrain.serve", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = verbose ? .info : .warning
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        let app = Application(
+            router: router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rectrain"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            eventLoopGroupProvider: .shared(group),
+            logger: logger
+        )
+        try await app.runService()
+        try await store?.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+// MARK: - Request helpers
+
+/// The request body, at most `limit` bytes (413 above; a Content-Length above is refused before
+/// reading).
+func collect(_ request: Request, _ limit: Int) async throws -> Data {
+    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        throw APIError(413, "request body of \(length) bytes; at most \(limit)")
+    }
+    do {
+        let buffer = try await request.body.collect(upTo: limit)
+        return Data(buffer.readableBytesView)
+    } catch is NIOTooManyBytesError {
+        throw APIError(413, "request body larger than \(limit) bytes")
+    }
+}
+
+func pathID(_ context: BasicRequestContext) throws -> String {
+    guard let raw = context.parameters.get("id") else { throw APIError.badRequest("missing id in the path") }
+    return raw.removingPercentEncoding ?? raw
+}
+
+/// Refuses query parameters a route does not take.
+func checkQuery(_ request: Request, allowed: Set<String>) throws {
+    for (key, _) in request.uri.queryParameters where !allowed.contains(String(key)) {
+        let takes = allowed.isEmpty ? "this route takes none" : "this route takes \(allowed.sorted().joined(separator: ", "))"
+        throw APIError.badRequest("unknown query parameter \"\(key.prefix(64))\": \(takes)")
+    }
+}
+
+/// `true`/`false`/`1`/`0`, absent = false.
+func flag(_ value: String?, _ name: String) throws -> Bool {
+    switch value {
+    case nil, "false", "0": return false
+    case "true", "1", "": return true
+    case let value?: throw APIError.badRequest("\(name) must be true or false, got \"\(value.prefix(40))\"")
+    }
+}
+
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    var difference = UInt8(x.count == y.count ? 0 : 1)
+    for i in 0..<min(x.count, y.count) { difference |= x[i] ^ y[i] }
+    return difference == 0
+}
+
+extension UInt8 {
+    var isWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
+}
+
+// MARK: - Responses
+
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// One recommended title, as `rectrain recommend --json` prints it.
+struct ItemJSON: Encodable {
+    var rank: Int
+    var item: String
+    var title: String
+    var score: Float
+    var because: [String]?
+
+    static func list(_ items: [RecommendedItem], explained: Bool) -> [ItemJSON] {
+        items.enumerated().map { ItemJSON(rank: $0.offset + 1, item: $0.element.item, title: $0.element.title, score: $0.element.score,
+                                          because: explained ? $0.element.because : nil) }
+    }
+}
+
+/// A list of recommendations: the shape of `rectrain recommend --json` (`user`, `model`,
+/// `strategy`, `items`) with the model version that answered.
+struct RecommendationsJSON: Encodable {
+    var user: String?
+    var history: [String]?
+    var session: [String]?
+    var model: String
+    var strategy: String
+    var model_version: Int
+    var items: [ItemJSON]
+
+    init(user: String? = nil, history: [String]? = nil, session: [String]? = nil, model: String, version: Int,
+         _ result: Recommendations, explained: Bool = false) {
+        self.user = user; self.history = history; self.session = session; self.model = model
+        strategy = result.strategy; model_version = version
+        items = ItemJSON.list(result.items, explained: explained)
+    }
+}
+
+struct SimilarJSON: Encodable {
+    var item: String
+    var title: String
+    var model: String
+    var model_version: Int
+    var items: [ItemJSON]
+}
+
+struct FeedbackJSON: Encodable {
+    var stored: Int
+    var unknown_items: Int
+    var durable: Bool
+    var events_stored: Int
+    var model_version: Int
+}
+
+struct HealthJSON: Encodable {
+    var status: String
+    var model: String
+    var model_version: Int
+    var users: Int
+    var items: Int
+    var session_model: String?
+    var users_with_feedback: Int
+    var events_stored: Int
+}
+
+struct ReloadJSON: Encodable {
+    var model: String
+    var model_version: Int
+    var users: Int
+    var items: Int
+    var load_seconds: Double
+}
+
+struct ErrorJSON: Encodable {
+    struct Body: Encodable {
+        var status: Int
+        var message: String
+    }
+    var error: Body
+}
