@@ -74,6 +74,6 @@ let package = Package(
         .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore", "Recommend"]),
         .testTarget(name: "RecommendTests", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
         // End-to-end: runs the built rectrain binary (the dependency makes `swift test` build it).
-        .testTarget(name: "rectrainTests", dependencies: ["rectrain", "Recommend"]),
+        .testTarget(name: "rectrainTests", dependencies: ["rectrain", "Recommend", "FeedbackStore"]),
     ]
 )
