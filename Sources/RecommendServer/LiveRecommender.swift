@@ -61,6 +61,14 @@ public struct APIError: Error, Sendable, Equatable {
 /// A reload swaps the snapshot atomically; requests that started keep the old one, and the
 /// users' profiles are recomputed against the new one on their next request.
 public final class LiveRecommender: Sendable {
+    /// An answer and the snapshot's model that gave it.
+    public struct Answer: Sendable {
+        public var recommendations: Recommendations
+        /// The main model's name (the session model's for sessions).
+        public var model: String
+        public var version: Int
+    }
+
     struct UserFeedback {
         var items: [String] = []
         var itemSet: Set<String> = []
@@ -139,7 +147,7 @@ public final class LiveRecommender: Sendable {
 
     /// Top-`count` titles for `user` (see the type's discussion), never any in their history or
     /// in `exclude`.
-    public func recommend(user: String, count: Int, explain: Bool, exclude: [String]) throws -> (Recommendations, version: Int) {
+    public func recommend(user: String, count: Int, explain: Bool, exclude: [String]) throws -> Answer {
         let snapshot = self.snapshot
         let saved = snapshot.saved
         let live = try state(of: user, in: snapshot)
@@ -150,11 +158,11 @@ public final class LiveRecommender: Sendable {
             let excluded = Set(exclude.compactMap(saved.itemIDs.index(of:)))
             let (list, strategy) = try snapshot.coldStart.recommend(history: history, count: count + excluded.count)
             let items = list.lazy.filter { !excluded.contains($0.index) }.prefix(count).map { saved.item($0.index, $0.score) }
-            return (Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)), snapshot.version)
+            return Answer(recommendations: Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)),
+                          model: saved.model.name, version: snapshot.version)
         }
-        if live == nil && exclude.isEmpty {
-            return (try saved.recommend(user: user, count: count, explain: explain), snapshot.version)
-        }
+        // One user's scores (a GEMV for factor models) and the shared selection: the batch
+        // top-N path's checks and copies cost more than the scoring at this size.
         if explain && !(saved.model is any ExplainingRecommender) {
             throw RecommenderError.cannotExplain(model: saved.model.name, explaining: ModelKind.explaining.map(\.rawValue))
         }
@@ -175,12 +183,12 @@ public final class LiveRecommender: Sendable {
                 items[r].because = explaining.explain(user: u, item: entry.index, count: 3).map { saved.itemIDs.id(at: $0.index) }
             }
         }
-        return (Recommendations(strategy: saved.model.name, items: items), snapshot.version)
+        return Answer(recommendations: Recommendations(strategy: saved.model.name, items: items), model: saved.model.name, version: snapshot.version)
     }
 
     /// Top-`count` for a visitor who watched `history` (raw ids; unknown ones are ignored):
     /// the cold-start path (ALS fold-in, content, the model's history scoring, popularity).
-    public func recommend(history: [String], count: Int, exclude: [String]) throws -> (Recommendations, version: Int) {
+    public func recommend(history: [String], count: Int, exclude: [String]) throws -> Answer {
         let snapshot = self.snapshot
         let saved = snapshot.saved
         let known = history.compactMap(saved.itemIDs.index(of:))
@@ -188,26 +196,29 @@ public final class LiveRecommender: Sendable {
         let count = min(count, saved.itemIDs.count)
         let (list, strategy) = try snapshot.coldStart.recommend(history: known, count: count + excluded.count)
         let items = list.lazy.filter { !excluded.contains($0.index) }.prefix(count).map { saved.item($0.index, $0.score) }
-        return (Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)), snapshot.version)
+        return Answer(recommendations: Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)),
+                      model: saved.model.name, version: snapshot.version)
     }
 
     /// The session model's next titles after `items` (raw ids, oldest first).
     /// - Throws: ``APIError`` 404 when no session model is loaded.
-    public func next(session items: [String], count: Int) throws -> (Recommendations, version: Int) {
+    public func next(session items: [String], count: Int) throws -> Answer {
         let snapshot = self.snapshot
         guard let session = snapshot.session else {
             throw APIError.notFound("no session model is loaded: start the server with --session-model FILE (a model trained with --model session)")
         }
-        return (try session.recommend(session: items, count: count), snapshot.version)
+        return Answer(recommendations: try session.recommend(session: items, count: count), model: session.model.name, version: snapshot.version)
     }
 
     /// The titles most similar to `item`.
-    public func similar(item: String, count: Int) throws -> (items: [RecommendedItem], title: String, model: String, version: Int) {
+    public func similar(item: String, count: Int) throws -> (answer: Answer, title: String) {
         let snapshot = self.snapshot
         let saved = snapshot.saved
         guard let i = saved.itemIDs.index(of: item) else {
             throw APIError.notFound("unknown item \"\(item)\": the model was trained on \(saved.itemIDs.count) items")
         }
-        return (try saved.similar(item: item, count: count), saved.titles[i], saved.model.name, snapshot.version)
+        let items = try saved.similar(item: item, count: count)
+        return (Answer(recommendations: Recommendations(strategy: saved.model.name, items: items), model: saved.model.name, version: snapshot.version),
+                saved.titles[i])
     }
 }

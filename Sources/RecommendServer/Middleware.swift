@@ -13,10 +13,18 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let (status, message) = Self.describe(error, request)
+            var (status, message) = Self.describe(error, request)
             if status >= 500 { context.logger.error("\(request.method) \(request.uri.path): \(error)") }
-            let response = try json(ErrorJSON(error: .init(status: status, message: message)),
+            // A known path with another method: 405 and the methods it takes.
+            var allow: String?
+            if status == 404, (error as? HTTPError)?.status == .notFound, let methods = allowedMethods(request.uri.path) {
+                status = 405
+                message = "\(request.method) is not allowed on \(request.uri.path.prefix(200)): use \(methods)"
+                allow = methods
+            }
+            var response = try json(ErrorJSON(error: .init(status: status, message: message)),
                                     status: HTTPResponse.Status(code: status))
+            if let allow { response.headers[.allow] = allow }
             return response
         }
     }

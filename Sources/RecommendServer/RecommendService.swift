@@ -76,31 +76,34 @@ public final class RecommendService: Sendable {
             let user = try limits.id(try pathID(context), "user id")
             let n = try limits.count(query: request.uri.queryParameters["n"].map(String.init))
             let explain = try flag(request.uri.queryParameters["explain"].map(String.init), "explain")
-            let exclude = try limits.ids(request.uri.queryParameters.getAll("exclude").flatMap { $0.split(separator: ",").map(String.init) }, "exclude")
-            let (result, version) = try self.live.recommend(user: user, count: n, explain: explain, exclude: exclude)
-            return try json(RecommendationsJSON(user: user, model: self.live.snapshot.saved.model.name, version: version, result, explained: explain))
+            let excluded = request.uri.queryParameters.getAll("exclude").flatMap { $0.split(separator: ",").map(String.init) }
+            guard excluded.count <= limits.maxQueryListLength else {
+                throw APIError.badRequest("exclude has \(excluded.count) ids; at most \(limits.maxQueryListLength) in the query")
+            }
+            let exclude = try limits.ids(excluded, "exclude")
+            let answer = try self.live.recommend(user: user, count: n, explain: explain, exclude: exclude)
+            return jsonResponse(ResponseJSON.recommendations(answer, user: user, explained: explain))
         }
         router.post("/v1/recommendations") { request, context in
             try checkQuery(request, allowed: [])
             let body = try decodeBody(VisitorRequest.self, from: try await collect(request, maxBody))
             let history = try limits.ids(body.history, "history"), exclude = try limits.ids(body.exclude ?? [], "exclude")
-            let (result, version) = try self.live.recommend(history: history, count: try limits.count(body.n), exclude: exclude)
-            return try json(RecommendationsJSON(history: history, model: self.live.snapshot.saved.model.name, version: version, result))
+            let answer = try self.live.recommend(history: history, count: try limits.count(body.n), exclude: exclude)
+            return jsonResponse(ResponseJSON.recommendations(answer, history: history))
         }
         router.post("/v1/sessions/next") { request, context in
             try checkQuery(request, allowed: [])
             let body = try decodeBody(SessionRequest.self, from: try await collect(request, maxBody))
             let items = try limits.ids(body.items, "items")
-            let (result, version) = try self.live.next(session: items, count: try limits.count(body.n))
-            return try json(RecommendationsJSON(session: items, model: self.live.snapshot.session?.model.name ?? "session", version: version, result))
+            let answer = try self.live.next(session: items, count: try limits.count(body.n))
+            return jsonResponse(ResponseJSON.recommendations(answer, session: items))
         }
         router.get("/v1/items/:id/similar") { request, context in
             try checkQuery(request, allowed: ["n"])
             let item = try limits.id(try pathID(context), "item id")
             let n = try limits.count(query: request.uri.queryParameters["n"].map(String.init))
-            let similar = try self.live.similar(item: item, count: n)
-            return try json(SimilarJSON(item: item, title: similar.title, model: similar.model, model_version: similar.version,
-                                        items: ItemJSON.list(similar.items, explained: false)))
+            let (answer, title) = try self.live.similar(item: item, count: n)
+            return jsonResponse(ResponseJSON.similar(item: item, title: title, answer))
         }
         router.post("/v1/feedback") { request, context in
             try checkQuery(request, allowed: [])
@@ -184,7 +187,9 @@ public final class RecommendService: Sendable {
     public func run(verbose: Bool = false, onListening: @escaping @Sendable (Int) -> Void) async throws {
         var logger = Logger(label: "rectrain.serve", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = verbose ? .info : .warning
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        // NIO's shared event loops: sized and, when the executable asked for it, made Swift's
+        // global executor by ``useEventLoopsForConcurrency(threads:)``.
+        let group = MultiThreadedEventLoopGroup.singleton
         let app = Application(
             router: router(),
             server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -195,7 +200,16 @@ public final class RecommendService: Sendable {
         )
         try await app.runService()
         try await store?.close()
-        try await group.shutdownGracefully()
+    }
+
+    /// Process-wide, for the executable's `main` only, before any other concurrency: runs
+    /// Swift concurrency's global executor on NIO's `threads` event loops, so a request's handler
+    /// runs on the thread that read it instead of hopping to another pool and back (p50 and p99
+    /// latency: docs/serving.md). Returns false when it was too late to install.
+    public static func useEventLoopsForConcurrency(threads: Int) -> Bool {
+        NIOSingletons.groupLoopCountSuggestion = threads
+        NIOSingletons.blockingPoolThreadCountSuggestion = max(2, threads)
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }
 
@@ -220,12 +234,35 @@ func pathID(_ context: BasicRequestContext) throws -> String {
     return raw.removingPercentEncoding ?? raw
 }
 
-/// Refuses query parameters a route does not take.
+/// Refuses query parameters a route does not take, and single-valued ones given twice (every
+/// parameter but `exclude`).
 func checkQuery(_ request: Request, allowed: Set<String>) throws {
-    for (key, _) in request.uri.queryParameters where !allowed.contains(String(key)) {
-        let takes = allowed.isEmpty ? "this route takes none" : "this route takes \(allowed.sorted().joined(separator: ", "))"
-        throw APIError.badRequest("unknown query parameter \"\(key.prefix(64))\": \(takes)")
+    var seen = Set<Substring>()
+    for (key, _) in request.uri.queryParameters {
+        guard allowed.contains(String(key)) else {
+            let takes = allowed.isEmpty ? "this route takes none" : "this route takes \(allowed.sorted().joined(separator: ", "))"
+            throw APIError.badRequest("unknown query parameter \"\(key.prefix(64))\": \(takes)")
+        }
+        guard seen.insert(key).inserted || key == "exclude" else {
+            throw APIError.badRequest("query parameter \"\(key)\" is given more than once")
+        }
     }
+}
+
+/// The routes and their methods, for 405 answers: a path that matches a route with another
+/// method.
+let routeMethods: [(pattern: [String], methods: String)] = [
+    (["v1", "users", "*", "recommendations"], "GET"), (["v1", "recommendations"], "POST"), (["v1", "sessions", "next"], "POST"),
+    (["v1", "items", "*", "similar"], "GET"), (["v1", "feedback"], "POST"), (["healthz"], "GET"), (["metrics"], "GET"),
+    (["v1", "admin", "reload"], "POST"),
+]
+
+/// The methods `path` takes, when it names a route.
+func allowedMethods(_ path: String) -> String? {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+    return routeMethods.first { route in
+        route.pattern.count == parts.count && zip(route.pattern, parts).allSatisfy { $0 == "*" ? !$1.isEmpty : $0 == $1 }
+    }?.methods
 }
 
 /// `true`/`false`/`1`/`0`, absent = false.
@@ -250,53 +287,16 @@ extension UInt8 {
 
 // MARK: - Responses
 
+func jsonResponse(_ body: ByteBuffer) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+}
+
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
     return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
-}
-
-/// One recommended title, as `rectrain recommend --json` prints it.
-struct ItemJSON: Encodable {
-    var rank: Int
-    var item: String
-    var title: String
-    var score: Float
-    var because: [String]?
-
-    static func list(_ items: [RecommendedItem], explained: Bool) -> [ItemJSON] {
-        items.enumerated().map { ItemJSON(rank: $0.offset + 1, item: $0.element.item, title: $0.element.title, score: $0.element.score,
-                                          because: explained ? $0.element.because : nil) }
-    }
-}
-
-/// A list of recommendations: the shape of `rectrain recommend --json` (`user`, `model`,
-/// `strategy`, `items`) with the model version that answered.
-struct RecommendationsJSON: Encodable {
-    var user: String?
-    var history: [String]?
-    var session: [String]?
-    var model: String
-    var strategy: String
-    var model_version: Int
-    var items: [ItemJSON]
-
-    init(user: String? = nil, history: [String]? = nil, session: [String]? = nil, model: String, version: Int,
-         _ result: Recommendations, explained: Bool = false) {
-        self.user = user; self.history = history; self.session = session; self.model = model
-        strategy = result.strategy; model_version = version
-        items = ItemJSON.list(result.items, explained: explained)
-    }
-}
-
-struct SimilarJSON: Encodable {
-    var item: String
-    var title: String
-    var model: String
-    var model_version: Int
-    var items: [ItemJSON]
 }
 
 struct FeedbackJSON: Encodable {

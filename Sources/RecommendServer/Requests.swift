@@ -8,9 +8,13 @@ import Recommend
 public struct RequestLimits: Sendable {
     /// Largest `n`.
     public var maxCount = 1_000
-    /// Longest list of ids in one body or query (history, items, exclude) and most events in one
+    /// Longest list of ids in one body (history, items, exclude) and most events in one
     /// feedback request.
     public var maxListLength = 10_000
+    /// Most ids in the `exclude` query parameter: 100 ids of 256 bytes, percent-encoded, stay
+    /// under the HTTP parser's 80 KiB limit on a request head (beyond it the parser answers a
+    /// bare 400 before any route runs).
+    public var maxQueryListLength = 100
     /// Longest id or kind, in bytes.
     public var maxIDBytes = 256
     public init() {}
@@ -39,14 +43,15 @@ func path(_ codingPath: [any CodingKey]) -> String {
 /// `POST /v1/recommendations`.
 struct VisitorRequest: Decodable {
     var history: [String]
-    var n: Int?
+    /// Read as a number so that 1.5 or 1e30 is refused by name, not as malformed JSON.
+    var n: Double?
     var exclude: [String]?
     enum CodingKeys: String, CodingKey { case history, n, exclude }
     init(from decoder: any Decoder) throws {
         try checkFields(decoder, allowed: ["history", "n", "exclude"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
         history = try c.decode([String].self, forKey: .history)
-        n = try c.decodeIfPresent(Int.self, forKey: .n)
+        n = try c.decodeIfPresent(Double.self, forKey: .n)
         exclude = try c.decodeIfPresent([String].self, forKey: .exclude)
     }
 }
@@ -54,13 +59,13 @@ struct VisitorRequest: Decodable {
 /// `POST /v1/sessions/next`.
 struct SessionRequest: Decodable {
     var items: [String]
-    var n: Int?
+    var n: Double?
     enum CodingKeys: String, CodingKey { case items, n }
     init(from decoder: any Decoder) throws {
         try checkFields(decoder, allowed: ["items", "n"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
         items = try c.decode([String].self, forKey: .items)
-        n = try c.decodeIfPresent(Int.self, forKey: .n)
+        n = try c.decodeIfPresent(Double.self, forKey: .n)
     }
 }
 
@@ -69,7 +74,7 @@ struct EventRequest: Decodable {
     var user: String
     var item: String
     var value: Double?
-    var timestamp: Int64?
+    var timestamp: Double?
     var kind: String?
     enum CodingKeys: String, CodingKey { case user, item, value, timestamp, kind }
     init(from decoder: any Decoder) throws {
@@ -78,7 +83,7 @@ struct EventRequest: Decodable {
         user = try c.decode(String.self, forKey: .user)
         item = try c.decode(String.self, forKey: .item)
         value = try c.decodeIfPresent(Double.self, forKey: .value)
-        timestamp = try c.decodeIfPresent(Int64.self, forKey: .timestamp)
+        timestamp = try c.decodeIfPresent(Double.self, forKey: .timestamp)
         kind = try c.decodeIfPresent(String.self, forKey: .kind)
     }
 }
@@ -87,8 +92,17 @@ extension RequestLimits {
     /// `n` from a body or query: 10 when absent, else 1…``maxCount``.
     func count(_ n: Int?) throws -> Int {
         guard let n else { return 10 }
-        guard n >= 1 && n <= maxCount else { throw APIError.badRequest("n must be between 1 and \(maxCount), got \(n)") }
+        guard n >= 1 && n <= maxCount else { throw APIError.badRequest("n must be an integer between 1 and \(maxCount), got \(n)") }
         return n
+    }
+
+    /// `n` from a JSON body (a number: anything but an integer in range is refused by name).
+    func count(_ n: Double?) throws -> Int {
+        guard let n else { return 10 }
+        guard n.rounded() == n, n >= 1, n <= Double(maxCount) else {
+            throw APIError.badRequest("n must be an integer between 1 and \(maxCount), got \(n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n))")
+        }
+        return Int(n)
     }
 
     /// `n` from a query string.
@@ -119,11 +133,13 @@ extension RequestLimits {
         let at = index.map { "events[\($0)]." } ?? ""
         let value = e.value ?? 1
         guard value.isFinite, abs(value) <= 1e12 else { throw APIError.badRequest("\(at)value must be a finite number of magnitude at most 1e12") }
-        let timestamp = e.timestamp ?? now
-        // Unix seconds: 0 … 10¹¹ (year 5138); a millisecond timestamp is caught here.
-        guard timestamp >= 0 && timestamp <= 100_000_000_000 else {
-            throw APIError.badRequest("\(at)timestamp must be Unix seconds between 0 and 100000000000, got \(timestamp)")
+        let seconds = e.timestamp ?? Double(now)
+        // Unix seconds: an integer in 0 … 10¹¹ (year 5138); a millisecond timestamp is caught here.
+        guard seconds.rounded() == seconds, seconds >= 0, seconds <= 100_000_000_000 else {
+            let shown = seconds.rounded() == seconds && abs(seconds) < 1e15 ? String(Int64(seconds)) : String(seconds)
+            throw APIError.badRequest("\(at)timestamp must be Unix seconds, an integer between 0 and 100000000000, got \(shown)")
         }
+        let timestamp = Int64(seconds)
         return FeedbackEvent(user: try id(e.user, "\(at)user"), item: try id(e.item, "\(at)item"), value: value,
                              timestamp: timestamp, kind: try id(e.kind ?? "view", "\(at)kind"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The service's metrics in the Prometheus text format (swift-prometheus, a registry of its
 /// own: nothing process-wide):
@@ -31,10 +32,23 @@ public final class ServerMetrics: Sendable {
                                                                  helpText: "Users whose history grew since training."))
     }
 
+    struct Key: Hashable { var route: String; var method: String; var status: Int }
+    /// The counter and histogram of each route, method and status met so far (the registry's
+    /// own lookup builds label arrays on every call).
+    let series = Mutex<[Key: (Counter, DurationHistogram)]>([:])
+
     /// Counts one answered request and its latency.
     func record(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("route", route)], buckets: Self.buckets).record(duration)
+        let key = Key(route: route, method: method, status: status)
+        let (counter, histogram) = series.withLock { series in
+            if let found = series[key] { return found }
+            let made = (registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]),
+                        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("route", route)], buckets: Self.buckets))
+            series[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     /// The exposition text.

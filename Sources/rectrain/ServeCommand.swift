@@ -68,6 +68,10 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         }
         // Requests run side by side, one thread each: BLAS inside a request stays on its thread.
         Parallel.configuredBLASThreads = 1
+        // Before any task starts: handlers run on the event loop that read the request.
+        if !RecommendService.useEventLoopsForConcurrency(threads: global.threads) {
+            global.warn("could not run Swift concurrency on the event loops; requests hop between thread pools")
+        }
         let settings = configuration
         let quiet = global.quiet, verbose = global.verbose, host = self.host, storeNote = noStore ? "in memory only" : "store \(store)"
         try runBlocking {

@@ -140,9 +140,9 @@ final class Server: @unchecked Sendable {
             ("POST", "/v1/feedback", nil, 400, "needs a JSON body"),
             ("POST", "/v1/feedback", #"{"user": "\#(big)", "item": "x"}"#, 413, "at most 4096"),
             ("POST", "/v1/recommendations", #"{"history": "TITLE_0001"}"#, 400, "field \"history\": expected an array"),
-            ("POST", "/v1/recommendations", #"{"history": [], "n": 0}"#, 400, "n must be between 1 and 1000, got 0"),
-            ("POST", "/v1/recommendations", #"{"history": [], "n": 1e9}"#, 400, "n"),
-            ("GET", "/v1/users/u1/recommendations?n=-3", nil, 400, "n must be between 1 and 1000, got -3"),
+            ("POST", "/v1/recommendations", #"{"history": [], "n": 0}"#, 400, "n must be an integer between 1 and 1000, got 0"),
+            ("POST", "/v1/recommendations", #"{"history": [], "n": 1e9}"#, 400, "n must be an integer between 1 and 1000"),
+            ("GET", "/v1/users/u1/recommendations?n=-3", nil, 400, "n must be an integer between 1 and 1000, got -3"),
             ("GET", "/v1/users/u1/recommendations?n=99999999999999999999", nil, 400, "n must be an integer"),
             ("GET", "/v1/users/u1/recommendations?n=abc", nil, 400, "n must be an integer"),
             ("GET", "/v1/users/u1/recommendations?explain=maybe", nil, 400, "explain must be true or false"),
@@ -151,7 +151,11 @@ final class Server: @unchecked Sendable {
             ("GET", "/v1/items/NO_SUCH_TITLE/similar", nil, 404, "unknown item"),
             ("POST", "/v1/sessions/next", #"{"items": ["TITLE_0001"]}"#, 404, "no session model"),
             ("GET", "/v1/nothing/here", nil, 404, "no route GET /v1/nothing/here"),
-            ("DELETE", "/v1/feedback", nil, 404, "no route DELETE"),
+            ("DELETE", "/v1/feedback", nil, 405, "use POST"),
+            ("GET", "/v1/users/u1/recommendations?n=2&n=abc", nil, 400, "given more than once"),
+            ("POST", "/v1/recommendations", #"{"history": [], "n": 1.5}"#, 400, "n must be an integer between 1 and 1000, got 1.5"),
+            ("POST", "/v1/feedback", #"{"user": "a", "item": "b", "timestamp": 1.5}"#, 400, "timestamp must be Unix seconds"),
+            ("GET", "/v1/users/u1/recommendations?exclude=" + Array(repeating: "x", count: 101).joined(separator: ","), nil, 400, "at most 100 in the query"),
         ]
         for (method, path, body, status, words) in cases {
             let r = try await server.call(method, path, body: body)
