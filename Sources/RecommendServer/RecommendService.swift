@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Seconds a connection may stay silent before it is closed (slow or idle clients).
     public var idleTimeoutSeconds: Int64 = 30
+    /// Seconds a request body may take to arrive (408 after).
+    public var bodyTimeoutSeconds: Int64 = 10
     public var limits = RequestLimits()
 
     public init(modelPath: String) { self.modelPath = modelPath }
@@ -70,6 +72,7 @@ public final class RecommendService: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         let limits = configuration.limits
         let maxBody = configuration.maxBodyBytes
+        let bodyTimeout = Duration.seconds(configuration.bodyTimeoutSeconds)
 
         router.get("/v1/users/:id/recommendations") { request, context in
             try checkQuery(request, allowed: ["n", "explain", "exclude"])
@@ -86,14 +89,14 @@ public final class RecommendService: Sendable {
         }
         router.post("/v1/recommendations") { request, context in
             try checkQuery(request, allowed: [])
-            let body = try decodeBody(VisitorRequest.self, from: try await collect(request, maxBody))
+            let body = try decodeBody(VisitorRequest.self, from: try await collect(request, maxBody, within: bodyTimeout))
             let history = try limits.ids(body.history, "history"), exclude = try limits.ids(body.exclude ?? [], "exclude")
             let answer = try self.live.recommend(history: history, count: try limits.count(body.n), exclude: exclude)
             return jsonResponse(ResponseJSON.recommendations(answer, history: history))
         }
         router.post("/v1/sessions/next") { request, context in
             try checkQuery(request, allowed: [])
-            let body = try decodeBody(SessionRequest.self, from: try await collect(request, maxBody))
+            let body = try decodeBody(SessionRequest.self, from: try await collect(request, maxBody, within: bodyTimeout))
             let items = try limits.ids(body.items, "items")
             let answer = try self.live.next(session: items, count: try limits.count(body.n))
             return jsonResponse(ResponseJSON.recommendations(answer, session: items))
@@ -107,7 +110,7 @@ public final class RecommendService: Sendable {
         }
         router.post("/v1/feedback") { request, context in
             try checkQuery(request, allowed: [])
-            let bytes = try await collect(request, maxBody)
+            let bytes = try await collect(request, maxBody, within: bodyTimeout)
             let now = Int64(Date().timeIntervalSince1970)
             let events: [FeedbackEvent]
             if bytes.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
@@ -217,12 +220,20 @@ public final class RecommendService: Sendable {
 
 /// The request body, at most `limit` bytes (413 above; a Content-Length above is refused before
 /// reading).
-func collect(_ request: Request, _ limit: Int) async throws -> Data {
+func collect(_ request: Request, _ limit: Int, within timeout: Duration) async throws -> Data {
     if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
         throw APIError(413, "request body of \(length) bytes; at most \(limit)")
     }
     do {
-        let buffer = try await request.body.collect(upTo: limit)
+        // A client that sends its body slower than `timeout` gets 408 instead of holding the
+        // connection (the idle timeout only closes connections that send nothing).
+        let buffer: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await request.body.collect(upTo: limit) }
+            group.addTask { try await Task.sleep(for: timeout); return nil }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let buffer else { throw APIError(408, "the request body did not arrive within \(timeout.components.seconds) s") }
         return Data(buffer.readableBytesView)
     } catch is NIOTooManyBytesError {
         throw APIError(413, "request body larger than \(limit) bytes")

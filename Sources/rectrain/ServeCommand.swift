@@ -37,6 +37,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
     @Option(parsing: .unconditional, help: "Largest request body in bytes; larger ones get 413.") var maxBodyBytes = 1 << 20
     @Option(parsing: .unconditional, help: "Largest n a request may ask for.") var maxCount = 1_000
     @Option(parsing: .unconditional, help: "Seconds a connection may stay silent before it is closed.") var idleTimeout = 30
+    @Option(parsing: .unconditional, help: "Seconds a request body may take to arrive; slower ones get 408.") var bodyTimeout = 10
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -44,6 +45,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         guard maxBodyBytes >= 1_024 && maxBodyBytes <= 1 << 30 else { throw ValidationError("--max-body-bytes must be between 1024 and 1073741824, got \(maxBodyBytes)") }
         guard maxCount >= 1 && maxCount <= 100_000 else { throw ValidationError("--max-count must be between 1 and 100000, got \(maxCount)") }
         guard idleTimeout >= 1 && idleTimeout <= 3_600 else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds, got \(idleTimeout)") }
+        guard bodyTimeout >= 1 && bodyTimeout <= 3_600 else { throw ValidationError("--body-timeout must be between 1 and 3600 seconds, got \(bodyTimeout)") }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
     }
 
@@ -57,6 +59,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.limits.maxCount = maxCount
         configuration.idleTimeoutSeconds = Int64(idleTimeout)
+        configuration.bodyTimeoutSeconds = Int64(bodyTimeout)
         if let adminTokenFile {
             guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8) else { throw ValidationError("--admin-token-file \(adminTokenFile): cannot be read") }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -120,6 +120,17 @@ final class Server: @unchecked Sendable {
         #expect(metrics.text.contains("rectrain_http_request_duration_seconds_bucket") && metrics.text.contains("rectrain_feedback_events_stored 3.0"))
         // The admin route is off without a token.
         #expect(try await server.call("POST", "/v1/admin/reload").status == 404)
+
+        // The loop closes: retraining on the data plus the store knows the new user.
+        server.stop()
+        let retrained = dir + "/retrained.model"
+        let train = try CLI.run(["train", "--data", CLI.world, "--feedback", dir + "/events.sqlite", "--model", "als", "--factors", "16",
+                                 "--iterations", "5", "--output", retrained])
+        #expect(train.status == 0 && train.err.contains("added 3 feedback events"), "\(train.err)")
+        let newUser = try CLI.run(["recommend", "--model", retrained, "--user", "NEW_PERSON", "-n", "3", "--json"])
+        #expect(newUser.out.contains(#""strategy":"als""#) || newUser.out.contains(#""strategy" : "als""#), "\(newUser.out)")
+        let bad = try CLI.run(["train", "--data", CLI.world, "--feedback", dir + "/serve.err", "--model", "als", "--output", dir + "/x.model"])
+        #expect(bad.status != 0 && bad.err.contains("--feedback") && bad.err.contains("serve.err"), "\(bad.err)")
     }
 
     /// Bad requests get a 4xx with a JSON error naming the problem, and the server lives on.
@@ -164,6 +175,34 @@ final class Server: @unchecked Sendable {
             #expect(message.contains(words), "\(method) \(path): \(r.text)")
             #expect(!r.text.contains("Swift") && !r.text.contains(".swift"), "leaks internals: \(r.text)")
         }
+        #expect(try await server.call("GET", "/healthz").status == 200)
+    }
+
+    /// A client that sends half its body and stalls gets a 408 JSON error, not a held connection.
+    @Test func slowBodiesGet408() async throws {
+        let dir = try CLI.folder("serve-slow")
+        let server = try Server(["--model", Self.models.ease, "--no-store", "--body-timeout", "1"], folder: dir)
+        defer { server.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        let head = "POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\": "
+        _ = head.withCString { send(fd, $0, strlen($0), 0) }
+        let start = Date()
+        var reply = [UInt8](repeating: 0, count: 4_096)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let n = recv(fd, &reply, reply.count, 0)
+        let text = n > 0 ? String(decoding: reply[..<n], as: UTF8.self) : ""
+        #expect(text.hasPrefix("HTTP/1.1 408") && text.contains("did not arrive within 1 s"), "\(text)")
+        #expect(Date().timeIntervalSince(start) < 5)
         #expect(try await server.call("GET", "/healthz").status == 200)
     }
 
