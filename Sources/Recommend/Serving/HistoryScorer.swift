@@ -85,7 +85,10 @@ public struct HistoryScorer: Sendable {
             return Profile(factors: [try model.foldIn(items: known, strengths: [Float](repeating: 1, count: known.count), gram: gram)])
         case let .projection(v):
             var x = [Float](repeating: 0, count: v.columns)
-            for i in known { for (j, value) in v.row(i).enumerated() { x[j] += value } }
+            let k = v.columns
+            v.withUnsafeBufferPointer { factors in
+                for i in Set(known) { for j in 0..<k { x[j] += factors[i * k + j] } }
+            }
             return Profile(factors: [x])
         case let .weighted(members):
             return Profile(factors: try members.map { try $0.scorer.profile(history: known).factors.first ?? nil })
@@ -106,8 +109,16 @@ public struct HistoryScorer: Sendable {
         case let .projection(v):
             return try v.multiply(profile.factors[0] ?? [])
         case let .itemWeights(b):
+            // x·B: the history's rows of B summed, straight from B's storage.
             var s = [Float](repeating: 0, count: items)
-            for i in Set(known) { for (j, w) in b.row(i).enumerated() { s[j] += w } }
+            b.withUnsafeBufferPointer { weights in
+                s.withUnsafeMutableBufferPointer { out in
+                    for i in Set(known) {
+                        let row = weights.baseAddress! + i * items
+                        for j in 0..<items { out[j] += row[j] }
+                    }
+                }
+            }
             return s
         case let .neighbours(similar, _):
             var s = [Float](repeating: 0, count: items)
