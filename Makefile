@@ -4,7 +4,7 @@ OUT ?= outputs
 RELEASE := $(SWIFT) build -c release
 BIN = $(shell $(SWIFT) build -c release --show-bin-path)/rectrain
 
-.PHONY: all deps build release run kernels test fuzz fuzz-smoke bench bench-check clean
+.PHONY: all deps build release run kernels test fuzz fuzz-smoke api-fuzz api-fuzz-smoke serve-bench bench bench-check clean
 
 all: release
 
@@ -31,11 +31,13 @@ kernels: release
 	@test -f $(DATA) || $(BIN) synth-matrix --users 50000 --items 10000 --nnz 2000000 --seed 42 --out $(DATA)
 	@for kernel in $(KERNELS); do echo "== $$kernel"; $(BIN) bench --kernel $$kernel --data $(DATA) --repeats 1 --threads 2 || exit 1; done
 
-## Build (release, warnings visible), a short fuzzing smoke run of the parsers, then every test.
+## Build (release, warnings visible), a short fuzzing smoke run of the parsers, every test, then
+## a short schemathesis run of the HTTP API (docs/serving.md).
 test: deps
 	$(SWIFT) build -c release
 	@$(MAKE) --no-print-directory fuzz-smoke
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory api-fuzz-smoke
 
 ## Every parser of outside bytes under libFuzzer for FUZZ_SECONDS each (docs/reliability.md).
 FUZZ_SECONDS ?= 600
@@ -46,6 +48,25 @@ fuzz: deps
 fuzz-smoke: deps
 	@rm -rf .build-fuzz-smoke && mkdir -p .build-fuzz-smoke
 	FUZZ_WORK=$(CURDIR)/.build-fuzz-smoke FUZZ_FLAGS="-runs=2000 -seed=1" Fuzz/run.sh 60
+
+## schemathesis against `rectrain serve` from docs/openapi.yaml: ALS and session models of a
+## small generated world, FUZZ_API_EXAMPLES cases per operation and phase (virtual environment
+## .venv-fuzz from PyPI on first use).
+API_FUZZ_DIR := .build-api-fuzz
+API_FUZZ_BIN ?= $(CURDIR)/.build/debug/rectrain
+api-fuzz-models:
+	@mkdir -p $(API_FUZZ_DIR)
+	@test -f $(API_FUZZ_DIR)/world/interactions.csv || $(API_FUZZ_BIN) generate --out $(API_FUZZ_DIR)/world --users 400 --titles 200 --interactions 8000 --sessions 1500 --seed 7 --quiet
+	@test -f $(API_FUZZ_DIR)/als.model || $(API_FUZZ_BIN) train --data $(API_FUZZ_DIR)/world --model als --factors 16 --output $(API_FUZZ_DIR)/als.model --quiet
+	@test -f $(API_FUZZ_DIR)/session.model || $(API_FUZZ_BIN) train --data $(API_FUZZ_DIR)/world --model session --output $(API_FUZZ_DIR)/session.model --quiet
+api-fuzz-smoke: deps api-fuzz-models
+	FUZZ_API_EXAMPLES=$${FUZZ_API_EXAMPLES:-20} FUZZ_API_SEED=$${FUZZ_API_SEED:-1} scripts/fuzz-api.sh $(API_FUZZ_BIN) $(API_FUZZ_DIR)/als.model $(API_FUZZ_DIR)/session.model
+api-fuzz: deps api-fuzz-models
+	scripts/fuzz-api.sh $(API_FUZZ_BIN) $(API_FUZZ_DIR)/als.model $(API_FUZZ_DIR)/session.model
+
+## Latency and throughput of `rectrain serve` under wrk on ML-100K models (docs/serving.md).
+serve-bench: release
+	Benchmarks/serve-bench.sh $(BIN)
 
 ## package-benchmark suites (nested package; pulls its own dependencies).
 bench: deps

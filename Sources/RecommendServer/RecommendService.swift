@@ -79,11 +79,12 @@ public final class RecommendService: Sendable {
             let user = try limits.id(try pathID(context), "user id")
             let n = try limits.count(query: request.uri.queryParameters["n"].map(String.init))
             let explain = try flag(request.uri.queryParameters["explain"].map(String.init), "explain")
-            let excluded = request.uri.queryParameters.getAll("exclude").flatMap { $0.split(separator: ",").map(String.init) }
-            guard excluded.count <= limits.maxQueryListLength else {
-                throw APIError.badRequest("exclude has \(excluded.count) ids; at most \(limits.maxQueryListLength) in the query")
+            // Counted with empty entries (`exclude=` is no id, but an entry of the list).
+            let entries = request.uri.queryParameters.getAll("exclude").flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            guard entries.count <= limits.maxQueryListLength else {
+                throw APIError.badRequest("exclude has \(entries.count) entries; at most \(limits.maxQueryListLength) in the query")
             }
-            let exclude = try limits.ids(excluded, "exclude")
+            let exclude = try limits.ids(entries.filter { !$0.isEmpty }.map(String.init), "exclude")
             let answer = try self.live.recommend(user: user, count: n, explain: explain, exclude: exclude)
             return jsonResponse(ResponseJSON.recommendations(answer, user: user, explained: explain))
         }
