@@ -69,18 +69,29 @@ public actor FeedbackStore {
     /// - Throws: ``FeedbackStoreError`` when the file is not an SQLite database, was written by a
     ///   newer schema, or cannot be created.
     public static func open(path: String) async throws -> FeedbackStore {
-        let connection: SQLiteConnection
-        do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path))
-        } catch {
-            throw FeedbackStoreError(path: path, reason: "cannot open: \(describe(error))")
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FeedbackStoreError(path: path, reason: "folder \(folder) does not exist")
         }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw FeedbackStoreError(path: path, reason: "is a folder, not a feedback store")
+        }
+        let connection = try await connect(path)
         do {
             let count = try await prepare(connection, path: path, create: true)
             return FeedbackStore(path: path, connection: connection, count: count)
         } catch {
             try? await connection.close()
             throw error
+        }
+    }
+
+    static func connect(_ path: String) async throws -> SQLiteConnection {
+        do {
+            return try await SQLiteConnection.open(storage: .file(path: path))
+        } catch {
+            throw FeedbackStoreError(path: path, reason: "cannot open: \(describe(error))")
         }
     }
 
@@ -215,12 +226,7 @@ public actor FeedbackStore {
             throw FeedbackStoreError(path: path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw FeedbackStoreError(path: path, reason: "is a folder, not a feedback store") }
-        let connection: SQLiteConnection
-        do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path))
-        } catch {
-            throw FeedbackStoreError(path: path, reason: "cannot open: \(describe(error))")
-        }
+        let connection = try await connect(path)
         do {
             _ = try await prepare(connection, path: path, create: false)
             let events = try await events(connection, path: path)

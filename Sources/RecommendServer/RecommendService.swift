@@ -7,6 +7,11 @@ import NIOPosix
 import Recommend
 import Synchronization
 
+/// The service could not start (the address is taken, the host does not resolve).
+public struct ServiceStartError: Error, CustomStringConvertible {
+    public var description: String
+}
+
 /// How `rectrain serve` runs.
 public struct ServerConfiguration: Sendable {
     /// Address to bind; 127.0.0.1 (this machine only) unless told otherwise.
@@ -202,7 +207,12 @@ public final class RecommendService: Sendable {
             eventLoopGroupProvider: .shared(group),
             logger: logger
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError {
+            // bind() failures, in words: "cannot listen on 127.0.0.1:8080: Address already in use".
+            throw ServiceStartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(String(cString: strerror(error.errnoCode)))")
+        }
         try await store?.close()
     }
 

@@ -28,7 +28,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
     @Option(help: "Model file written by `rectrain train` (reloaded from the same path by POST /v1/admin/reload).") var model: String
     @Option(help: "A session model file (train --model session) for POST /v1/sessions/next; not needed when --model is one.")
     var sessionModel: String?
-    @Option(help: "Address to bind (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface).") var host = "127.0.0.1"
+    @Option(help: "Address to bind: 127.0.0.1 is this machine only, 0.0.0.0 every interface.") var host = "127.0.0.1"
     @Option(parsing: .unconditional, help: "TCP port (0: any free port; the listening line on standard output names it).") var port = 8080
     @Option(help: "Feedback store: an SQLite file, created when missing.") var store = "events.sqlite"
     @Flag(help: "Keep feedback in memory only (lost at exit); no store is opened.") var noStore = false
@@ -77,6 +77,13 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         }
         let settings = configuration
         let quiet = global.quiet, verbose = global.verbose, host = self.host, storeNote = noStore ? "in memory only" : "store \(store)"
+        if let sessionModel {
+            // Checked here so that the error names this command's option.
+            let session = try SavedModel.read(path: sessionModel)
+            guard session.model is SessionRecommender else {
+                throw ValidationError("--session-model \(sessionModel) holds the \(session.model.name) model; train one with --model session")
+            }
+        }
         try runBlocking {
             let service = try await RecommendService(configuration: settings) { line in
                 if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
