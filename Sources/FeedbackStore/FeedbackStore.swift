@@ -56,13 +56,16 @@ public actor FeedbackStore {
     public static let schemaVersion = 1
     public nonisolated let path: String
     let connection: SQLiteConnection
+    /// The store file held with flock(LOCK_EX): one service per store (a reader such as
+    /// `train --feedback` takes no lock).
+    let lock: Int32
     var pending: [(events: [FeedbackEvent], done: CheckedContinuation<Void, any Error>)] = []
     var writing = false
     /// Events in the store.
     public private(set) var count = 0
 
-    init(path: String, connection: SQLiteConnection, count: Int) {
-        self.path = path; self.connection = connection; self.count = count
+    init(path: String, connection: SQLiteConnection, lock: Int32, count: Int) {
+        self.path = path; self.connection = connection; self.lock = lock; self.count = count
     }
 
     /// Opens (creating when missing) the store at `path`.
@@ -77,19 +80,36 @@ public actor FeedbackStore {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw FeedbackStoreError(path: path, reason: "is a folder, not a feedback store")
         }
+        // Writable now, or every feedback request would fail later.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard access(file, W_OK) == 0 else { throw FeedbackStoreError(path: path, reason: "\(file) is read-only") }
+        }
+        guard access(folder, W_OK) == 0 else { throw FeedbackStoreError(path: path, reason: "folder \(folder) is read-only") }
         let connection = try await connect(path)
+        var lock: Int32 = -1
         do {
             let count = try await prepare(connection, path: path, create: true)
-            return FeedbackStore(path: path, connection: connection, count: count)
+            lock = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+            guard lock >= 0 else { throw FeedbackStoreError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+            guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+                throw FeedbackStoreError(path: path, reason: "another service is using this store (two would each miss the other's feedback)")
+            }
+            return FeedbackStore(path: path, connection: connection, lock: lock, count: count)
         } catch {
+            if lock >= 0 { Foundation.close(lock) }
             try? await connection.close()
             throw error
         }
     }
 
-    static func connect(_ path: String) async throws -> SQLiteConnection {
+    /// A connection to `path`; `readOnly` opens it with SQLite's `mode=ro` (no write, no lock
+    /// file needed: a store in a read-only folder can be read).
+    static func connect(_ path: String, readOnly: Bool = false) async throws -> SQLiteConnection {
         do {
-            return try await SQLiteConnection.open(storage: .file(path: path))
+            guard readOnly else { return try await SQLiteConnection.open(storage: .file(path: path)) }
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? absolute
+            return try await SQLiteConnection.open(storage: .file(path: "file:\(encoded)?mode=ro"))
         } catch {
             throw FeedbackStoreError(path: path, reason: "cannot open: \(describe(error))")
         }
@@ -215,6 +235,7 @@ public actor FeedbackStore {
     public func close() async throws {
         while writing { await Task.yield() }
         try await connection.close()
+        Foundation.close(lock)
     }
 
     /// Every event of the store at `path`, in arrival order, without changing the file: what
@@ -226,7 +247,7 @@ public actor FeedbackStore {
             throw FeedbackStoreError(path: path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw FeedbackStoreError(path: path, reason: "is a folder, not a feedback store") }
-        let connection = try await connect(path)
+        let connection = try await connect(path, readOnly: true)
         do {
             _ = try await prepare(connection, path: path, create: false)
             let events = try await events(connection, path: path)

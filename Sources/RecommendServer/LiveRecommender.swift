@@ -71,13 +71,25 @@ public final class LiveRecommender: Sendable {
 
     struct UserFeedback {
         var items: [String] = []
-        var itemSet: Set<String> = []
+        /// The same titles by their bytes (ids are opaque: no Unicode normalisation).
+        var itemSet: Set<RawID> = []
         /// The inner history and profile for the snapshot `version`.
-        var cache: (version: Int, history: [Int], profile: HistoryScorer.Profile?)?
+        var cache: LiveState?
+    }
+
+    /// A user's history for one snapshot: training plus feedback, by inner index.
+    struct LiveState {
+        var version: Int
+        var history: [Int]
+        /// Whether the feedback added titles the model knows and the training history lacks:
+        /// only then do scores differ from the trained model's (a fold-in of an unchanged
+        /// history would move the answer for nothing).
+        var grown: Bool
+        var profile: HistoryScorer.Profile?
     }
 
     let current: Mutex<ModelSnapshot>
-    let users = Mutex<[String: UserFeedback]>([:])
+    let users = Mutex<[RawID: UserFeedback]>([:])
 
     public init(_ snapshot: ModelSnapshot) {
         current = Mutex(snapshot)
@@ -96,7 +108,7 @@ public final class LiveRecommender: Sendable {
 
     /// The feedback titles of `user`, in arrival order (each once).
     public func feedback(of user: String) -> [String] {
-        users.withLock { $0[user]?.items ?? [] }
+        users.withLock { $0[RawID(user)]?.items ?? [] }
     }
 
     /// Adds stored events to the users' histories and recomputes the profiles of the users they
@@ -106,43 +118,49 @@ public final class LiveRecommender: Sendable {
     public func apply(_ events: [FeedbackEvent]) throws -> Int {
         let snapshot = self.snapshot
         var unknown = 0
-        var touched: [String] = []
+        var touched = Set<RawID>()
         users.withLock { users in
             for e in events {
                 if snapshot.saved.itemIDs.index(of: e.item) == nil { unknown += 1 }
-                var state = users[e.user] ?? UserFeedback()
-                if state.itemSet.insert(e.item).inserted {
-                    state.items.append(e.item)
-                    state.cache = nil
-                    if state.items.count == 1 || touched.last != e.user { touched.append(e.user) }
+                let user = RawID(e.user)
+                // In place: O(1) per event, whatever the length of the history.
+                if users[user, default: UserFeedback()].itemSet.insert(RawID(e.item)).inserted {
+                    users[user]!.items.append(e.item)
+                    users[user]!.cache = nil
+                    touched.insert(user)
                 }
-                users[e.user] = state
             }
         }
-        for user in Set(touched) { _ = try state(of: user, in: snapshot) }
+        for user in touched { _ = try state(of: user.string, in: snapshot) }
         return unknown
     }
 
     /// The inner history (training plus feedback) and profile of `user` for `snapshot`,
     /// computed when stale; nil for a user without feedback.
-    func state(of user: String, in snapshot: ModelSnapshot) throws -> (history: [Int], profile: HistoryScorer.Profile?)? {
-        let entry: UserFeedback? = users.withLock { $0[user] }
-        guard let entry else { return nil }
-        if let cache = entry.cache, cache.version == snapshot.version { return (cache.history, cache.profile) }
+    func state(of user: String, in snapshot: ModelSnapshot) throws -> LiveState? {
+        let key = RawID(user)
+        // The cache, or a copy of the titles to compute it from (outside the lock).
+        let found: (cache: LiveState?, items: [String])? = users.withLock { users in
+            guard let entry = users[key] else { return nil }
+            if let cache = entry.cache, cache.version == snapshot.version { return (cache, []) }
+            return (nil, entry.items)
+        }
+        guard let found else { return nil }
+        if let cache = found.cache { return cache }
         let saved = snapshot.saved
-        var history: [Int] = []
-        if let u = saved.userIDs.index(of: user) { history = saved.history.row(u).columns.map(Int.init) }
+        let u = saved.userIDs.index(of: user)
+        var history = u.map { saved.history.row($0).columns.map(Int.init) } ?? []
+        let trained = history.count
         var seen = Set(history)
-        for id in entry.items { if let i = saved.itemIDs.index(of: id), seen.insert(i).inserted { history.append(i) } }
-        let known = saved.userIDs.index(of: user) != nil
-        let profile = known ? try snapshot.scorer?.profile(history: history) : nil
+        for id in found.items { if let i = saved.itemIDs.index(of: id), seen.insert(i).inserted { history.append(i) } }
+        let grown = history.count > trained
+        let profile = u != nil && grown ? try snapshot.scorer?.profile(history: history) : nil
+        let state = LiveState(version: snapshot.version, history: history, grown: grown, profile: profile)
         users.withLock { users in
             // Store unless more feedback arrived meanwhile (that request computes its own).
-            if users[user]?.items.count == entry.items.count {
-                users[user]?.cache = (snapshot.version, history, profile)
-            }
+            if users[key]?.items.count == found.items.count { users[key]?.cache = state }
         }
-        return (history, profile)
+        return state
     }
 
     /// Top-`count` titles for `user` (see the type's discussion), never any in their history or
@@ -171,7 +189,7 @@ public final class LiveRecommender: Sendable {
         for i in live?.history ?? [] { seen[i] = true }
         for id in exclude { if let i = saved.itemIDs.index(of: id) { seen[i] = true } }
         let scores: [Float]
-        if let live, let scorer = snapshot.scorer {
+        if let live, live.grown, let scorer = snapshot.scorer {
             scores = try scorer.scores(history: live.history, profile: live.profile)
         } else {
             scores = try saved.model.scores(user: u)
@@ -179,8 +197,10 @@ public final class LiveRecommender: Sendable {
         let list = TopN.best(scores, count: count) { !seen[$0] }
         var items = list.map { saved.item($0.index, $0.score) }
         if explain, let explaining = saved.model as? any ExplainingRecommender {
+            // "Because you watched": from the history that scored, feedback included.
+            let history = live?.history ?? saved.history.row(u).columns.map(Int.init)
             for (r, entry) in list.enumerated() {
-                items[r].because = explaining.explain(user: u, item: entry.index, count: 3).map { saved.itemIDs.id(at: $0.index) }
+                items[r].because = explaining.explain(history: history, item: entry.index, count: 3).map { saved.itemIDs.id(at: $0.index) }
             }
         }
         return Answer(recommendations: Recommendations(strategy: saved.model.name, items: items), model: saved.model.name, version: snapshot.version)

@@ -47,11 +47,14 @@ public final class RecommendService: Sendable {
     public let store: FeedbackStore?
     public let metrics = ServerMetrics()
     let reloading = Mutex(false)
+    /// Where the service reports what an operator wants to know (start-up, reloads).
+    let log: @Sendable (String) -> Void
 
     /// Loads the models, opens the store and replays it into the users' histories and factors.
     /// - Throws: ``ModelFileError``, ``FeedbackStoreError``, ``RecommenderError``.
-    public init(configuration: ServerConfiguration, log: @Sendable (String) -> Void = { _ in }) async throws {
+    public init(configuration: ServerConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         self.configuration = configuration
+        self.log = log
         let start = Date()
         live = LiveRecommender(try ModelSnapshot.load(model: configuration.modelPath, session: configuration.sessionModelPath, version: 1))
         let snapshot = live.snapshot
@@ -154,8 +157,10 @@ public final class RecommendService: Sendable {
                 throw APIError.notFound("no route POST /v1/admin/reload: the admin route is off (start the server with an admin token)")
             }
             try checkQuery(request, allowed: [])
+            // The scheme is case-insensitive (RFC 9110), the token is not.
             let given = request.headers[.authorization] ?? ""
-            guard constantTimeEqual(given, "Bearer \(token)") else {
+            let scheme = given.prefix(7).lowercased(), credentials = String(given.dropFirst(7))
+            guard scheme == "bearer ", constantTimeEqual(credentials, token) else {
                 throw APIError(401, "reload needs the header Authorization: Bearer <the admin token given at start-up>")
             }
             return try json(try await self.reload())
@@ -181,12 +186,16 @@ public final class RecommendService: Sendable {
                     do {
                         return try ModelSnapshot.load(model: configuration.modelPath, session: configuration.sessionModelPath, version: version)
                     } catch {
-                        throw APIError(422, "reload failed, still serving version \(version - 1): \(error)")
+                        let message = "reload failed, still serving version \(version - 1): \(error)"
+                        self.log(message)
+                        throw APIError(422, message)
                     }
                 })
             }
         }
         live.swap(snapshot)
+        log(String(format: "reloaded the %@ model as version %d (%d users, %d titles) in %.0f ms", snapshot.saved.model.name, snapshot.version,
+                   snapshot.saved.userIDs.count, snapshot.saved.itemIDs.count, Date().timeIntervalSince(start) * 1000))
         return ReloadJSON(model: snapshot.saved.model.name, model_version: snapshot.version,
                           users: snapshot.saved.userIDs.count, items: snapshot.saved.itemIDs.count,
                           load_seconds: Date().timeIntervalSince(start))
@@ -212,6 +221,8 @@ public final class RecommendService: Sendable {
         } catch let error as IOError {
             // bind() failures, in words: "cannot listen on 127.0.0.1:8080: Address already in use".
             throw ServiceStartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(String(cString: strerror(error.errnoCode)))")
+        } catch is SocketAddressError {
+            throw ServiceStartError(description: "cannot listen on \(configuration.host):\(configuration.port): the host does not resolve to an address")
         }
         try await store?.close()
     }
@@ -237,7 +248,8 @@ func collect(_ request: Request, _ limit: Int, within timeout: Duration) async t
     }
     do {
         // A client that sends its body slower than `timeout` gets 408 instead of holding the
-        // connection (the idle timeout only closes connections that send nothing).
+        // connection (the idle timeout only closes connections that send nothing). A body that
+        // ends early or is badly chunked is the client's fault: 400, not 500.
         let buffer: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
             group.addTask { try await request.body.collect(upTo: limit) }
             group.addTask { try await Task.sleep(for: timeout); return nil }
@@ -248,12 +260,21 @@ func collect(_ request: Request, _ limit: Int, within timeout: Duration) async t
         return Data(buffer.readableBytesView)
     } catch is NIOTooManyBytesError {
         throw APIError(413, "request body larger than \(limit) bytes")
+    } catch let error as APIError {
+        throw error
+    } catch is CancellationError {
+        throw CancellationError()
+    } catch {
+        throw APIError.badRequest("the request body could not be read: it ended early or its chunked encoding is malformed")
     }
 }
 
 func pathID(_ context: BasicRequestContext) throws -> String {
     guard let raw = context.parameters.get("id") else { throw APIError.badRequest("missing id in the path") }
-    return raw.removingPercentEncoding ?? raw
+    guard let id = raw.removingPercentEncoding else {
+        throw APIError.badRequest("the id in the path has invalid percent-encoding (%XX of UTF-8 bytes expected)")
+    }
+    return id
 }
 
 /// Refuses query parameters a route does not take, and single-valued ones given twice (every

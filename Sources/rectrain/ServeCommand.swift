@@ -30,7 +30,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
     var sessionModel: String?
     @Option(help: "Address to bind: 127.0.0.1 is this machine only, 0.0.0.0 every interface.") var host = "127.0.0.1"
     @Option(parsing: .unconditional, help: "TCP port (0: any free port; the listening line on standard output names it).") var port = 8080
-    @Option(help: "Feedback store: an SQLite file, created when missing.") var store = "events.sqlite"
+    @Option(help: "Feedback store: an SQLite file, created when missing (default: events.sqlite).") var store: String?
     @Flag(help: "Keep feedback in memory only (lost at exit); no store is opened.") var noStore = false
     @Option(help: "File holding the bearer token that turns on POST /v1/admin/reload (default: RECTRAIN_ADMIN_TOKEN, else the route is off).")
     var adminTokenFile: String?
@@ -47,6 +47,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         guard idleTimeout >= 1 && idleTimeout <= 3_600 else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds, got \(idleTimeout)") }
         guard bodyTimeout >= 1 && bodyTimeout <= 3_600 else { throw ValidationError("--body-timeout must be between 1 and 3600 seconds, got \(bodyTimeout)") }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+        if noStore && store != nil { throw ValidationError("--store and --no-store exclude each other") }
     }
 
     func run() throws {
@@ -54,7 +55,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         configuration.sessionModelPath = sessionModel
         configuration.host = host
         configuration.port = port
-        configuration.storePath = noStore ? nil : store
+        configuration.storePath = noStore ? nil : store ?? "events.sqlite"
         configuration.threads = global.threads
         configuration.maxBodyBytes = maxBodyBytes
         configuration.limits.maxCount = maxCount
@@ -65,7 +66,7 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard token.count >= 16 else { throw ValidationError("--admin-token-file \(adminTokenFile): the token must have at least 16 characters") }
             configuration.adminToken = token
-        } else if let token = StartupEnvironment.adminToken {
+        } else if let token = StartupEnvironment.adminToken?.trimmingCharacters(in: .whitespacesAndNewlines) {
             guard token.count >= 16 else { throw ValidationError("RECTRAIN_ADMIN_TOKEN must have at least 16 characters") }
             configuration.adminToken = token
         }
@@ -76,7 +77,8 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
             global.warn("could not run Swift concurrency on the event loops; requests hop between thread pools")
         }
         let settings = configuration
-        let quiet = global.quiet, verbose = global.verbose, host = self.host, storeNote = noStore ? "in memory only" : "store \(store)"
+        let quiet = global.quiet, verbose = global.verbose, storeNote = noStore ? "in memory only" : "store \(settings.storePath ?? "")"
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host  // IPv6 in a URL
         if let sessionModel {
             // Checked here so that the error names this command's option.
             let session = try SavedModel.read(path: sessionModel)

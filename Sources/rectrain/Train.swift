@@ -23,7 +23,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     var format: DataFormat = .auto
     @Option(help: "Item metadata CSV (id column, title, |-separated genres) for a ratings CSV; needed by content and used by hybrid.")
     var items: String?
-    @Option(help: "A feedback store written by `rectrain serve`: its events are added after the data's rows (value as rating; a pair in both takes the feedback's value).")
+    @Option(help: "A feedback store written by `rectrain serve`: its events are added after the data's rows (a pair in both takes the feedback's value). Rating models take only events of kind \"rating\", whose values must lie within the data's ratings.")
     var feedback: String?
     @Option(help: "Model: \(Train.models.joined(separator: ", ")).") var model: String
 
@@ -64,7 +64,19 @@ struct Train: ParsableCommand, UsesGlobalOptions {
             throw ValidationError("--format \(format.rawValue): \(error.reason) (\(error.file))")
         }
         if let feedback {
-            let events = try readFeedback(feedback)
+            var events = try readFeedback(feedback)
+            if explicit {
+                // A rating model learns ratings: only events of kind "rating", on the data's scale
+                // (a view's value 1 is not a one-star rating; 1e6 would wreck the solve).
+                let ratings = dataset.interactions.values
+                let lo = ratings.min() ?? 1, hi = ratings.max() ?? 5
+                let rated = events.filter { $0.kind == "rating" }
+                if let bad = rated.first(where: { !(Float($0.value) >= lo && Float($0.value) <= hi) }) {
+                    throw ValidationError("--feedback \(feedback): the rating of user \(bad.user) for item \(bad.item) is \(bad.value), outside the data's ratings \(lo.formatted())–\(hi.formatted())")
+                }
+                global.log("\(model) learns ratings: \(rated.count.formatted()) of \(events.count.formatted()) feedback events are of kind \"rating\"")
+                events = rated
+            }
             dataset = dataset.appending(events.map { ($0.user, $0.item, Float($0.value), $0.timestamp) })
             global.log("added \(events.count.formatted()) feedback events from \(feedback)")
         }

@@ -43,6 +43,21 @@ import Testing
         }
     }
 
+    /// Ids are opaque bytes; explanations of a history match those of the training user.
+    @Test func idsAreComparedByBytesAndExplanationsTakeAnyHistory() throws {
+        let ids = IDMap(["caf\u{E9}", "cafe\u{301}", "caf\u{E9}"])
+        #expect(ids.count == 2 && ids.index(of: "cafe\u{301}") == 1 && ids.index(of: "caf\u{E9}") == 0)
+        let data = try Self.data()
+        var knn = ItemKNNRecommender()
+        try knn.fit(data)
+        for u in [0, 9] {
+            let history = data.binary.row(u).columns.map(Int.init)
+            for item in 0..<60 {
+                #expect(knn.explain(user: u, item: item).map(\.index) == knn.explain(history: history, item: item).map(\.index))
+            }
+        }
+    }
+
     @Test func modelsWithoutHistoryScoringSayNil() throws {
         let data = try Self.data()
         var nmf = try ModelKind("nmf").makeRecommender()

@@ -131,6 +131,28 @@ final class Server: @unchecked Sendable {
         #expect(newUser.out.contains(#""strategy":"als""#) || newUser.out.contains(#""strategy" : "als""#), "\(newUser.out)")
         let bad = try CLI.run(["train", "--data", CLI.world, "--feedback", dir + "/serve.err", "--model", "als", "--output", dir + "/x.model"])
         #expect(bad.status != 0 && bad.err.contains("--feedback") && bad.err.contains("serve.err"), "\(bad.err)")
+        let both = try CLI.run(["serve", "--model", m.als, "--store", dir + "/a.sqlite", "--no-store"])
+        #expect(both.status != 0 && both.err.contains("--store and --no-store"), "\(both.err)")
+    }
+
+    /// A rating model retrains on rating events only, on the data's scale.
+    @Test func ratingModelsRetrainOnRatingEventsOnTheDataScale() async throws {
+        let dir = try CLI.folder("serve-ratings")
+        let csv = dir + "/ratings.csv"
+        var rows = ["user,item,rating"]
+        for u in 0..<30 { for i in 0..<12 where (u + i) % 3 != 0 { rows.append("u\(u),i\(i),\((u * i) % 5 + 1)") } }
+        try rows.joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let store = try await FeedbackStore.open(path: dir + "/events.sqlite")
+        try await store.append([FeedbackEvent(user: "u1", item: "i0", value: 1, timestamp: 1, kind: "view"),
+                                FeedbackEvent(user: "u2", item: "i1", value: 4, timestamp: 2, kind: "rating")])
+        try await store.close()
+        let good = try CLI.run(["train", "--data", csv, "--feedback", dir + "/events.sqlite", "--model", "als-explicit", "--output", dir + "/e.model"])
+        #expect(good.status == 0 && good.err.contains("1 of 2 feedback events are of kind \"rating\""), "\(good.err)")
+        let wild = try await FeedbackStore.open(path: dir + "/wild.sqlite")
+        try await wild.append([FeedbackEvent(user: "u1", item: "i0", value: 1e6, timestamp: 1, kind: "rating")])
+        try await wild.close()
+        let bad = try CLI.run(["train", "--data", csv, "--feedback", dir + "/wild.sqlite", "--model", "als-explicit", "--output", dir + "/w.model"])
+        #expect(bad.status != 0 && bad.err.contains("outside the data's ratings 1–5") && bad.err.contains("wild.sqlite"), "\(bad.err)")
     }
 
     /// Bad requests get a 4xx with a JSON error naming the problem, and the server lives on.
@@ -178,32 +200,71 @@ final class Server: @unchecked Sendable {
         #expect(try await server.call("GET", "/healthz").status == 200)
     }
 
-    /// A client that sends half its body and stalls gets a 408 JSON error, not a held connection.
-    @Test func slowBodiesGet408() async throws {
-        let dir = try CLI.folder("serve-slow")
-        let server = try Server(["--model", Self.models.ease, "--no-store", "--body-timeout", "1"], folder: dir)
-        defer { server.stop() }
+    /// Sends `bytes` on a new connection (half-closing it when `close`) and returns what the
+    /// server answers within 10 s.
+    static func raw(_ bytes: String, port: Int, halfClose: Bool = false) -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        #expect(connected == 0)
-        let head = "POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\": "
-        _ = head.withCString { send(fd, $0, strlen($0), 0) }
-        let start = Date()
+        guard connected == 0 else { return "" }
+        _ = bytes.withCString { send(fd, $0, strlen($0), 0) }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var reply = [UInt8](repeating: 0, count: 4_096)
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let n = recv(fd, &reply, reply.count, 0)
-        let text = n > 0 ? String(decoding: reply[..<n], as: UTF8.self) : ""
-        #expect(text.hasPrefix("HTTP/1.1 408") && text.contains("did not arrive within 1 s"), "\(text)")
+        return n > 0 ? String(decoding: reply[..<n], as: UTF8.self) : ""
+    }
+
+    /// Broken bodies are the client's fault (4xx, JSON), whatever way they break: half a body
+    /// then silence (408), half a body then the end of the stream, malformed chunks (400).
+    @Test func brokenBodiesAreFourHundreds() async throws {
+        let dir = try CLI.folder("serve-slow")
+        let server = try Server(["--model", Self.models.ease, "--no-store", "--body-timeout", "1"], folder: dir)
+        defer { server.stop() }
+        let head = "POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        let start = Date()
+        let stalled = Self.raw(head + "Content-Length: 100\r\n\r\n{\"user\": ", port: server.port)
+        #expect(stalled.hasPrefix("HTTP/1.1 408") && stalled.contains("did not arrive within 1 s"), "\(stalled)")
         #expect(Date().timeIntervalSince(start) < 5)
+        let ended = Self.raw(head + "Content-Length: 100\r\n\r\n{\"user\": ", port: server.port, halfClose: true)
+        #expect(ended.hasPrefix("HTTP/1.1 400") && ended.contains("ended early"), "\(ended)")
+        let chunked = Self.raw(head + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", port: server.port)
+        #expect(chunked.hasPrefix("HTTP/1.1 4"), "\(chunked)")
         #expect(try await server.call("GET", "/healthz").status == 200)
+        let metrics = try await server.call("GET", "/metrics")
+        #expect(!metrics.text.contains(#"status="500""#), "\(metrics.text)")
+    }
+
+    /// Ids are bytes: two spellings of "café" are two users; one service per store; long
+    /// histories grow by whole batches.
+    @Test func idsAreBytesAndAStoreHasOneService() async throws {
+        let dir = try CLI.folder("serve-ids")
+        let store = dir + "/events.sqlite"
+        let server = try Server(["--model", Self.models.als, "--store", store], folder: dir)
+        defer { server.stop() }
+        let fb = try await server.call("POST", "/v1/feedback", body: #"[{"user": "caf\u00e9", "item": "TITLE_0001"}, {"user": "cafe\u0301", "item": "TITLE_0002"}]"#)
+        #expect(fb.status == 200, "\(fb.text)")
+        let nfc = Set(Server.items(try await server.call("GET", "/v1/users/caf%C3%A9/recommendations?n=1000").json))
+        let nfd = Set(Server.items(try await server.call("GET", "/v1/users/cafe%CC%81/recommendations?n=1000").json))
+        #expect(!nfc.contains("TITLE_0001") && nfc.contains("TITLE_0002") && !nfd.contains("TITLE_0002") && nfd.contains("TITLE_0001"))
+        #expect(try await server.call("GET", "/healthz").json?["users_with_feedback"] as? Int == 2)
+        #expect(try await server.call("GET", "/v1/users/%FF/recommendations").status == 400)
+        // A second service on the same store is refused at start.
+        #expect(throws: Server.ServerFailed.self) { _ = try Server(["--model", Self.models.als, "--store", store], folder: dir) }
+        // Batches of 10,000 events for one user, and the user's answers exclude them.
+        for batch in 0..<3 {
+            let events = (0..<9_999).map { #"{"user": "heavy", "item": "X\#(batch)-\#($0)"}"# } + [#"{"user": "heavy", "item": "TITLE_00\#(10 + batch)"}"#]
+            #expect(try await server.call("POST", "/v1/feedback", body: "[" + events.joined(separator: ",") + "]").status == 200)
+        }
+        let heavy = Set(Server.items(try await server.call("GET", "/v1/users/heavy/recommendations?n=1000").json))
+        #expect(heavy.isDisjoint(with: ["TITLE_0010", "TITLE_0011", "TITLE_0012"]) && heavy.count == 150 - 3)
     }
 
     /// Reload swaps a retrained model in while requests keep flowing; none fails.
@@ -235,7 +296,8 @@ final class Server: @unchecked Sendable {
                     // Retrain into the served path (an atomic rename), then reload.
                     let r = try CLI.run(["train", "--data", CLI.world, "--model", "ease", "--output", model, "--quiet", "--seed", "\(round)"])
                     precondition(r.status == 0, r.err)
-                    let reload = try await server.call("POST", "/v1/admin/reload", headers: ["Authorization": "Bearer \(token)"])
+                    let scheme = round == 1 ? "bearer" : "Bearer"   // the scheme is case-insensitive
+                    let reload = try await server.call("POST", "/v1/admin/reload", headers: ["Authorization": "\(scheme) \(token)"])
                     versions.append(reload.status == 200 ? reload.json?["model_version"] as? Int ?? -1 : -reload.status)
                 }
                 return versions.map { 1_000 + $0 }

@@ -64,6 +64,11 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
         for (model, _) in members { if let knn = model as? ItemKNNRecommender { return knn.explain(user: user, item: item, count: count) } }
         return []
     }
+
+    public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        for (model, _) in members { if let knn = model as? ItemKNNRecommender { return knn.explain(history: history, item: item, count: count) } }
+        return []
+    }
 }
 
 extension HybridRecommender: PersistentModel {

@@ -35,10 +35,15 @@ public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
 
     /// The history items that contributed most to `item`'s score for `user`: "because you watched …".
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        guard let history else { return [] }
+        guard let history, user >= 0, user < history.rows else { return [] }
+        return explain(history: history.row(user).columns.map(Int.init), item: item, count: count)
+    }
+
+    /// The titles of `history` whose neighbour lists hold `item`, by similarity.
+    public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
         var parts: [(Int, Float)] = []
-        for i in history.row(user).columns {
-            if let hit = similar.neighbors(of: Int(i)).first(where: { $0.index == item }) { parts.append((Int(i), hit.score)) }
+        for i in Set(history) where i >= 0 && i < similar.count {
+            if let hit = similar.neighbors(of: i).first(where: { $0.index == item }) { parts.append((i, hit.score)) }
         }
         return parts.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(count).map { ($0.0, $0.1) }
     }

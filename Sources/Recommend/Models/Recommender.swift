@@ -68,4 +68,6 @@ extension Recommender {
 /// contributed most ("because you watched …").
 public protocol ExplainingRecommender: Recommender {
     func explain(user: Int, item: Int, count: Int) -> [(index: Int, contribution: Float)]
+    /// The same for any history (inner title indices): a user whose history grew since training.
+    func explain(history: [Int], item: Int, count: Int) -> [(index: Int, contribution: Float)]
 }
