@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages the build needs, when they are missing:
 #   libopenblas-dev, liblapacke-dev (BLAS/LAPACK), pkg-config (to find them),
-#   librsvg2-bin (rsvg-convert, to render the dashboard SVG to PNG).
+#   librsvg2-bin (rsvg-convert, to render the dashboard SVG to PNG),
+#   python3 with venv (schemathesis for the API fuzz run of `make test`, from PyPI into .venv-fuzz).
+# wrk, for Benchmarks/serve-bench.sh only, is installed by that script.
 # Uses apt-get as root, or through sudo; otherwise says what to run and fails.
 set -euo pipefail
 
@@ -15,6 +17,10 @@ else
 fi
 if [ "${WITH_RSVG:-1}" = 1 ]; then
     command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+fi
+if [ "${WITH_PYTHON_VENV:-1}" = 1 ]; then
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
