@@ -128,3 +128,40 @@ struct Similar: ParsableCommand, UsesGlobalOptions {
         }
     }
 }
+
+struct RecommendAll: ParsableCommand, UsesGlobalOptions {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend-all",
+        abstract: "Top-N for every user of a saved model, written as CSV (user,rank,item,score).",
+        discussion: """
+        Users are scored a block at a time (--block-users), so memory stays bounded by the block \
+        whatever the number of users; each list excludes the user's training titles, as \
+        `recommend --user` does. The file is written atomically; progress goes to standard error.
+        """
+    )
+
+    @Option(help: "Model file written by `rectrain train`.") var model: String
+    @Option(help: "CSV file to write.") var output: String
+    @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Titles per user.") var count = 10
+    @Option(parsing: .unconditional, help: "Users scored together (bounds memory: block × titles scores).") var blockUsers = 1_024
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("-n must be positive, got \(count)") }
+        guard blockUsers > 0 && blockUsers <= 1 << 20 else { throw ValidationError("--block-users must be between 1 and 1048576, got \(blockUsers)") }
+    }
+
+    func run() throws {
+        try checkWritable(output)
+        let saved = try SavedModel.read(path: model)
+        var lastReport = Date()
+        let summary = try BatchTopN.write(saved, to: output, count: count, blockUsers: blockUsers, threads: global.threads) { done, users in
+            if Date().timeIntervalSince(lastReport) > 2 {
+                global.log("\(done.formatted()) of \(users.formatted()) users")
+                lastReport = Date()
+            }
+        }
+        print(String(format: "✓ Wrote the top %d of %@ users (%@ rows) to %@ in %.2f s (%@ users/s)", count, summary.users.formatted(),
+                     summary.rows.formatted(), output, summary.seconds, Int(Double(summary.users) / max(summary.seconds, 1e-9)).formatted()))
+    }
+}

@@ -96,6 +96,32 @@ enum CLI {
         #expect(npy.prefix(6) == Data([0x93] + Array("NUMPY".utf8)))
     }
 
+    /// Every user's top-N as CSV, block by block: the lists `recommend --user` gives, whatever
+    /// the block size.
+    @Test(arguments: ["als", "ease"])
+    func recommendAllWritesEveryUsersList(model name: String) throws {
+        let dir = try CLI.folder("e2e-all")
+        let file = dir + "/\(name).model"
+        #expect(try CLI.run(["train", "--data", CLI.world, "--model", name, "--output", file, "--quiet"]).status == 0)
+        let all = try CLI.run(["recommend-all", "--model", file, "--output", dir + "/all.csv", "-n", "5"])
+        #expect(all.status == 0 && all.out.contains("300 users (1,500 rows)"), "\(all.out) \(all.err)")
+        let small = try CLI.run(["recommend-all", "--model", file, "--output", dir + "/blocks.csv", "-n", "5", "--block-users", "7", "--threads", "1"])
+        #expect(small.status == 0)
+        let lines = try String(contentsOfFile: dir + "/all.csv", encoding: .utf8).split(separator: "\n")
+        let blocks = try String(contentsOfFile: dir + "/blocks.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "user,rank,item,score" && lines.count == 1 + 1_500)
+        // The same lists (users, ranks, items) for any block size and thread count; factor
+        // scores may differ in their last bits (GEMM blocking).
+        let differing = zip(lines, blocks).filter { $0.0.split(separator: ",").prefix(3) != $0.1.split(separator: ",").prefix(3) }.count
+        #expect(lines.count == blocks.count && differing == 0, "\(differing) rows differ")
+        for user in ["USER_00001", "USER_00150"] {
+            let one = try CLI.run(["recommend", "--model", file, "--user", user, "-n", "5", "--json"])
+            let expected = ((try JSONSerialization.jsonObject(with: Data(one.out.utf8)) as! [String: Any])["items"] as! [[String: Any]]).map { $0["item"] as! String }
+            let rows = lines.filter { $0.hasPrefix(user + ",") }.map { String($0.split(separator: ",")[2]) }
+            #expect(rows == expected, "\(name) \(user)")
+        }
+    }
+
     @Test func evaluateJSONParses() throws {
         let dir = try CLI.folder("e2e-eval")
         let (dataset, _) = try DataSource.load(path: CLI.world)
