@@ -131,7 +131,6 @@ public actor FeedbackStore {
                 throw FeedbackStoreError(path: path, reason: "is an SQLite database but not a feedback store (tables: \(tables.compactMap { $0.column("name")?.string }.joined(separator: ", ")))")
             }
             guard create else { throw FeedbackStoreError(path: path, reason: "is an empty database, not a feedback store") }
-            _ = try await run("PRAGMA journal_mode = WAL")
             _ = try await run("BEGIN IMMEDIATE")
             _ = try await run("""
                 CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, item TEXT NOT NULL,

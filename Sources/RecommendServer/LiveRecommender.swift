@@ -171,22 +171,15 @@ public final class LiveRecommender: Sendable {
         let live = try state(of: user, in: snapshot)
         let count = min(count, saved.itemIDs.count)
         guard let u = saved.userIDs.index(of: user) else {
-            // Cold start from the feedback, with `exclude` over-fetched and removed.
-            let history = live?.history ?? []
-            let excluded = Set(exclude.compactMap(saved.itemIDs.index(of:)))
-            let (list, strategy) = try snapshot.coldStart.recommend(history: history, count: count + excluded.count)
-            let items = list.lazy.filter { !excluded.contains($0.index) }.prefix(count).map { saved.item($0.index, $0.score) }
-            return Answer(recommendations: Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)),
-                          model: saved.model.name, version: snapshot.version)
+            return try coldStart(snapshot, history: live?.history ?? [], exclude: exclude, count: count)
         }
         // One user's scores (a GEMV for factor models) and the shared selection: the batch
         // top-N path's checks and copies cost more than the scoring at this size.
-        if explain && !(saved.model is any ExplainingRecommender) {
-            throw RecommenderError.cannotExplain(model: saved.model.name, explaining: ModelKind.explaining.map(\.rawValue))
-        }
+        if explain { try saved.checkExplains() }
+        // The history that scores and is excluded: training plus feedback (the live state holds both).
+        let history = live?.history ?? saved.history.row(u).columns.map(Int.init)
         var seen = [Bool](repeating: false, count: saved.itemIDs.count)
-        for i in saved.history.row(u).columns { seen[Int(i)] = true }
-        for i in live?.history ?? [] { seen[i] = true }
+        for i in history { seen[i] = true }
         for id in exclude { if let i = saved.itemIDs.index(of: id) { seen[i] = true } }
         let scores: [Float]
         if let live, live.grown, let scorer = snapshot.scorer {
@@ -195,29 +188,24 @@ public final class LiveRecommender: Sendable {
             scores = try saved.model.scores(user: u)
         }
         let list = TopN.best(scores, count: count) { !seen[$0] }
-        var items = list.map { saved.item($0.index, $0.score) }
-        if explain, let explaining = saved.model as? any ExplainingRecommender {
-            // "Because you watched": from the history that scored, feedback included.
-            let history = live?.history ?? saved.history.row(u).columns.map(Int.init)
-            for (r, entry) in list.enumerated() {
-                items[r].because = explaining.explain(history: history, item: entry.index, count: 3).map { saved.itemIDs.id(at: $0.index) }
-            }
-        }
-        return Answer(recommendations: Recommendations(strategy: saved.model.name, items: items), model: saved.model.name, version: snapshot.version)
+        return Answer(recommendations: Recommendations(strategy: saved.model.name, items: saved.items(list, explainedBy: explain ? history : nil)),
+                      model: saved.model.name, version: snapshot.version)
+    }
+
+    /// The cold-start answer for `history` (inner indices), never a title of `exclude`.
+    func coldStart(_ snapshot: ModelSnapshot, history: [Int], exclude: [String], count: Int) throws -> Answer {
+        let saved = snapshot.saved
+        let (list, strategy) = try snapshot.coldStart.recommend(history: history, count: min(count, saved.itemIDs.count),
+                                                                excluding: Set(exclude.compactMap(saved.itemIDs.index(of:))))
+        return Answer(recommendations: Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: saved.items(list, explainedBy: nil)),
+                      model: saved.model.name, version: snapshot.version)
     }
 
     /// Top-`count` for a visitor who watched `history` (raw ids; unknown ones are ignored):
     /// the cold-start path (ALS fold-in, content, the model's history scoring, popularity).
     public func recommend(history: [String], count: Int, exclude: [String]) throws -> Answer {
         let snapshot = self.snapshot
-        let saved = snapshot.saved
-        let known = history.compactMap(saved.itemIDs.index(of:))
-        let excluded = Set(exclude.compactMap(saved.itemIDs.index(of:)))
-        let count = min(count, saved.itemIDs.count)
-        let (list, strategy) = try snapshot.coldStart.recommend(history: known, count: count + excluded.count)
-        let items = list.lazy.filter { !excluded.contains($0.index) }.prefix(count).map { saved.item($0.index, $0.score) }
-        return Answer(recommendations: Recommendations(strategy: "cold-start: \(strategy.rawValue)", items: Array(items)),
-                      model: saved.model.name, version: snapshot.version)
+        return try coldStart(snapshot, history: history.compactMap(snapshot.saved.itemIDs.index(of:)), exclude: exclude, count: count)
     }
 
     /// The session model's next titles after `items` (raw ids, oldest first).

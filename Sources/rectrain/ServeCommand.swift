@@ -79,13 +79,15 @@ struct ServeCommand: ParsableCommand, UsesGlobalOptions {
         let settings = configuration
         let quiet = global.quiet, verbose = global.verbose, storeNote = noStore ? "in memory only" : "store \(settings.storePath ?? "")"
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host  // IPv6 in a URL
-        if let sessionModel {
-            // Checked here so that the error names this command's option.
-            let session = try SavedModel.read(path: sessionModel)
-            guard session.model is SessionRecommender else {
-                throw ValidationError("--session-model \(sessionModel) holds the \(session.model.name) model; train one with --model session")
-            }
+        do {
+            try serve(settings, quiet: quiet, verbose: verbose, host: host, storeNote: storeNote)
+        } catch let RecommenderError.notSessionModel(model) {
+            // Only the --session-model file is checked for it at start-up: name the option.
+            throw ValidationError("--session-model \(sessionModel ?? "") holds the \(model) model; train one with --model session")
         }
+    }
+
+    func serve(_ settings: ServerConfiguration, quiet: Bool, verbose: Bool, host: String, storeNote: String) throws {
         try runBlocking {
             let service = try await RecommendService(configuration: settings) { line in
                 if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }

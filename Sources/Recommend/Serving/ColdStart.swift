@@ -77,8 +77,10 @@ public struct ColdStart: Sendable {
 
     /// Recommendations for a user outside training: `history` the inner indices of titles they
     /// interacted with (possibly none; indices outside the catalogue are ignored), `profile`
-    /// their demographics when known. The titles in `history` are never recommended.
-    public func recommend(history: [Int], profile: UserMetadata? = nil, count: Int) throws -> (items: [(index: Int, score: Float)], strategy: Strategy) {
+    /// their demographics when known. The titles in `history` and in `excluding` are never
+    /// recommended.
+    public func recommend(history: [Int], profile: UserMetadata? = nil, count: Int,
+                          excluding: Set<Int> = []) throws -> (items: [(index: Int, score: Float)], strategy: Strategy) {
         let n = popularity.count
         let known = history.filter { $0 >= 0 && $0 < n }
         var scores = popularity
@@ -106,7 +108,7 @@ public struct ColdStart: Sendable {
                 }
             }
         }
-        let seen = Set(known)
+        let seen = excluding.union(known)
         return (TopN.best(scores, count: count) { !seen.contains($0) }, strategy)
     }
 

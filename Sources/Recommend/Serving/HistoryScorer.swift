@@ -24,7 +24,7 @@ public struct HistoryScorer: Sendable {
         case foldIn(ImplicitALSModel, gram: Matrix<Float>)
         case projection(itemFactors: Matrix<Float>)
         case itemWeights(Matrix<Float>)
-        case neighbours(NeighborList, items: Int)
+        case neighbours(NeighborList)
         case content(ContentRecommender)
         case popularity([Float])
         case weighted([(scorer: HistoryScorer, weight: Float)])
@@ -56,7 +56,7 @@ public struct HistoryScorer: Sendable {
             method = .itemWeights(b); items = b.rows
         case let knn as ItemKNNRecommender:
             guard knn.trainedUsers > 0 else { return nil }
-            method = .neighbours(knn.similar, items: knn.similar.count); items = knn.similar.count
+            method = .neighbours(knn.similar); items = knn.similar.count
         case let content as ContentRecommender:
             guard let vectors = content.itemVectors else { return nil }
             method = .content(content); items = vectors.rows
@@ -120,7 +120,7 @@ public struct HistoryScorer: Sendable {
                 }
             }
             return s
-        case let .neighbours(similar, _):
+        case let .neighbours(similar):
             var s = [Float](repeating: 0, count: items)
             for i in Set(known) { for (j, sim) in similar.neighbors(of: i) { s[j] += sim } }
             return s

@@ -94,17 +94,29 @@ extension SavedModel {
         guard extra.isEmpty else {
             throw RecommenderError.historyForKnownUser(user)
         }
-        if explain && !(model is any ExplainingRecommender) {
+        if explain { try checkExplains() }
+        let list = try model.recommend(user: u, count: count, excluding: history)
+        return Recommendations(strategy: model.name, items: items(list, explainedBy: explain ? history.row(u).columns.map(Int.init) : nil))
+    }
+
+    /// Throws unless the model can say why it recommends a title (``ExplainingRecommender``).
+    public func checkExplains() throws {
+        guard model is any ExplainingRecommender else {
             throw RecommenderError.cannotExplain(model: model.name, explaining: ModelKind.explaining.map(\.rawValue))
         }
-        let list = try model.recommend(user: u, count: count, excluding: history)
+    }
+
+    /// `list` (inner indices, best first) by raw id and title; with `history` (the inner
+    /// indices that scored), each entry's three strongest "because you watched" titles, when the
+    /// model explains.
+    public func items(_ list: [(index: Int, score: Float)], explainedBy history: [Int]?) -> [RecommendedItem] {
         var items = list.map { item($0.index, $0.score) }
-        if explain, let explaining = model as? any ExplainingRecommender {
+        if let history, let explaining = model as? any ExplainingRecommender {
             for (r, entry) in list.enumerated() {
-                items[r].because = explaining.explain(user: u, item: entry.index, count: 3).map { itemIDs.id(at: $0.index) }
+                items[r].because = explaining.explain(history: history, item: entry.index, count: 3).map { itemIDs.id(at: $0.index) }
             }
         }
-        return Recommendations(strategy: model.name, items: items)
+        return items
     }
 
     /// The next titles after a browsing session (raw title ids, oldest first), from a session
