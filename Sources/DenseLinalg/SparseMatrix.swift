@@ -17,10 +17,15 @@ public struct SparseMatrix: Sendable, Equatable {
 
     /// What to do when the same (row, column) appears more than once in triplets.
     public enum DuplicatePolicy: Sendable {
-        /// Add the values (the usual meaning for interaction counts).
+        /// Add the values, in input order (the usual meaning for interaction counts).
         case sum
         /// Throw ``LinalgError/duplicateEntry(row:column:)``.
         case reject
+        /// Store 1 for every distinct (row, column): the binary pattern.
+        case one
+        /// Keep the value of the entry whose `order` (one per triplet, e.g. a timestamp) is
+        /// largest, the later one in input order on ties: the latest rating of a pair.
+        case latest(order: [Int64])
     }
 
     /// Number of stored entries.
@@ -79,22 +84,28 @@ public struct SparseMatrix: Sendable, Equatable {
     /// - Throws: ``LinalgError/indexOutOfRange(operation:row:column:shape:)`` for an index outside
     ///   the shape; ``LinalgError/nonFiniteInput(operation:)``; ``LinalgError/duplicateEntry(row:column:)``
     ///   when `duplicates` is `.reject`.
-    /// - Complexity: O(nnz + rows) plus sorting each row's columns.
+    /// - Complexity: O(nnz + rows) plus sorting each row's columns, the rows spread over
+    ///   `threads`; memory: the result plus one index per row (no copy of the triplets).
     public init(rows: Int, columns: Int, rowIndices: [Int], columnIndices: [Int], values: [Float],
-                duplicates: DuplicatePolicy = .sum) throws {
+                duplicates: DuplicatePolicy = .sum, threads: Int = 1) throws {
         self = try SparseMatrix.assemble(rows: rows, columns: columns, rowIndices: rowIndices,
-                                         columnIndices: columnIndices, values: values, duplicates: duplicates)
+                                         columnIndices: columnIndices, values: values, duplicates: duplicates, threads: threads)
     }
 
     /// The same from 32-bit indices (how interaction tables store them), without widening copies.
     public init(rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32], values: [Float],
-                duplicates: DuplicatePolicy = .sum) throws {
+                duplicates: DuplicatePolicy = .sum, threads: Int = 1) throws {
         self = try SparseMatrix.assemble(rows: rows, columns: columns, rowIndices: rowIndices,
-                                         columnIndices: columnIndices, values: values, duplicates: duplicates)
+                                         columnIndices: columnIndices, values: values, duplicates: duplicates, threads: threads)
     }
 
+    /// Counts the entries per row, scatters each entry's column and triplet index (held as the
+    /// bits of its value slot) into its row in input order, sorts each row by (column, triplet
+    /// index), so that equal columns stay in input order, then combines each run of equal
+    /// columns in place, the combined value replacing the index. Rows are independent and
+    /// share out over the threads; a sum adds in input order whatever the thread count.
     static func assemble<I: BinaryInteger>(rows: Int, columns: Int, rowIndices: [I], columnIndices: [I], values: [Float],
-                                           duplicates: DuplicatePolicy) throws -> SparseMatrix {
+                                           duplicates: DuplicatePolicy, threads: Int = 1) throws -> SparseMatrix {
         guard rowIndices.count == columnIndices.count, rowIndices.count == values.count else {
             throw LinalgError.invalidArgument(
                 "sparse matrix: \(rowIndices.count) rows, \(columnIndices.count) columns and \(values.count) values given")
@@ -102,58 +113,127 @@ public struct SparseMatrix: Sendable, Equatable {
         guard rows >= 0, columns >= 0, columns <= Int(Int32.max) else {
             throw LinalgError.invalidArgument("sparse matrix: invalid shape \(rows)×\(columns)")
         }
+        let n = values.count
+        guard n <= Int(UInt32.max) else { throw LinalgError.invalidArgument("sparse matrix: more than 2³² triplets") }
+        var order: [Int64] = []
+        if case let .latest(o) = duplicates {
+            guard o.count == n else { throw LinalgError.invalidArgument("sparse matrix: \(o.count) order keys for \(n) triplets") }
+            order = o
+        }
         let shape = Shape(rows, columns)
-        var counts = [Int](repeating: 0, count: rows + 1)
-        for t in 0..<rowIndices.count {
-            let (i, j) = (Int(rowIndices[t]), Int(columnIndices[t]))
-            guard i >= 0, i < rows, j >= 0, j < columns else {
-                throw LinalgError.indexOutOfRange(operation: "sparse matrix", row: i, column: j, shape: shape)
-            }
-            guard values[t].isFinite else { throw LinalgError.nonFiniteInput(operation: "sparse matrix") }
-            counts[i + 1] += 1
-        }
-        for i in 0..<rows { counts[i + 1] += counts[i] }
-        // Two stable counting sorts, by column and then by row, leave every row's entries in
-        // column order (duplicates in input order) in O(nnz + rows + columns); then merge
-        // duplicates in place.
-        var columnStarts = [Int](repeating: 0, count: columns + 1)
-        for j in columnIndices { columnStarts[Int(j) + 1] += 1 }
-        for j in 0..<columns { columnStarts[j + 1] += columnStarts[j] }
-        var byColumn = [Int](repeating: 0, count: values.count)
-        for t in 0..<columnIndices.count {
-            let j = Int(columnIndices[t])
-            byColumn[columnStarts[j]] = t
-            columnStarts[j] += 1
-        }
-        var next = counts
-        var cols = [Int32](repeating: 0, count: values.count)
-        var vals = [Float](repeating: 0, count: values.count)
-        for t in byColumn {
-            let i = Int(rowIndices[t])
-            let p = next[i]
-            cols[p] = Int32(columnIndices[t]); vals[p] = values[t]
-            next[i] = p + 1
-        }
         var pointers = [Int](repeating: 0, count: rows + 1)
+        try pointers.withUnsafeMutableBufferPointer { counts in
+            try rowIndices.withUnsafeBufferPointer { ri in
+                try columnIndices.withUnsafeBufferPointer { ci in
+                    try values.withUnsafeBufferPointer { vs in
+                        for t in 0..<n {
+                            let (i, j) = (Int(ri[t]), Int(ci[t]))
+                            guard i >= 0, i < rows, j >= 0, j < columns else {
+                                throw LinalgError.indexOutOfRange(operation: "sparse matrix", row: i, column: j, shape: shape)
+                            }
+                            guard vs[t].isFinite else { throw LinalgError.nonFiniteInput(operation: "sparse matrix") }
+                            counts[i + 1] += 1
+                        }
+                    }
+                }
+            }
+            for i in 0..<rows { counts[i + 1] += counts[i] }
+        }
+        // Uninitialised: the scatter below writes every slot once (zeroing first would touch
+        // every page twice).
+        var cols = [Int32](unsafeUninitializedCapacity: n) { _, count in count = n }
+        var vals = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
+        var kept = [Int](repeating: 0, count: rows)
+        let duplicate: (row: Int, column: Int)? = cols.withUnsafeMutableBufferPointer { c in
+            vals.withUnsafeMutableBufferPointer { v in
+                kept.withUnsafeMutableBufferPointer { kept in
+                    pointers.withUnsafeBufferPointer { rp in
+                        values.withUnsafeBufferPointer { vs in
+                            order.withUnsafeBufferPointer { order in
+                                rowIndices.withUnsafeBufferPointer { ri in
+                                    columnIndices.withUnsafeBufferPointer { ci in
+                                        // kept holds each row's next free slot while scattering.
+                                        for i in 0..<rows { kept[i] = rp[i] }
+                                        for t in 0..<n {
+                                            let i = Int(ri[t])
+                                            let p = kept[i]
+                                            c[p] = Int32(ci[t]); v[p] = Float(bitPattern: UInt32(t))
+                                            kept[i] = p + 1
+                                        }
+                                    }
+                                }
+                                let shared = UncheckedSendable((c, v, kept, rp, vs, order))
+                                return Parallel.mapBlocks(count: rows, threads: threads, minimumBlock: 512) { range in
+                                    let (c, v, kept, rp, vs, order) = shared.value
+                                    var keys: [UInt64] = []
+                                    var duplicate: (row: Int, column: Int)? = nil
+                                    for i in range {
+                                        let start = rp[i], end = rp[i + 1]
+                                        var sorted = true
+                                        if end - start > 1 {
+                                            for p in (start + 1)..<end where c[p] <= c[p - 1] { sorted = false; break }
+                                        }
+                                        if !sorted {
+                                            keys.removeAll(keepingCapacity: true)
+                                            for p in start..<end { keys.append(UInt64(UInt32(c[p])) << 32 | UInt64(v[p].bitPattern)) }
+                                            keys.sort()
+                                            for q in 0..<keys.count {
+                                                c[start + q] = Int32(truncatingIfNeeded: keys[q] >> 32)
+                                                v[start + q] = Float(bitPattern: UInt32(truncatingIfNeeded: keys[q]))
+                                            }
+                                        }
+                                        // Runs of one column, combined; the write never passes the read.
+                                        var write = start, q = start
+                                        while q < end {
+                                            var r = q + 1
+                                            while r < end, c[r] == c[q] { r += 1 }
+                                            let first = Int(v[q].bitPattern)
+                                            var value = vs[first]
+                                            switch duplicates {
+                                            case .sum:
+                                                for x in (q + 1)..<r { value += vs[Int(v[x].bitPattern)] }
+                                            case .one:
+                                                value = 1
+                                            case .reject:
+                                                if r > q + 1 && duplicate == nil { duplicate = (i, Int(c[q])) }
+                                            case .latest:
+                                                var best = first
+                                                for x in (q + 1)..<r {
+                                                    let t = Int(v[x].bitPattern)
+                                                    if order[t] >= order[best] { best = t }
+                                                }
+                                                value = vs[best]
+                                            }
+                                            c[write] = c[q]; v[write] = value
+                                            write += 1
+                                            q = r
+                                        }
+                                        kept[i] = write - start
+                                    }
+                                    return duplicate
+                                }.compactMap { $0 }.first
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let d = duplicate { throw LinalgError.duplicateEntry(row: d.row, column: d.column) }
+        // Close the gaps left by combined duplicates.
         var write = 0
         for i in 0..<rows {
-            var q = counts[i]
-            let end = counts[i + 1]
-            while q < end {
-                var v = vals[q]
-                var r = q + 1
-                while r < end, cols[r] == cols[q] {
-                    if duplicates == .reject { throw LinalgError.duplicateEntry(row: i, column: Int(cols[q])) }
-                    v += vals[r]; r += 1
-                }
-                cols[write] = cols[q]; vals[write] = v
-                write += 1
-                q = r
+            let start = pointers[i], count = kept[i]
+            if start != write {
+                for q in 0..<count { cols[write + q] = cols[start + q]; vals[write + q] = vals[start + q] }
             }
-            pointers[i + 1] = write
+            pointers[i] = write
+            write += count
         }
-        cols.removeLast(cols.count - write)
-        vals.removeLast(vals.count - write)
+        pointers[rows] = write
+        if write < n {
+            cols.removeLast(n - write)
+            vals.removeLast(n - write)
+        }
         return SparseMatrix(unchecked: rows, columns, pointers, cols, vals)
     }
 

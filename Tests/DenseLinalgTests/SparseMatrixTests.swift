@@ -25,6 +25,43 @@ import Testing
         }
     }
 
+    /// The row-sorting assembly against a plain reference (a dictionary per pair, visited in
+    /// input order) for every duplicate policy, on one and three threads.
+    @Test func assemblyMatchesAPlainReferenceForEveryPolicy() throws {
+        var g = SeededGenerator(seed: 9)
+        let (rows, columns, n) = (300, 40, 6_000)
+        let r = (0..<n).map { _ in Int32(g.next() % UInt64(rows)) }
+        let c = (0..<n).map { _ in Int32(g.next() % UInt64(columns)) }
+        let v = (0..<n).map { _ in Float(g.nextGaussian()) }
+        let order = (0..<n).map { _ in Int64(g.next() % 50) }  // many ties
+        var sums: [Int64: Float] = [:], latest: [Int64: Int] = [:]
+        for t in 0..<n {
+            let key = Int64(r[t]) << 32 | Int64(c[t])
+            sums[key, default: 0] += v[t]
+            if let previous = latest[key], order[previous] > order[t] { continue }
+            latest[key] = t
+        }
+        for threads in [1, 3] {
+            let sum = try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v, threads: threads)
+            let one = try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v, duplicates: .one, threads: threads)
+            let last = try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v,
+                                        duplicates: .latest(order: order), threads: threads)
+            #expect(sum.nnz == sums.count && one.nnz == sums.count && last.nnz == sums.count)
+            for i in 0..<rows {
+                let row = sum.row(i)
+                #expect(zip(row.columns, row.columns.dropFirst()).allSatisfy { $0 < $1 })
+                for (j, value) in zip(row.columns, row.values) {
+                    let key = Int64(i) << 32 | Int64(j)
+                    #expect(value.bitPattern == sums[key]!.bitPattern)  // added in input order, bit for bit
+                    #expect(one[i, Int(j)] == 1 && last[i, Int(j)] == v[latest[key]!])
+                }
+            }
+            #expect(throws: LinalgError.self) {
+                try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v, duplicates: .reject, threads: threads)
+            }
+        }
+    }
+
     @Test func outOfRangeAndNonFiniteAreRejected() {
         #expect(throws: LinalgError.indexOutOfRange(operation: "sparse matrix", row: 2, column: 0, shape: Shape(2, 2))) {
             try SparseMatrix(rows: 2, columns: 2, triplets: [(2, 0, 1)])

@@ -12,3 +12,4 @@
 #include "recommend_half_precision.h"
 #include "recommend_hals.h"
 #include "recommend_transpose.h"
+#include "recommend_crc32c.h"

@@ -61,34 +61,31 @@ public struct Interactions: Sendable {
     }
 
     /// The users × items CSR matrix. Repeated (user, item) pairs collapse to one entry.
-    public func matrix(_ kind: MatrixValue = .binary, users userCount: Int? = nil, items itemCount: Int? = nil) throws -> SparseMatrix {
+    /// `threads` sort the rows (the matrix does not depend on them).
+    public func matrix(_ kind: MatrixValue = .binary, users userCount: Int? = nil, items itemCount: Int? = nil,
+                       threads: Int = 1) throws -> SparseMatrix {
         let rows = userCount ?? userIDs.count, columns = itemCount ?? itemIDs.count
+        func build(_ values: [Float], _ duplicates: SparseMatrix.DuplicatePolicy) throws -> SparseMatrix {
+            try SparseMatrix(rows: rows, columns: columns, rowIndices: users, columnIndices: items, values: values,
+                             duplicates: duplicates, threads: threads)
+        }
         switch kind {
         case .binary:
-            return try matrix(.value, users: rows, items: columns).mapValues { _ in 1 }
+            return try build(values, .one)
         case .value:
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users, columnIndices: items, values: values)
+            return try build(values, .sum)
         case let .confidence(alpha):
-            return try matrix(.value, users: rows, items: columns).mapValues { 1 + alpha * $0 }
+            return try build(values, .sum).mapValues { 1 + alpha * $0 }
         case let .timeDecayed(halfLife):
             guard halfLife > 0 else { throw RecommenderError.invalidParameter(model: nil, name: "half-life", value: "\(halfLife)", expected: "a positive number of days") }
             let now = timestamps.max() ?? 0
             let weights = (0..<count).map { t in
                 values[t] * Float(pow(2, -Double(now - timestamps[t]) / 86_400 / halfLife))
             }
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: users, columnIndices: items, values: weights)
+            return try build(weights, .sum)
         case .lastValue:
-            // Keep the latest by timestamp (then by position) for each pair.
-            var latest: [Int64: Int] = [:]
-            for t in 0..<count {
-                let key = Int64(users[t]) << 32 | Int64(items[t])
-                if let prev = latest[key], timestamps[prev] > timestamps[t] { continue }
-                latest[key] = t
-            }
-            let keep = latest.values.sorted()
-            return try SparseMatrix(rows: rows, columns: columns, rowIndices: keep.map { Int(users[$0]) },
-                                    columnIndices: keep.map { Int(items[$0]) }, values: keep.map { values[$0] },
-                                    duplicates: .reject)
+            // The latest by timestamp (then by position) of each pair.
+            return try build(values, .latest(order: timestamps))
         }
     }
 }

@@ -22,8 +22,9 @@ public struct TrainingData: Sendable {
     /// - Parameters: `compute` the caller's settings (one thread unless given).
     public init(_ interactions: Interactions, items: [ItemMetadata?] = [], compute: ComputeSettings = .singleThreaded, seed: UInt64 = 42) throws {
         self.interactions = interactions
-        binary = try interactions.matrix(.binary)
-        ratings = try interactions.matrix(.lastValue)
+        binary = try interactions.matrix(.binary, threads: compute.threads)
+        // Views (every value 1) have the binary matrix as their latest values: shared, not rebuilt.
+        ratings = interactions.values.allSatisfy({ $0 == 1 }) ? binary : try interactions.matrix(.lastValue, threads: compute.threads)
         self.items = items
         self.compute = compute
         self.seed = seed
