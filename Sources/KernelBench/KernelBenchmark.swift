@@ -71,9 +71,14 @@ public struct KernelBenchmark: Sendable {
     /// Loads `path`, runs the kernel once as a warm-up, then `repeats` timed runs.
     public func run(path: String, log: (String) -> Void = { _ in }) throws -> Result {
         let loadStart = Date()
-        let loaded = try RatingsCSV.load(path: path)
-        let binary = try loaded.interactions.matrix(.binary)
-        let ratings = kernel == .alsExplicit ? try loaded.interactions.matrix(.lastValue) : binary
+        var options = RatingsCSVOptions()
+        options.threads = threads
+        // The table is released once its matrices exist: the kernels read only those.
+        let (binary, ratings) = try { () throws -> (SparseMatrix, SparseMatrix) in
+            let loaded = try RatingsCSV.load(path: path, options: options).interactions
+            let binary = try loaded.matrix(.binary, threads: threads)
+            return (binary, kernel == .alsExplicit ? try loaded.matrix(.lastValue, threads: threads) : binary)
+        }()
         let loadSeconds = Date().timeIntervalSince(loadStart)
         log("loaded \(binary.rows) users × \(binary.columns) items, \(binary.nnz) nonzeros in \(String(format: "%.2f", loadSeconds)) s")
         var result = try run(matrix: binary, ratings: ratings, log: log)

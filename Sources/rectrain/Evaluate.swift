@@ -16,8 +16,8 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
         """
     )
 
-    @Option(help: "Training CSV.") var train: String
-    @Option(help: "Test CSV.") var test: String
+    @Option(help: "Training CSV (or its binary form from `rectrain convert`).") var train: String
+    @Option(help: "Test CSV (or its binary form).") var test: String
     @Option(help: "Model: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")), or with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")).") var model: String
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
@@ -47,8 +47,10 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
         if task == "rating" { return try runRating() }
         let seed = global.seed
         var recommender = try ModelKind(model).makeRecommender(hyper.modelOptions)
-        let trainData = try RatingsCSV.load(path: train, options: .init(implicit: true)).interactions
-        let testData = try RatingsCSV.load(path: test, options: .init(implicit: true),
+        var options = RatingsCSVOptions(implicit: true)
+        options.threads = global.threads
+        let trainData = try RatingsCSV.load(path: train, options: options).interactions
+        let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         var metadata: [ItemMetadata?] = []
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
@@ -85,6 +87,7 @@ extension Evaluate {
     func runRating() throws {
         var options = RatingsCSVOptions()
         options.requireRating = true
+        options.threads = global.threads
         let trainData = try RatingsCSV.load(path: train, options: options).interactions
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions

@@ -18,7 +18,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         """
     )
 
-    @Option(help: "Ratings CSV file, or a MovieLens or generated-world folder.") var data: String
+    @Option(help: "Ratings CSV file (or its binary form from `rectrain convert`), or a MovieLens or generated-world folder.") var data: String
     @Option(help: "Data format: \(DataFormat.allCases.map(\.rawValue).joined(separator: ", ")) (auto: a file is csv, a folder is recognised by its files).")
     var format: DataFormat = .auto
     @Option(help: "Item metadata CSV (id column, title, |-separated genres) for a ratings CSV; needed by content and used by hybrid.")
@@ -58,7 +58,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         var recommender = try kind.makeRecommender(hyper.modelOptions)
         var (dataset, sessions): (Dataset, Sessions?)
         do {
-            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit)
+            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit, threads: global.threads)
         } catch let error as DataError where error.argument == "format" {
             // The library names the format; the command line names its option.
             throw ValidationError("--format \(format.rawValue): \(error.reason) (\(error.file))")

@@ -20,9 +20,10 @@ public enum DataSource {
     ///   - items: an item metadata CSV (id, title, `|`-separated genres) for a ratings CSV.
     ///   - ratings: keep rating values (for rating prediction); a world then reads its rated
     ///     views only.
+    ///   - threads: threads parsing a large ratings file (the result does not depend on them).
     /// - Throws: ``DataError`` naming the file, line and problem.
     public static func load(path: String, format: DataFormat = .auto, items: String? = nil,
-                            ratings: Bool = false) throws -> (dataset: Dataset, sessions: Sessions?) {
+                            ratings: Bool = false, threads: Int = 1) throws -> (dataset: Dataset, sessions: Sessions?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError(file: path, reason: "no such file or folder")
@@ -33,6 +34,7 @@ public enum DataSource {
         case .csv, .auto:
             var options = RatingsCSVOptions(implicit: !ratings)
             options.requireRating = ratings
+            options.threads = threads
             let loaded = try RatingsCSV.load(path: path, options: options).interactions
             result = (Dataset(interactions: loaded), nil)
         case .movielens:
@@ -41,11 +43,13 @@ public enum DataSource {
             result = (exists("u.data") ? try MovieLens.load100K(directory: path) : try MovieLens.loadCSVRelease(directory: path), nil)
         case .world:
             guard isDirectory.boolValue else { throw DataError(file: path, reason: "the world format needs the folder written by rectrain generate", argument: "format") }
-            let world = try SyntheticWorld.load(directory: path)
+            let world = try SyntheticWorld.load(directory: path, threads: threads)
             result = (world.dataset, world.sessions)
             if ratings {
                 let base = Interactions(userIDs: world.dataset.interactions.userIDs, itemIDs: world.dataset.interactions.itemIDs)
-                result.dataset.interactions = try RatingsCSV.load(path: path + "/interactions.csv", into: base).interactions
+                var options = RatingsCSVOptions()
+                options.threads = threads
+                result.dataset.interactions = try RatingsCSV.load(path: path + "/interactions.csv", options: options, into: base).interactions
             }
         }
         if let items {

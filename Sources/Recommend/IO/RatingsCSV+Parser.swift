@@ -1,4 +1,14 @@
 import Foundation
+/// Where parsed rows go: an ``Interactions`` table, or a range of preallocated columns of a
+/// parallel load.
+protocol RowSink {
+    var userIDs: IDMap { get set }
+    var itemIDs: IDMap { get set }
+    mutating func append(user: Int32, item: Int32, value: Float, timestamp: Int64)
+}
+
+extension Interactions: RowSink {}
+
 /// Splits and converts one data line according to the header.
 struct RowParser {
     let path: String
@@ -120,7 +130,7 @@ struct RowParser {
 
     /// Parses one data line into `result`; returns false for an unrated row that was skipped.
     @discardableResult
-    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, into result: inout Interactions) throws -> Bool {
+    mutating func parse<Sink: RowSink>(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, into result: inout Sink) throws -> Bool {
         do {
             if line.contains(0) { throw fail(lineNumber, "binary content (NUL byte)") }
             guard split(line) else { throw fail(lineNumber, "unterminated quoted field") }
@@ -153,7 +163,8 @@ struct RowParser {
             var rating: Float = 1
             if let r = ratingField {
                 if isBlank(line, fields[r]) {
-                    if !options.implicit { return false }  // unrated: not a rating (a view when implicit)
+                    if options.keepUnrated { rating = .nan }  // kept as "no rating" (converting to the binary format)
+                    else if !options.implicit { return false }  // unrated: not a rating (a view when implicit)
                 } else {
                     guard let v = parseNumber(line, fields[r]) else {
                         throw fail(lineNumber, "rating \"\(String(decoding: line[fields[r]], as: UTF8.self))\" is not a number")
@@ -166,8 +177,12 @@ struct RowParser {
             }
             var timestamp: Int64 = 0
             if let t = timestampField, !isBlank(line, fields[t]) {
-                let raw = String(decoding: line[fields[t]], as: UTF8.self)
                 // Whole numbers are read exactly (nanoseconds need all 19 digits), others as Double.
+                if let exact = RowParser.parseInteger(line, fields[t]) {
+                    result.append(user: user, item: item, value: rating, timestamp: exact)
+                    return true
+                }
+                let raw = String(decoding: line[fields[t]], as: UTF8.self)
                 if let exact = Int64(raw.trimmingQuotesAndSpaces()) {
                     timestamp = exact
                     result.append(user: user, item: item, value: rating, timestamp: timestamp)
@@ -184,6 +199,28 @@ struct RowParser {
             result.append(user: user, item: item, value: rating, timestamp: timestamp)
             return true
         }
+    }
+
+    /// A whole number in `range` (spaces, tabs and double quotes around it ignored, an optional
+    /// sign), read from the bytes without a String: the common case of a Unix timestamp. Nil for
+    /// anything else (a fraction, an exponent, more than Int64 holds), which the caller reads the
+    /// slow way, so the result never differs from `Int64(String)` on the trimmed text.
+    @inline(__always)
+    static func parseInteger(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int64? {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi, line[lo] == 32 || line[lo] == 34 || line[lo] == 9 { lo += 1 }
+        while hi > lo, line[hi - 1] == 32 || line[hi - 1] == 34 || line[hi - 1] == 9 || line[hi - 1] == 13 { hi -= 1 }
+        guard lo < hi else { return nil }
+        var negative = false
+        if line[lo] == 45 || line[lo] == 43 { negative = line[lo] == 45; lo += 1 }
+        guard lo < hi, hi - lo <= 18 else { return nil }  // 18 digits never overflow; longer goes the slow way
+        var value: Int64 = 0
+        for i in lo..<hi {
+            let d = line[i] &- 48
+            guard d < 10 else { return nil }
+            value = value * 10 + Int64(d)
+        }
+        return negative ? -value : value
     }
 
     /// A parsed timestamp as whole Unix seconds (fractions dropped toward zero), nil when it

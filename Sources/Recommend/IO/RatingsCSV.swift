@@ -25,6 +25,16 @@ public struct RatingsCSVOptions: Sendable {
     public var columnNames: [String]? = nil
     /// Refuse a file without a rating column (rating prediction has nothing to learn from 1s).
     public var requireRating = false
+    /// Threads parsing the file: with more than one, a file of at least 8 MiB is cut into byte
+    /// ranges at line boundaries, parsed at once and merged in file order, giving the same
+    /// interactions, ids and errors (with their line numbers) as one thread. Default 1.
+    public var threads = 1
+    /// Bytes per range of a parallel load, and the smallest file split (tests make both tiny).
+    var pieceBytes = 32 << 20
+    var parallelMinimumBytes = 8 << 20
+    /// Keep rows with an empty rating, with the value NaN (the binary format stores them so that
+    /// loading it later as ratings or as views gives what the CSV gives).
+    public var keepUnrated = false
 
     public init(userColumn: String? = nil, itemColumn: String? = nil, ratingColumn: String? = nil,
                 timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false,
@@ -45,6 +55,8 @@ public struct LoadedRatings: Sendable {
     public var skippedLines: Int
     /// The first few skipped lines' errors, for reporting.
     public var skippedExamples: [DataError]
+    /// Whether the file has a rating column and a timestamp column.
+    public var hasRatings = true, hasTimestamps = true
 }
 
 /// A streaming, header-driven reader of ratings files (`user,item,rating,timestamp` and
@@ -54,7 +66,8 @@ public enum RatingsCSV {
     static let userNames = ["user", "userid", "user_id"]
     static let itemNames = ["item", "movieid", "itemid", "item_id", "title_id", "movie_id"]
 
-    /// Loads a ratings file.
+    /// Loads a ratings file, or the binary form ``InteractionFile`` wrote (recognised by its
+    /// first bytes, whatever the file's name).
     /// - Throws: ``DataError`` naming the file, line and reason (a missing column, a non-numeric
     ///   or non-finite rating, an empty file, binary content, a ragged row), unless
     ///   `skipBadLines` is set, in which case bad data lines are skipped and counted.
@@ -68,6 +81,13 @@ public enum RatingsCSV {
         // Only regular files: a device (/dev/zero) or a folder would be read without end or fail midway.
         guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
             throw DataError(file: path, reason: "not a regular file")
+        }
+        if InteractionFile.hasMagic(file) {
+            return try InteractionFile.read(path: path, file: file, size: Int(status.st_size), options: options, into: existing)
+        }
+        if options.threads > 1, Int(status.st_size) >= options.parallelMinimumBytes, options.columnNames == nil,
+           let parallel = try loadParallel(path: path, file: file, size: Int(status.st_size), options: options, into: existing) {
+            return parallel
         }
         let reader = LineReader(file: file)
         var parser = RowParser(path: path, options: options)
@@ -111,12 +131,19 @@ public enum RatingsCSV {
             }
         }
         if !sawHeader { throw DataError(file: path, reason: "empty file: expected a header line") }
+        return try finish(path, result, existing: existing, unrated: unrated, skipped: skipped, examples: examples, parser: parser)
+    }
+
+    /// The loaded rows, or the error of a file without any.
+    static func finish(_ path: String, _ result: Interactions, existing: Interactions, unrated: Int, skipped: Int,
+                       examples: [DataError], parser: RowParser) throws -> LoadedRatings {
         if result.count == existing.count {
             throw DataError(file: path, reason: skipped > 0 ? "no valid data rows (\(skipped) bad lines skipped)"
                             : unrated > 0 ? "no rated rows (\(unrated) rows have an empty rating; load as implicit to use them)"
                             : "no data rows after the header")
         }
-        return LoadedRatings(interactions: result, unratedRows: unrated, skippedLines: skipped, skippedExamples: examples)
+        return LoadedRatings(interactions: result, unratedRows: unrated, skippedLines: skipped, skippedExamples: examples,
+                             hasRatings: parser.ratingField != nil, hasTimestamps: parser.timestampField != nil)
     }
 }
 

@@ -15,8 +15,9 @@ public struct Sessions: Sendable {
 
 extension SyntheticWorld {
     /// Reads a world written by ``generate(_:to:progress:)``: titles and users as metadata,
-    /// every view as an implicit interaction (strength 1), and the sessions.
-    public static func load(directory: String) throws -> (dataset: Dataset, sessions: Sessions) {
+    /// every view as an implicit interaction (strength 1), and the sessions. `threads` parse
+    /// the views (the result does not depend on them).
+    public static func load(directory: String, threads: Int = 1) throws -> (dataset: Dataset, sessions: Sessions) {
         var items: [ItemMetadata] = []
         for row in try TextFile.readCSV(directory + "/titles.csv", required: ["title_id", "title", "type", "genres", "director", "cast", "release_year"]) {
             var attributes = row
@@ -32,7 +33,9 @@ extension SyntheticWorld {
             users.append(UserMetadata(id: row["user_id"]!, age: Int(row["age"]!), gender: row["gender"], attributes: attributes))
         }
         let base = Interactions(userIDs: IDMap(users.map(\.id)), itemIDs: IDMap(items.map(\.id)))
-        var interactions = try RatingsCSV.load(path: directory + "/interactions.csv", options: .init(implicit: true), into: base).interactions
+        var options = RatingsCSVOptions(implicit: true)
+        options.threads = threads
+        var interactions = try RatingsCSV.load(path: directory + "/interactions.csv", options: options, into: base).interactions
         interactions.viewing = try viewingFields(directory + "/interactions.csv", rows: interactions.count)
         let sessionRows = try RatingsCSV.load(path: directory + "/sessions.csv", options: .init(implicit: true), into: base)
         var sessions = Sessions()

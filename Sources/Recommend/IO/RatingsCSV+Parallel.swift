@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DenseLinalg
+import Synchronization
+
+/// Parallel loading: the file's data lines are cut into byte ranges at line boundaries, each
+/// range is parsed on its own (its own id maps, its own line count), and the ranges are merged
+/// in file order. Interning each range's ids, in the order they first appear in it, after all
+/// earlier ranges' gives every id the index one thread would give it, so the result is the same
+/// table bit for bit; line numbers are the range's own plus the lines of the ranges before it.
+/// Memory: the ranges' columns, then the merged columns growing as each range is released, so
+/// the peak is the table plus one range, never a copy of the file's text.
+extension RatingsCSV {
+    /// One range's counts and range-local ids; its rows are written straight into the table's
+    /// columns at the range's offset.
+    struct Piece: Sendable {
+        var userIDs = IDMap(), itemIDs = IDMap()
+        var rows = 0, unrated = 0, skipped = 0
+        /// Errors with line numbers counted from the range's first line (1).
+        var examples: [DataError] = []
+        var error: DataError? = nil
+    }
+
+    /// The table's four columns, written by many workers at disjoint offsets.
+    struct Columns: @unchecked Sendable {
+        var users, items: UnsafeMutablePointer<Int32>
+        var values: UnsafeMutablePointer<Float>
+        var timestamps: UnsafeMutablePointer<Int64>
+    }
+
+    /// A range's rows, appended at its offset in the columns, with the range's own id maps.
+    struct ColumnSink: RowSink {
+        var userIDs = IDMap(), itemIDs = IDMap()
+        let columns: Columns
+        var next: Int
+        let end: Int
+
+        mutating func append(user: Int32, item: Int32, value: Float, timestamp: Int64) {
+            precondition(next < end, "more rows than lines in a range")
+            columns.users[next] = user; columns.items[next] = item
+            columns.values[next] = value; columns.timestamps[next] = timestamp
+            next += 1
+        }
+    }
+
+    /// Loads `file` on `options.threads` threads; nil when the header line is too long to find
+    /// cheaply (the sequential reader then takes the file).
+    ///
+    /// Three passes over the ranges, each in parallel: count each range's lines (which bounds
+    /// its rows and gives its first line number), parse each range into the columns at its
+    /// offset with range-local ids, then map local ids to the table's (interned range by range,
+    /// in the order each range first saw them: the order one thread gives). Rows of a range
+    /// that lost lines (blank, unrated, skipped) are moved down to close the gap.
+    static func loadParallel(path: String, file: UnsafeMutablePointer<FILE>, size: Int, options: RatingsCSVOptions,
+                             into existing: Interactions) throws -> LoadedRatings? {
+        let fd = fileno(file)
+        guard let headerEnd = try nextLineStart(fd: fd, from: 0, size: size, path: path, limit: 1 << 20) else { return nil }
+        var header = [UInt8](repeating: 0, count: headerEnd)
+        try readExactly(fd: fd, into: &header, at: 0, path: path)
+        if header.last == 10 { header.removeLast() }
+        var parser = RowParser(path: path, options: options)
+        try parser.readHeader(header, lineNumber: 1)
+
+        // Cut points: the start of the first line at or after each even share of the bytes.
+        let body = size - headerEnd
+        let count = max(options.threads * 4, body / max(1, options.pieceBytes))
+        var cuts = [headerEnd]
+        for k in 1..<count {
+            let target = headerEnd + Int((Double(body) * Double(k) / Double(count)).rounded(.down))
+            let cut = max(cuts.last!, try nextLineStart(fd: fd, from: max(headerEnd, target - 1), size: size, path: path) ?? size)
+            cuts.append(cut)
+        }
+        cuts.append(size)
+        let ranges = (0..<count).map { cuts[$0]..<cuts[$0 + 1] }
+
+        // Pass 1: lines per range.
+        let lines = try parallelMap(ranges, threads: options.threads, path: path) { range in
+            var n = 0
+            try forEachLine(fd: fd, range, path: path) { _ in n += 1; return true }
+            return n
+        }
+        var firstRow = [Int](repeating: existing.count, count: count + 1)
+        for k in 0..<count { firstRow[k + 1] = firstRow[k] + lines[k] }
+
+        var pieces: [Piece] = []
+        var merged = (users: existing.userIDs, items: existing.itemIDs)
+        let columns = try withColumns(capacity: firstRow[count], existing) { columns in
+            // Pass 2: parse each range at its offset. A range after one that failed is not parsed.
+            let firstFailure = Atomic<Int>(Int.max)
+            pieces = try parallelMap(Array(0..<count), threads: options.threads, path: path) { k -> Piece in
+                guard k < firstFailure.load(ordering: .relaxed) else { return Piece() }
+                let piece = try parsePiece(fd: fd, ranges[k], parser: parser, options: options,
+                                           sink: ColumnSink(columns: columns, next: firstRow[k], end: firstRow[k + 1]))
+                if piece.error != nil { firstFailure.min(k, ordering: .relaxed) }
+                return piece
+            }
+            for k in 0..<count {
+                if var error = pieces[k].error {
+                    error.line = error.line.map { $0 + 1 + firstRow[k] - existing.count }
+                    throw error
+                }
+            }
+            // Pass 3: local ids to the table's, interned range by range in file order.
+            let maps = pieces.map { piece in
+                (piece.userIDs.ids.map { merged.users.intern($0) }, piece.itemIDs.ids.map { merged.items.intern($0) })
+            }
+            _ = try parallelMap(Array(0..<count), threads: options.threads, path: path) { k -> Int in
+                let (users, items) = maps[k]
+                for r in firstRow[k]..<(firstRow[k] + pieces[k].rows) {
+                    columns.users[r] = users[Int(columns.users[r])]
+                    columns.items[r] = items[Int(columns.items[r])]
+                }
+                return 0
+            }
+            // Close the gaps left by lines that gave no row.
+            var end = existing.count
+            for k in 0..<count {
+                let (from, n) = (firstRow[k], pieces[k].rows)
+                if from != end {
+                    columns.users.advanced(by: end).update(from: columns.users.advanced(by: from), count: n)
+                    columns.items.advanced(by: end).update(from: columns.items.advanced(by: from), count: n)
+                    columns.values.advanced(by: end).update(from: columns.values.advanced(by: from), count: n)
+                    columns.timestamps.advanced(by: end).update(from: columns.timestamps.advanced(by: from), count: n)
+                }
+                end += n
+            }
+            return end
+        }
+        var result = existing
+        result.userIDs = merged.users; result.itemIDs = merged.items
+        (result.users, result.items, result.values, result.timestamps) = columns
+        var examples: [DataError] = []
+        for k in 0..<count where examples.count < 5 {
+            examples += pieces[k].examples.prefix(5 - examples.count).map { e in
+                var e = e; e.line = e.line.map { $0 + 1 + firstRow[k] - existing.count }; return e
+            }
+        }
+        return try finish(path, result, existing: existing, unrated: pieces.reduce(0) { $0 + $1.unrated },
+                          skipped: pieces.reduce(0) { $0 + $1.skipped }, examples: examples, parser: parser)
+    }
+
+    /// Four uninitialised columns of `capacity` rows (the existing table's rows copied first),
+    /// filled by `body`, which returns how many rows they hold in the end.
+    static func withColumns(capacity: Int, _ existing: Interactions, _ body: (Columns) throws -> Int) throws
+        -> ([Int32], [Int32], [Float], [Int64]) {
+        let capacity = max(1, capacity)  // base addresses exist
+        var final = 0
+        var items: [Int32] = [], values: [Float] = [], timestamps: [Int64] = []
+        let users = try [Int32](unsafeUninitializedCapacity: capacity) { u, uCount in
+            items = try [Int32](unsafeUninitializedCapacity: capacity) { i, iCount in
+                values = try [Float](unsafeUninitializedCapacity: capacity) { v, vCount in
+                    timestamps = try [Int64](unsafeUninitializedCapacity: capacity) { t, tCount in
+                        _ = u.initialize(fromContentsOf: existing.users); _ = i.initialize(fromContentsOf: existing.items)
+                        _ = v.initialize(fromContentsOf: existing.values); _ = t.initialize(fromContentsOf: existing.timestamps)
+                        final = try body(Columns(users: u.baseAddress!, items: i.baseAddress!, values: v.baseAddress!, timestamps: t.baseAddress!))
+                        tCount = final
+                    }
+                    vCount = final
+                }
+                iCount = final
+            }
+            uCount = final
+        }
+        return (users, items, values, timestamps)
+    }
+
+    /// `body` of each element, on up to `threads` workers, in order; the first error (in
+    /// element order) is thrown.
+    static func parallelMap<T, R: Sendable>(_ elements: [T], threads: Int, path: String, _ body: (T) throws -> R) throws -> [R] {
+        var results = [Result<R, any Error>?](repeating: nil, count: elements.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = UncheckedSendable(slots)
+            withoutActuallyEscaping(body) { body in
+                let shared = UncheckedSendable((body, elements))
+                Parallel.forEachBlock(count: elements.count, threads: threads, minimumBlock: 1) { range in
+                    for k in range { slots.value[k] = Result { try shared.value.0(shared.value.1[k]) } }
+                }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+
+    /// Parses the lines of `bytes` (whole lines of the file) with a copy of the header's parser
+    /// into `sink`.
+    static func parsePiece(fd: Int32, _ bytes: Range<Int>, parser template: RowParser, options: RatingsCSVOptions,
+                           sink: ColumnSink) throws -> Piece {
+        var piece = Piece()
+        var parser = template
+        var sink = sink
+        let first = sink.next
+        var lineNumber = 0
+        try forEachLine(fd: fd, bytes, path: template.path) { line in
+            lineNumber += 1
+            if line.isEmpty || (line.count == 1 && line[0] == 13) { return true }  // blank line
+            do {
+                if try !parser.parse(line, lineNumber: lineNumber, into: &sink) { piece.unrated += 1 }
+            } catch let error as DataError {
+                guard options.skipBadLines else { piece.error = error; return false }
+                piece.skipped += 1
+                if piece.examples.count < 5 { piece.examples.append(error) }
+            }
+            return true
+        }
+        piece.rows = sink.next - first
+        piece.userIDs = sink.userIDs; piece.itemIDs = sink.itemIDs
+        return piece
+    }
+
+    /// Calls `body` with each line (without its newline) of the file's bytes `range`, read with
+    /// `pread` in 4 MiB blocks, until it returns false.
+    static func forEachLine(fd: Int32, _ range: Range<Int>, path: String,
+                            _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
+        var buffer = [UInt8](repeating: 0, count: min(4 << 20, max(1, range.count)))
+        var offset = range.lowerBound, filled = 0
+        while true {
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }  // a line longer than the buffer
+            let want = min(buffer.count - filled, range.upperBound - offset)
+            let n = want == 0 ? 0 : buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, want, off_t(offset)) }
+            if n < 0 { throw DataError(file: path, reason: "read error: \(String(cString: strerror(errno)))") }
+            offset += n
+            filled += n
+            let atEnd = offset >= range.upperBound || n == 0
+            var stop = false
+            let consumed = try buffer.withUnsafeBufferPointer { b -> Int in
+                let base = b.baseAddress!
+                var start = 0
+                while start < filled, let newline = memchr(base + start, 10, filled - start) {
+                    let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    if try !body(UnsafeBufferPointer(rebasing: b[start..<end])) { stop = true; return end + 1 }
+                    start = end + 1
+                }
+                if atEnd && start < filled {
+                    if try !body(UnsafeBufferPointer(rebasing: b[start..<filled])) { stop = true }
+                    start = filled
+                }
+                return start
+            }
+            if atEnd || stop { return }
+            if consumed > 0 {
+                buffer.withUnsafeMutableBytes { _ = memmove($0.baseAddress!, $0.baseAddress! + consumed, filled - consumed) }
+                filled -= consumed
+            }
+        }
+    }
+
+    /// The offset just after the first newline at or after `from` (`size` when there is none),
+    /// or nil when none lies within `limit` bytes.
+    static func nextLineStart(fd: Int32, from: Int, size: Int, path: String, limit: Int = .max) throws -> Int? {
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var offset = from
+        while offset < size {
+            if offset - from >= limit { return nil }
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+            if n < 0 { throw DataError(file: path, reason: "read error: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            if let i = chunk[..<n].firstIndex(of: 10) { return offset + i + 1 }
+            offset += n
+        }
+        return size
+    }
+
+    static func readExactly(fd: Int32, into bytes: inout [UInt8], at offset: Int, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            if n <= 0 { throw DataError(file: path, reason: "read error") }
+            done += n
+        }
+    }
+}
