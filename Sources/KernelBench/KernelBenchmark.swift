@@ -73,6 +73,7 @@ public struct KernelBenchmark: Sendable {
         let loadStart = Date()
         var options = RatingsCSVOptions()
         options.threads = threads
+        options.keepTimestamps = kernel == .alsExplicit  // only the latest-rating matrix reads them
         // The table is released once its matrices exist: the kernels read only those.
         let (binary, ratings) = try { () throws -> (SparseMatrix, SparseMatrix) in
             let loaded = try RatingsCSV.load(path: path, options: options).interactions

@@ -58,7 +58,8 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         var recommender = try kind.makeRecommender(hyper.modelOptions)
         var (dataset, sessions): (Dataset, Sessions?)
         do {
-            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit, threads: global.threads)
+            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit, threads: global.threads,
+                                                      timestamps: explicit || kind.readsRows || feedback != nil)
         } catch let error as DataError where error.argument == "format" {
             // The library names the format; the command line names its option.
             throw ValidationError("--format \(format.rawValue): \(error.reason) (\(error.file))")
@@ -80,9 +81,14 @@ struct Train: ParsableCommand, UsesGlobalOptions {
             dataset = dataset.appending(events.map { ($0.user, $0.item, Float($0.value), $0.timestamp) })
             global.log("added \(events.count.formatted()) feedback events from \(feedback)")
         }
-        let training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
+        var training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
                           training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))
+        if !kind.readsRows {
+            // The model learns from the matrices: the table (20 bytes a row) goes before training.
+            dataset.interactions = Interactions()
+            training.releaseRows()
+        }
         let fitStart = Date()
         try recommender.fit(training)  // BLAS on --threads: main set it
         let fitSeconds = seconds(since: fitStart)

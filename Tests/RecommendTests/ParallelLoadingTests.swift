@@ -77,6 +77,24 @@ import Testing
         }
     }
 
+    /// Without timestamps (a model that learns from the matrices): the same rows, no timestamps,
+    /// from every reader; a bad timestamp is still an error.
+    @Test func timestampsCanBeLeftOut() throws {
+        let csv = try temporaryFile(Self.awkwardCSV(rows: 800, seed: 13))
+        let rmx = (csv as NSString).deletingLastPathComponent + "/data.rmx"
+        try InteractionFile.write(try RatingsCSV.load(path: csv).interactions, to: rmx)
+        let full = try RatingsCSV.load(path: csv).interactions
+        var lean = RatingsCSVOptions()
+        lean.keepTimestamps = false
+        for (path, options) in [(csv, lean), (csv, Self.parallel(lean, threads: 2, pieceBytes: 100)), (rmx, lean)] {
+            let loaded = try RatingsCSV.load(path: path, options: options).interactions
+            #expect(loaded.timestamps.isEmpty && loaded.users == full.users && loaded.items == full.items && loaded.values == full.values)
+            #expect(try loaded.matrix(.binary) == full.matrix(.binary))
+        }
+        let bad = try temporaryFile("user,item,timestamp\nu,i,5\nu,j,soon\n")
+        #expect(throws: DataError.self) { try RatingsCSV.load(path: bad, options: lean) }
+    }
+
     @Test func crc32cMatchesTheStandardCheckValue() {
         let check = Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) }
         #expect(check == 0xE306_9283)

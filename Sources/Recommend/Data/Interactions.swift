@@ -11,6 +11,8 @@ public struct Interactions: Sendable {
     public var users: [Int32] = []
     public var items: [Int32] = []
     public var values: [Float] = []
+    /// Empty when the loader was told not to keep them (``RatingsCSVOptions/keepTimestamps``):
+    /// every row is then at time 0.
     public var timestamps: [Int64] = []
     /// Watch minutes, completion, rating and device per row, where the data has them.
     public var viewing: ViewingFields? = nil
@@ -80,12 +82,12 @@ public struct Interactions: Sendable {
             guard halfLife > 0 else { throw RecommenderError.invalidParameter(model: nil, name: "half-life", value: "\(halfLife)", expected: "a positive number of days") }
             let now = timestamps.max() ?? 0
             let weights = (0..<count).map { t in
-                values[t] * Float(pow(2, -Double(now - timestamps[t]) / 86_400 / halfLife))
+                values[t] * Float(pow(2, -Double(now - (timestamps.isEmpty ? 0 : timestamps[t])) / 86_400 / halfLife))
             }
             return try build(weights, .sum)
         case .lastValue:
             // The latest by timestamp (then by position) of each pair.
-            return try build(values, .latest(order: timestamps))
+            return try build(values, .latest(order: timestamps.isEmpty ? [Int64](repeating: 0, count: count) : timestamps))
         }
     }
 }

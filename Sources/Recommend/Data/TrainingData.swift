@@ -35,6 +35,13 @@ public struct TrainingData: Sendable {
         try self.init(interactions, items: items, compute: ComputeSettings(threads: threads), seed: seed)
     }
 
+    /// Releases the interaction table's rows (keeping its id maps): for a model that trains on
+    /// the matrices alone (``ModelKind/readsRows`` false), whose largest input at scale is the
+    /// table itself (20 bytes a row against the binary matrix's 8).
+    public mutating func releaseRows() {
+        interactions = Interactions(userIDs: interactions.userIDs, itemIDs: interactions.itemIDs)
+    }
+
     /// Threads for training (``compute``).
     public var threads: Int { compute.threads }
 

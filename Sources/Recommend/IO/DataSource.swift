@@ -21,9 +21,11 @@ public enum DataSource {
     ///   - ratings: keep rating values (for rating prediction); a world then reads its rated
     ///     views only.
     ///   - threads: threads parsing a large ratings file (the result does not depend on them).
+    ///   - timestamps: keep a ratings file's timestamps (false: ``Interactions/timestamps`` stays
+    ///     empty, for a model that trains on the matrices alone).
     /// - Throws: ``DataError`` naming the file, line and problem.
     public static func load(path: String, format: DataFormat = .auto, items: String? = nil,
-                            ratings: Bool = false, threads: Int = 1) throws -> (dataset: Dataset, sessions: Sessions?) {
+                            ratings: Bool = false, threads: Int = 1, timestamps: Bool = true) throws -> (dataset: Dataset, sessions: Sessions?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError(file: path, reason: "no such file or folder")
@@ -35,6 +37,7 @@ public enum DataSource {
             var options = RatingsCSVOptions(implicit: !ratings)
             options.requireRating = ratings
             options.threads = threads
+            options.keepTimestamps = timestamps
             let loaded = try RatingsCSV.load(path: path, options: options).interactions
             result = (Dataset(interactions: loaded), nil)
         case .movielens:

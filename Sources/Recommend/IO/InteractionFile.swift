@@ -143,7 +143,10 @@ public enum InteractionFile {
         var userColumn: [Int32] = try reader.column(rows)
         var itemColumn: [Int32] = try reader.column(rows)
         var values: [Float] = hasValues ? try reader.column(rows) : []
-        var timestamps: [Int64] = hasTimestamps ? try reader.column(rows) : []
+        var timestamps: [Int64] = []
+        if hasTimestamps {
+            if options.keepTimestamps { timestamps = try reader.column(rows) } else { try reader.skip(8 * rows) }
+        }
         var footer = [UInt8](repeating: 0, count: footerBytes)
         let computed = reader.crc
         try reader.read(into: &footer)
@@ -187,10 +190,10 @@ public enum InteractionFile {
             let keep = values.indices.filter { !values[$0].isNaN }
             unrated = rows - keep.count
             userColumn = keep.map { userColumn[$0] }; itemColumn = keep.map { itemColumn[$0] }
-            timestamps = hasTimestamps ? keep.map { timestamps[$0] } : []
+            timestamps = timestamps.isEmpty ? [] : keep.map { timestamps[$0] }
             values = keep.map { values[$0] }
         }
-        if !hasTimestamps { timestamps = [Int64](repeating: 0, count: userColumn.count) }
+        if !hasTimestamps && options.keepTimestamps { timestamps = [Int64](repeating: 0, count: userColumn.count) }
         if result.count == 0 {
             result.users = userColumn; result.items = itemColumn; result.values = values; result.timestamps = timestamps
         } else {
@@ -275,6 +278,18 @@ struct ChecksummedReader {
         }
         try skipPadding()
         return column
+    }
+
+    /// Checksums `count` bytes (then the padding) without keeping them.
+    mutating func skip(_ count: Int) throws {
+        var block = [UInt8](repeating: 0, count: min(count, 16 << 20))
+        var left = count
+        while left > 0 {
+            let n = min(left, block.count)
+            try block.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<n])) }
+            left -= n
+        }
+        try skipPadding()
     }
 
     mutating func skipPadding() throws {

@@ -37,11 +37,13 @@ extension RatingsCSV {
         let columns: Columns
         var next: Int
         let end: Int
+        let keepTimestamps: Bool
 
         mutating func append(user: Int32, item: Int32, value: Float, timestamp: Int64) {
             precondition(next < end, "more rows than lines in a range")
             columns.users[next] = user; columns.items[next] = item
-            columns.values[next] = value; columns.timestamps[next] = timestamp
+            columns.values[next] = value
+            if keepTimestamps { columns.timestamps[next] = timestamp }
             next += 1
         }
     }
@@ -87,13 +89,14 @@ extension RatingsCSV {
 
         var pieces: [Piece] = []
         var merged = (users: existing.userIDs, items: existing.itemIDs)
-        let columns = try withColumns(capacity: firstRow[count], existing) { columns in
+        let columns = try withColumns(capacity: firstRow[count], existing, timestamps: options.keepTimestamps) { columns in
             // Pass 2: parse each range at its offset. A range after one that failed is not parsed.
             let firstFailure = Atomic<Int>(Int.max)
             pieces = try parallelMap(Array(0..<count), threads: options.threads, path: path) { k -> Piece in
                 guard k < firstFailure.load(ordering: .relaxed) else { return Piece() }
                 let piece = try parsePiece(fd: fd, ranges[k], parser: parser, options: options,
-                                           sink: ColumnSink(columns: columns, next: firstRow[k], end: firstRow[k + 1]))
+                                           sink: ColumnSink(columns: columns, next: firstRow[k], end: firstRow[k + 1],
+                                                            keepTimestamps: options.keepTimestamps))
                 if piece.error != nil { firstFailure.min(k, ordering: .relaxed) }
                 return piece
             }
@@ -123,7 +126,9 @@ extension RatingsCSV {
                     columns.users.advanced(by: end).update(from: columns.users.advanced(by: from), count: n)
                     columns.items.advanced(by: end).update(from: columns.items.advanced(by: from), count: n)
                     columns.values.advanced(by: end).update(from: columns.values.advanced(by: from), count: n)
-                    columns.timestamps.advanced(by: end).update(from: columns.timestamps.advanced(by: from), count: n)
+                    if options.keepTimestamps {
+                        columns.timestamps.advanced(by: end).update(from: columns.timestamps.advanced(by: from), count: n)
+                    }
                 }
                 end += n
             }
@@ -144,7 +149,7 @@ extension RatingsCSV {
 
     /// Four uninitialised columns of `capacity` rows (the existing table's rows copied first),
     /// filled by `body`, which returns how many rows they hold in the end.
-    static func withColumns(capacity: Int, _ existing: Interactions, _ body: (Columns) throws -> Int) throws
+    static func withColumns(capacity: Int, _ existing: Interactions, timestamps keep: Bool, _ body: (Columns) throws -> Int) throws
         -> ([Int32], [Int32], [Float], [Int64]) {
         let capacity = max(1, capacity)  // base addresses exist
         var final = 0
@@ -152,11 +157,12 @@ extension RatingsCSV {
         let users = try [Int32](unsafeUninitializedCapacity: capacity) { u, uCount in
             items = try [Int32](unsafeUninitializedCapacity: capacity) { i, iCount in
                 values = try [Float](unsafeUninitializedCapacity: capacity) { v, vCount in
-                    timestamps = try [Int64](unsafeUninitializedCapacity: capacity) { t, tCount in
+                    timestamps = try [Int64](unsafeUninitializedCapacity: keep ? capacity : 1) { t, tCount in
                         _ = u.initialize(fromContentsOf: existing.users); _ = i.initialize(fromContentsOf: existing.items)
-                        _ = v.initialize(fromContentsOf: existing.values); _ = t.initialize(fromContentsOf: existing.timestamps)
+                        _ = v.initialize(fromContentsOf: existing.values)
+                        if keep { _ = t.initialize(fromContentsOf: existing.timestamps) }
                         final = try body(Columns(users: u.baseAddress!, items: i.baseAddress!, values: v.baseAddress!, timestamps: t.baseAddress!))
-                        tCount = final
+                        tCount = keep ? final : 0
                     }
                     vCount = final
                 }

@@ -35,6 +35,9 @@ public struct RatingsCSVOptions: Sendable {
     /// Keep rows with an empty rating, with the value NaN (the binary format stores them so that
     /// loading it later as ratings or as views gives what the CSV gives).
     public var keepUnrated = false
+    /// Keep the timestamp column. Without it (a model that learns from the matrices alone)
+    /// the table's `timestamps` stay empty, saving 8 bytes a row; timestamps are still checked.
+    public var keepTimestamps = true
 
     public init(userColumn: String? = nil, itemColumn: String? = nil, ratingColumn: String? = nil,
                 timestampColumn: String? = nil, delimiter: UInt8? = nil, skipBadLines: Bool = false,
@@ -131,6 +134,7 @@ public enum RatingsCSV {
             }
         }
         if !sawHeader { throw DataError(file: path, reason: "empty file: expected a header line") }
+        if !options.keepTimestamps { result.timestamps = [] }
         return try finish(path, result, existing: existing, unrated: unrated, skipped: skipped, examples: examples, parser: parser)
     }
 

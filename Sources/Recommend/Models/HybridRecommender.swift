@@ -6,7 +6,8 @@ import Foundation
 /// not yet seen, then combined with the weights.
 public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("hybrid", .ranking, "item-kNN 0.4, content 0.3 and ALS 0.3 on min-max normalised scores",
-                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2", .neighbors: "20", .shrinkage: "0", .learnWeights: "off"])
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2", .neighbors: "20", .shrinkage: "0", .learnWeights: "off"],
+                                                  readsRows: true)
     public static func make(_ o: ModelOptions) throws -> Self { 
         // The original system's weights: collaborative 0.4, content 0.3, factorisation 0.3
         // (content drops out, the others keeping 4:3, where there is no item metadata).

@@ -53,9 +53,15 @@ public struct ModelRegistration: Sendable {
     public let task: ModelTask
     public let summary: String
     public let hyperparameters: KeyValuePairs<Hyperparameter, String>
+    /// Whether training reads the interaction table's rows (timestamps, repeated views), not
+    /// only the matrices built from them: a model that does not lets a large training run
+    /// release the table (and never load its timestamps) before it trains.
+    public let readsRows: Bool
 
-    public init(_ kind: String, _ task: ModelTask, _ summary: String, hyperparameters: KeyValuePairs<Hyperparameter, String> = [:]) {
+    public init(_ kind: String, _ task: ModelTask, _ summary: String, hyperparameters: KeyValuePairs<Hyperparameter, String> = [:],
+                readsRows: Bool = false) {
         self.kind = ModelKind(kind); self.task = task; self.summary = summary; self.hyperparameters = hyperparameters
+        self.readsRows = readsRows
     }
 }
 
@@ -132,6 +138,9 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
     public func defaultValue(of parameter: Hyperparameter) -> String? {
         ((try? type().registration.hyperparameters) ?? [:]).first { $0.key == parameter }?.value
     }
+    /// Whether training reads the interaction rows (``ModelRegistration/readsRows``); true for an
+    /// unregistered kind.
+    public var readsRows: Bool { (try? type().registration.readsRows) ?? true }
     /// Whether the model can be saved to a model file.
     public var isPersistent: Bool { (try? type()) is any PersistentModel.Type }
 

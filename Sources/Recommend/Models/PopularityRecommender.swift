@@ -3,7 +3,8 @@ import Factorization
 
 /// Most popular items: score = number of users who interacted (optionally time-decayed).
 public struct PopularityRecommender: Recommender, RegisteredModel {
-    public static let registration = ModelRegistration("popular", .ranking, "the most watched titles (the baseline every model must beat)")
+    public static let registration = ModelRegistration("popular", .ranking, "the most watched titles (the baseline every model must beat)",
+                                                  readsRows: true)
     public static func make(_ options: ModelOptions) throws -> Self { Self() }
 
     /// Half-life in days of a time-decayed count; nil counts every interaction equally.

@@ -15,7 +15,8 @@ import Factorization
 /// known user's next title from their most recent titles.
 public struct SessionRecommender: Recommender, RegisteredModel {
     public static let registration = ModelRegistration("session", .ranking, "next title from the current session: sequential rules and V-SKNN (Ludewig & Jannach, UMUAI 2018)",
-                                                  hyperparameters: [.neighbors: "100"])
+                                                  hyperparameters: [.neighbors: "100"],
+                                                  readsRows: true)
     public static func make(_ o: ModelOptions) throws -> Self {
         var model = Self()
         if let v = o.neighbors { model.neighbors = v }

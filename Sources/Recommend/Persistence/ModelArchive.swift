@@ -33,12 +33,28 @@ public enum ModelArchive {
 
     /// Wraps `payload` with the header and checksum.
     static func frame(_ payload: [UInt8]) -> [UInt8] {
+        var out = framedWriter(capacity: payload.count)
+        out.bytes.append(contentsOf: payload)
+        return finishFrame(&out)
+    }
+
+    /// A writer whose bytes start with the header (its length filled in by ``finishFrame(_:)``),
+    /// so that a large model's payload is written once, not copied into a frame.
+    static func framedWriter(capacity: Int = 0) -> ArchiveWriter {
         var out = ArchiveWriter()
+        out.bytes.reserveCapacity(headerSize + capacity + 4)
         out.bytes.append(contentsOf: magic)
         out.uint32(version)
-        out.uint64(UInt64(payload.count))
-        out.bytes.append(contentsOf: payload)
-        out.uint32(CRC32.checksum(payload))
+        out.uint64(0)
+        return out
+    }
+
+    /// The file's bytes: the payload's length patched into the header, the checksum appended.
+    static func finishFrame(_ out: inout ArchiveWriter) -> [UInt8] {
+        let length = UInt64(out.bytes.count - headerSize).littleEndian
+        withUnsafeBytes(of: length) { out.bytes.replaceSubrange((headerSize - 8)..<headerSize, with: $0) }
+        let crc = out.bytes.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[headerSize...])) }
+        out.uint32(crc)
         return out.bytes
     }
 
@@ -241,8 +257,14 @@ enum CRC32 {
     }
 
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { checksum($0) }
+    }
+
+    static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        table.withUnsafeBufferPointer { table in
+            for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        }
         return c ^ 0xFFFF_FFFF
     }
 }

@@ -29,23 +29,30 @@ public struct SavedModel: Sendable {
     /// The model file's bytes: header, payload, checksum.
     /// - Throws: ``RecommenderError`` when the model holds NaN or infinite values.
     public func encoded() throws -> [UInt8] {
-        var w = ArchiveWriter()
+        // The model's own part first, then one buffer of the file's exact size: at scale the
+        // file is hundreds of MiB, and a buffer growing by doubling would hold it twice.
+        var part = ArchiveWriter()
+        try ModelArchive.encode(model, into: &part)
+        // The last guard of every model (factors, weights, similarity lists, biases): a model
+        // holding NaN or infinity would fail or answer garbage at serving time.
+        guard part.nonFiniteValues == 0 else {
+            throw RecommenderError.nonFiniteModel(model: model.name, values: part.nonFiniteValues)
+        }
+        let idBytes = [userIDs.ids, itemIDs.ids, titles].reduce(0) { $0 + 8 + $1.reduce(0) { $0 + 4 + $1.utf8.count } }
+        let historyBytes = 16 + 8 + 8 * (history.rows + 1) + 8 + 4 * history.nnz + 8 + 4 * history.nnz
+        var w = ModelArchive.framedWriter(capacity: idBytes + historyBytes + part.bytes.count)
         w.strings(userIDs.ids)
         w.strings(itemIDs.ids)
         w.strings(titles)
         w.sparse(history)
-        try ModelArchive.encode(model, into: &w)
-        // The last guard of every model (factors, weights, similarity lists, biases): a model
-        // holding NaN or infinity would fail or answer garbage at serving time.
-        guard w.nonFiniteValues == 0 else {
-            throw RecommenderError.nonFiniteModel(model: model.name, values: w.nonFiniteValues)
-        }
-        return ModelArchive.frame(w.bytes)
+        w.bytes.append(contentsOf: part.bytes)
+        return ModelArchive.finishFrame(&w)
     }
 
     /// Writes the model to `path` atomically (a temporary file renamed over the target).
     public func write(to path: String) throws {
-        try AtomicFile.write(Data(try encoded()), to: path)
+        let bytes = try encoded()  // written as they are: no second copy of a large model
+        try AtomicFile.write(to: path) { handle in try handle.write(contentsOf: bytes) }
     }
 
     /// Reads a model file.
