@@ -17,12 +17,12 @@ def run_json(cmd):
 
 def ours(args, kernel, extra):
     return run_json([args.rectrain, "bench", "--kernel", kernel, "--data", args.data, "--threads", "2",
-                     "--repeats", str(args.repeats), "--json"] + extra)
+                     "--repeats", str(args.repeats), "--json"] + extra + args.iteration_flags)
 
 
 def theirs(args, kernel, extra):
     return run_json([sys.executable, os.path.join(HERE, "peers.py"), "--kernel", kernel, "--data", args.data,
-                     "--threads", "2", "--repeats", str(args.repeats)] + extra)
+                     "--threads", "2", "--repeats", str(args.repeats)] + extra + args.iteration_flags)
 
 
 # (label, our kernel, our options, peer kernel, peer options, compared field)
@@ -130,7 +130,9 @@ def main():
     p.add_argument("--quick", action="store_true", help="skip the 128-factor case and use one round")
     p.add_argument("--only", default="", help="comma-separated kernels to time (als,svd,nmf,cosine,topn); default all")
     p.add_argument("--accuracy-only", action="store_true", help="skip the speed table")
+    p.add_argument("--iterations", type=int, default=0, help="ALS/NMF iterations for both sides (default: each tool's bench default, 10)")
     args = p.parse_args()
+    args.iteration_flags = ["--iterations", str(args.iterations)] if args.iterations else []
     if args.quick:
         args.rounds, args.repeats = 1, 1
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU") \

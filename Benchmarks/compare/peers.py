@@ -14,7 +14,28 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 
+def load_rmx(path):
+    """The users x items binary matrix of a `rectrain convert` file (docs/data-formats.md):
+    its user and item columns read in place with numpy, so that 100 M rows load in seconds."""
+    import struct
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head[:8] != b"RMX1\r\n\x1a\n":
+        raise SystemExit(f"{path}: not a binary interaction file")
+    rows, users, items, user_bytes, item_bytes = struct.unpack_from("<5Q", head, 16)
+    pad = lambda n: (n + 63) // 64 * 64
+    offset = 64 + pad(8 * users) + pad(user_bytes) + pad(8 * items) + pad(item_bytes)
+    ui = np.fromfile(path, dtype="<i4", count=rows, offset=offset)
+    ii = np.fromfile(path, dtype="<i4", count=rows, offset=offset + pad(4 * rows))
+    x = sp.csr_matrix((np.ones(rows, dtype=np.float32), (ui, ii)), shape=(users, items))
+    x.data[:] = 1  # binary, duplicates collapsed
+    return x
+
+
 def load(path):
+    with open(path, "rb") as f:
+        if f.read(8) == b"RMX1\r\n\x1a\n":
+            return load_rmx(path)
     users, items, ui, ii = {}, {}, [], []
     with open(path) as f:
         header = f.readline().strip().split(",")

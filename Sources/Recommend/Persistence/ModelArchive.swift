@@ -110,10 +110,25 @@ struct ArchiveWriter {
 
     mutating func strings(_ a: [String]) { uint64(UInt64(a.count)); for s in a { string(s) } }
     mutating func ints(_ a: [Int]) { uint64(UInt64(a.count)); for v in a { int(v) } }
-    mutating func int32s(_ a: [Int32]) { uint64(UInt64(a.count)); for v in a { uint32(UInt32(bitPattern: v)) } }
+    mutating func int32s(_ a: [Int32]) { uint64(UInt64(a.count)); littleEndian(a) }
     mutating func floats(_ a: [Float]) {
         uint64(UInt64(a.count))
-        for v in a { uint32(v.bitPattern); if !v.isFinite { nonFiniteValues += 1 } }
+        nonFiniteValues += a.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        #if _endian(little)
+        a.withUnsafeBytes { bytes.append(contentsOf: $0) }  // IEEE bits as they are, no copy
+        #else
+        littleEndian(a.map(\.bitPattern))
+        #endif
+    }
+
+    /// The elements' bytes, little-endian: one copy of the whole array where the machine is
+    /// little-endian (a 100 M-entry history is 400 MB a column).
+    mutating func littleEndian<T: FixedWidthInteger>(_ a: [T]) {
+        #if _endian(little)
+        a.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in a { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        #endif
     }
 
     /// Floats written that are NaN or infinite: a model holding any is not saved.
@@ -195,18 +210,28 @@ struct ArchiveReader {
     }
 
     mutating func int32s() throws -> [Int32] {
-        let n = try count(elementSize: 4)
-        return try (0..<n).map { _ in Int32(bitPattern: try uint32()) }
+        try littleEndianArray(of: Int32.self)
     }
 
     mutating func floats() throws -> [Float] {
-        let n = try count(elementSize: 4)
-        let raw = try take(4 * n)
-        var out = [Float](repeating: 0, count: n)
-        raw.withUnsafeBytes { buffer in
-            for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        try littleEndianArray(of: UInt32.self).map { Float(bitPattern: $0) }
+    }
+
+    /// An array written by ``ArchiveWriter/littleEndian(_:)`` (its count first), copied in one
+    /// block where the machine is little-endian.
+    mutating func littleEndianArray<T: FixedWidthInteger>(of: T.Type) throws -> [T] {
+        let n = try count(elementSize: MemoryLayout<T>.size)
+        let raw = try take(MemoryLayout<T>.size * n)
+        return [T](unsafeUninitializedCapacity: n) { out, initialized in
+            raw.withUnsafeBytes { source in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: source)
+                #else
+                for i in 0..<n { out[i] = T(littleEndian: source.loadUnaligned(fromByteOffset: MemoryLayout<T>.size * i, as: T.self)) }
+                #endif
+            }
+            initialized = n
         }
-        return out
     }
 
     mutating func table() throws -> [String: String] {
@@ -248,13 +273,21 @@ struct ArchiveReader {
     }
 }
 
-/// CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's `crc32`).
+/// CRC-32 (IEEE 802.3 polynomial, reflected, as zlib's `crc32`), eight bytes a step
+/// ("slicing-by-8", Kounavis & Berry, Intel 2005): a model file of hundreds of MiB checks in
+/// about a second rather than several.
 enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+    /// tables[k][b]: the CRC of byte b followed by k zero bytes.
+    static let tables: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 8 * 256)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            t[n] = c
+        }
+        for k in 1..<8 { for n in 0..<256 { t[k * 256 + n] = t[(k - 1) * 256 + n] >> 8 ^ t[Int(t[(k - 1) * 256 + n] & 0xFF)] } }
+        return t
+    }()
 
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBufferPointer { checksum($0) }
@@ -262,8 +295,16 @@ enum CRC32 {
 
     static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { table in
-            for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        tables.withUnsafeBufferPointer { t in
+            var i = 0
+            let n = bytes.count
+            while i + 8 <= n {
+                let lo = c ^ (UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+                c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int(lo >> 8 & 0xFF)] ^ t[5 * 256 + Int(lo >> 16 & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                    ^ t[3 * 256 + Int(bytes[i + 4])] ^ t[2 * 256 + Int(bytes[i + 5])] ^ t[256 + Int(bytes[i + 6])] ^ t[Int(bytes[i + 7])]
+                i += 8
+            }
+            while i < n { c = t[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8); i += 1 }
         }
         return c ^ 0xFFFF_FFFF
     }
