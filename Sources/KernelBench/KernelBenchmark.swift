@@ -75,13 +75,16 @@ public struct KernelBenchmark: Sendable {
         options.threads = threads
         options.keepTimestamps = kernel == .alsExplicit  // only the latest-rating matrix reads them
         // The table is released once its matrices exist: the kernels read only those.
+        var readSeconds = 0.0
         let (binary, ratings) = try { () throws -> (SparseMatrix, SparseMatrix) in
             let loaded = try RatingsCSV.load(path: path, options: options).interactions
+            readSeconds = Date().timeIntervalSince(loadStart)
             let binary = try loaded.matrix(.binary, threads: threads)
             return (binary, kernel == .alsExplicit ? try loaded.matrix(.lastValue, threads: threads) : binary)
         }()
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        log("loaded \(binary.rows) users × \(binary.columns) items, \(binary.nnz) nonzeros in \(String(format: "%.2f", loadSeconds)) s")
+        log("loaded \(binary.rows) users × \(binary.columns) items, \(binary.nnz) nonzeros in \(String(format: "%.2f", loadSeconds)) s "
+            + "(file read in \(String(format: "%.2f", readSeconds)) s, \(Int(Double(binary.nnz) / max(readSeconds, 1e-9)).formatted()) rows/s; matrices in \(String(format: "%.2f", loadSeconds - readSeconds)) s)")
         var result = try run(matrix: binary, ratings: ratings, log: log)
         result.loadSeconds = loadSeconds
         return result

@@ -98,6 +98,17 @@ import Testing
     @Test func crc32cMatchesTheStandardCheckValue() {
         let check = Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) }
         #expect(check == 0xE306_9283)
+        // The model files' CRC-32 (IEEE, slicing-by-8), at every length around its 8-byte steps.
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        let text = Array("The quick brown fox jumps over the lazy dog".utf8)
+        for n in 0...text.count {
+            var plain: UInt32 = 0xFFFF_FFFF
+            for b in text[..<n] {
+                plain ^= UInt32(b)
+                for _ in 0..<8 { plain = plain & 1 != 0 ? 0xEDB8_8320 ^ (plain >> 1) : plain >> 1 }
+            }
+            #expect(CRC32.checksum(Array(text[..<n])) == plain ^ 0xFFFF_FFFF)
+        }
         let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let whole = bytes.withUnsafeBytes { CRC32C.checksum($0) }
         let split = bytes.withUnsafeBytes { b in CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[333...]),

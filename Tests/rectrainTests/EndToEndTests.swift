@@ -122,6 +122,36 @@ enum CLI {
         }
     }
 
+    /// convert → .rmx: train and evaluate give byte-identical model files and the same report
+    /// from the binary form as from the CSV (a model reading rows, one reading matrices, a
+    /// rating model), on 1 and 2 threads; a damaged .rmx is a one-line error.
+    @Test func convertedDataAnswersAsTheCSV() throws {
+        let dir = try CLI.folder("e2e-convert")
+        let csv = CLI.world + "/interactions.csv", rmx = dir + "/views.rmx"
+        let convert = try CLI.run(["convert", "--data", csv, "--output", rmx, "--quiet"])
+        #expect(convert.status == 0 && convert.out.contains("Converted 5,000 rows"), "\(convert.err)")
+        for (model, threads) in [("als", "1"), ("als", "2"), ("popular", "2"), ("als-explicit", "2")] {
+            var files: [Data] = []
+            for data in [csv, rmx] {
+                let out = dir + "/\(model)-\(threads)-\(files.count).model"
+                let r = try CLI.run(["train", "--data", data, "--model", model, "--threads", threads, "--output", out, "--quiet"])
+                #expect(r.status == 0, "\(model) from \(data): \(r.err)")
+                files.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+            }
+            #expect(files[0] == files[1], "\(model) on \(threads) threads: the .rmx gave another model")
+        }
+        let reports = try [csv, rmx].map { data in
+            try CLI.run(["evaluate", "--train", data, "--test", csv, "--model", "itemknn", "--json", "--quiet"]).out
+                .replacingOccurrences(of: #""(fit|recommend)_seconds":[0-9.e-]+"#, with: "", options: .regularExpression)
+        }
+        #expect(!reports[0].isEmpty && reports[0] == reports[1])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: rmx))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: rmx))
+        let broken = try CLI.run(["train", "--data", rmx, "--model", "als", "--output", dir + "/x.model"])
+        #expect(broken.status != 0 && broken.err.contains("checksum mismatch") && !broken.signaled, "\(broken.err)")
+    }
+
     @Test func evaluateJSONParses() throws {
         let dir = try CLI.folder("e2e-eval")
         let (dataset, _) = try DataSource.load(path: CLI.world)
