@@ -125,16 +125,17 @@ def main():
     p.add_argument("--rectrain", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--shared", default="")
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=None, help="alternating rounds (default 2; 1 with --quick)")
     p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--quick", action="store_true", help="skip the 128-factor case and use one round")
+    p.add_argument("--quick", action="store_true", help="skip the 128-factor case, one repeat, and one round unless --rounds")
     p.add_argument("--only", default="", help="comma-separated kernels to time (als,svd,nmf,cosine,topn); default all")
     p.add_argument("--accuracy-only", action="store_true", help="skip the speed table")
     p.add_argument("--iterations", type=int, default=0, help="ALS/NMF iterations for both sides (default: each tool's bench default, 10)")
     args = p.parse_args()
     args.iteration_flags = ["--iterations", str(args.iterations)] if args.iterations else []
     if args.quick:
-        args.rounds, args.repeats = 1, 1
+        args.repeats = 1
+    args.rounds = args.rounds or (1 if args.quick else 2)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU") \
         if os.path.exists("/proc/cpuinfo") else "unknown CPU"
     print(f"machine: {cpu}, {os.cpu_count()} cores; rectrain {args.rectrain}; data {args.data}\n")
