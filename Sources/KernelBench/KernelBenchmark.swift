@@ -71,7 +71,8 @@ public struct KernelBenchmark: Sendable {
     /// Loads `path`, runs the kernel once as a warm-up, then `repeats` timed runs.
     public func run(path: String, log: (String) -> Void = { _ in }) throws -> Result {
         let loadStart = Date()
-        var options = RatingsCSVOptions()
+        // Views for the ranking kernels (every row, as `train` reads them), ratings for als-explicit.
+        var options = RatingsCSVOptions(implicit: kernel != .alsExplicit)
         options.threads = threads
         options.keepTimestamps = kernel == .alsExplicit  // only the latest-rating matrix reads them
         // The table is released once its matrices exist: the kernels read only those.

@@ -16,7 +16,7 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
     )
 
     @Option(help: "Kernel: \(KernelBenchmark.Kernel.allCases.map(\.rawValue).joined(separator: ", ")).") var kernel: KernelBenchmark.Kernel
-    @Option(help: "Ratings CSV with header user,item,rating,timestamp (not with --sweep).") var data: String?
+    @Option(help: "Ratings CSV with header user,item,rating,timestamp, or its binary form from `rectrain convert` (not with --sweep).") var data: String?
     @Flag(help: "Scaling sweep: time the kernel on generated long-tailed matrices from --from to --to nonzeros (doubling), fit the exponent, write CSV, JSON and an SVG plot into --out.") var sweep = false
     @Option(help: "Smallest sweep size in nonzeros (--sweep; default 100,000).") var from: Int?
     @Option(help: "Largest sweep size in nonzeros (--sweep; default 10,000,000).") var to: Int?

@@ -10,7 +10,9 @@ struct Convert: ParsableCommand, UsesGlobalOptions {
         included), its user and item ids, and its ratings and timestamps when the CSV has those \
         columns, behind a CRC-32C checksum; every command that takes --data (and evaluate's \
         --train and --test) reads it, recognising it by its first bytes, and answers exactly as \
-        from the CSV. The CSV is parsed on --threads threads. The output is written atomically: \
+        from the CSV. The CSV is parsed on --threads threads (a file of 64 MiB or more; smaller \
+        ones on one). A binary file given as --data is copied row for row (re-checked). The \
+        output is written atomically: \
         an interrupted run leaves no half-written file. Layout: docs/data-formats.md.
         """
     )

@@ -130,6 +130,9 @@ import Testing
             #expect(Self.same(try RatingsCSV.load(path: csv, options: options, into: existing),
                               try RatingsCSV.load(path: rmx, options: options, into: existing)))
         }
+        // Converting the binary file again keeps every row (rows without a rating included).
+        let again = try RatingsCSV.load(path: rmx, options: keeping)
+        #expect(Self.same(again, all) && again.interactions.values.contains { $0.isNaN })
         // Without ratings or timestamps: every row is a 1 and time 0, as a two-column CSV gives.
         try InteractionFile.write(all.interactions, values: false, timestamps: false, to: rmx)
         let bare = try RatingsCSV.load(path: rmx).interactions
@@ -154,6 +157,44 @@ import Testing
             cases.append(d)
         }
         cases.append(good + Data([0]))
+        // Bytes the layout fixes at zero or to a mark: the footer's end mark and reserved word,
+        // the header's reserved field, a gap between sections (after the 64-byte header, the
+        // user-id offsets end short of a 64-byte boundary here).
+        for at in [good.count - 1, good.count - 5, good.count - 10, 60] {
+            var d = good
+            d[at] ^= 1
+            cases.append(d)
+        }
+        // A hand-made file with a valid checksum: nonzero padding and a bad id are refused too.
+        let users = good[24..<32].withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        func resealed(_ d: Data) -> Data {
+            var d = d
+            let crc = d.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<(d.count - 16)])) }
+            withUnsafeBytes(of: crc.littleEndian) { d.replaceSubrange((d.count - 16)..<(d.count - 12), with: $0) }
+            return d
+        }
+        if (64 + 8 * users) % 64 != 0 {
+            var d = good
+            d[64 + 8 * users] = 7
+            try resealed(d).write(to: URL(fileURLWithPath: broken))
+            do { _ = try RatingsCSV.load(path: broken); Issue.record("nonzero padding accepted") }
+            catch let e as DataError { #expect(e.reason.contains("nonzero bytes between sections"), "\(e)") }
+        }
+        var emptyID = good
+        let firstEnd = 64 + 0  // the first user id's end offset: 0 makes it empty
+        for b in 0..<8 { emptyID[firstEnd + b] = 0 }
+        try resealed(emptyID).write(to: URL(fileURLWithPath: broken))
+        #expect(throws: DataError.self) { try RatingsCSV.load(path: broken) }
+        let names = [
+            (good.count - 1, "bad end marker"), (good.count - 10, "bad end marker"), (60, "reserved header field"),
+        ]
+        for (at, reason) in names {
+            var d = good
+            d[at] ^= 1
+            try d.write(to: URL(fileURLWithPath: broken))
+            #expect(throws: DataError.self) { try RatingsCSV.load(path: broken) }
+            do { _ = try RatingsCSV.load(path: broken) } catch let e as DataError { #expect(e.reason.contains(reason), "\(e)") }
+        }
         for bytes in cases {
             try bytes.write(to: URL(fileURLWithPath: broken))
             do {

@@ -127,6 +127,7 @@ public enum InteractionFile {
         }
         guard flags & ~3 == 0 else { throw fail("corrupted binary interaction file (unknown flags \(flags))") }
         let counts = (0..<5).map { field(16 + 8 * $0, UInt64.self) }
+        guard field(56, UInt64.self) == 0 else { throw fail("corrupted binary interaction file (reserved header field is not zero)") }
         // Each count is bounded by the file's size before any arithmetic, so nothing overflows.
         guard counts.allSatisfy({ $0 <= UInt64(size) }) else { throw fail("corrupted binary interaction file (a count exceeds the file's size)") }
         let (rows, users, items, userBytes, itemBytes) = (Int(counts[0]), Int(counts[1]), Int(counts[2]), Int(counts[3]), Int(counts[4]))
@@ -151,9 +152,13 @@ public enum InteractionFile {
         let computed = reader.crc
         try reader.read(into: &footer)
         let stored = footer.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
-        guard Array(footer[8...]) == endMark, stored == computed else {
+        guard Array(footer[8...]) == endMark, footer[4..<8].allSatisfy({ $0 == 0 }) else {
+            throw fail("corrupted binary interaction file: bad end marker")
+        }
+        guard stored == computed else {
             throw fail("corrupted binary interaction file: checksum mismatch (stored \(String(stored, radix: 16)), computed \(String(computed, radix: 16)))")
         }
+        guard reader.nonzeroPadding == 0 else { throw fail("corrupted binary interaction file: nonzero bytes between sections") }
         #if _endian(big)
         userColumn = userColumn.map { Int32(littleEndian: $0) }; itemColumn = itemColumn.map { Int32(littleEndian: $0) }
         values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }; timestamps = timestamps.map { Int64(littleEndian: $0) }
@@ -185,7 +190,7 @@ public enum InteractionFile {
         var unrated = 0
         if options.implicit || !hasValues {
             values = [Float](repeating: 1, count: rows)
-        } else if values.contains(where: { $0.isNaN }) {
+        } else if !options.keepUnrated, values.contains(where: { $0.isNaN }) {
             // Rows without a rating are not ratings: left out, as the CSV loader leaves them.
             let keep = values.indices.filter { !values[$0].isNaN }
             unrated = rows - keep.count
@@ -292,9 +297,15 @@ struct ChecksummedReader {
         try skipPadding()
     }
 
+    /// Nonzero bytes seen in the gaps between sections (the layout says they are zero).
+    var nonzeroPadding = 0
+
     mutating func skipPadding() throws {
         var gap = [UInt8](repeating: 0, count: InteractionFile.padded(offset) - offset)
-        if !gap.isEmpty { try read(into: &gap) }
+        if !gap.isEmpty {
+            try read(into: &gap)
+            nonzeroPadding += gap.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+        }
     }
 
     /// `count` ids stored as end offsets and bytes.
@@ -310,7 +321,12 @@ struct ChecksummedReader {
             guard end >= UInt64(start), end <= UInt64(bytes) else {
                 throw DataError(file: path, reason: "corrupted binary interaction file: id offsets out of order")
             }
-            ids.append(String(decoding: blob[start..<Int(end)], as: UTF8.self))
+            let bytes = blob[start..<Int(end)]
+            // What the CSV loader would accept as an id: non-empty UTF-8 text without NUL.
+            guard !bytes.isEmpty, !bytes.contains(0), let id = String(validating: bytes, as: UTF8.self) else {
+                throw DataError(file: path, reason: "corrupted binary interaction file: an id is empty, holds a NUL byte or is not UTF-8 text")
+            }
+            ids.append(id)
             start = Int(end)
         }
         guard start == bytes else { throw DataError(file: path, reason: "corrupted binary interaction file: id bytes do not add up") }

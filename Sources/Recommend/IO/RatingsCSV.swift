@@ -25,13 +25,15 @@ public struct RatingsCSVOptions: Sendable {
     public var columnNames: [String]? = nil
     /// Refuse a file without a rating column (rating prediction has nothing to learn from 1s).
     public var requireRating = false
-    /// Threads parsing the file: with more than one, a file of at least 8 MiB is cut into byte
+    /// Threads parsing the file: with more than one, a file of at least 64 MiB is cut into byte
     /// ranges at line boundaries, parsed at once and merged in file order, giving the same
     /// interactions, ids and errors (with their line numbers) as one thread. Default 1.
     public var threads = 1
     /// Bytes per range of a parallel load, and the smallest file split (tests make both tiny).
     var pieceBytes = 32 << 20
-    var parallelMinimumBytes = 8 << 20
+    /// (Below 64 MiB the extra counting pass and per-range id maps cost more than the second
+    /// thread saves: a 15 MB file parsed in 0.24 s on two threads against 0.19 s on one.)
+    var parallelMinimumBytes = 64 << 20
     /// Keep rows with an empty rating, with the value NaN (the binary format stores them so that
     /// loading it later as ratings or as views gives what the CSV gives).
     public var keepUnrated = false
