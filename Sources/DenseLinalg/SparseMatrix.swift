@@ -24,7 +24,8 @@ public struct SparseMatrix: Sendable, Equatable {
         /// Store 1 for every distinct (row, column): the binary pattern.
         case one
         /// Keep the value of the entry whose `order` (one per triplet, e.g. a timestamp) is
-        /// largest, the later one in input order on ties: the latest rating of a pair.
+        /// largest, the later one in input order on ties: the latest rating of a pair. An empty
+        /// `order` ties everything: the later entry in input order wins.
         case latest(order: [Int64])
     }
 
@@ -117,7 +118,7 @@ public struct SparseMatrix: Sendable, Equatable {
         guard n <= Int(UInt32.max) else { throw LinalgError.invalidArgument("sparse matrix: more than 2³² triplets") }
         var order: [Int64] = []
         if case let .latest(o) = duplicates {
-            guard o.count == n else { throw LinalgError.invalidArgument("sparse matrix: \(o.count) order keys for \(n) triplets") }
+            guard o.count == n || o.isEmpty else { throw LinalgError.invalidArgument("sparse matrix: \(o.count) order keys for \(n) triplets") }
             order = o
         }
         let shape = Shape(rows, columns)
@@ -200,7 +201,7 @@ public struct SparseMatrix: Sendable, Equatable {
                                                 var best = first
                                                 for x in (q + 1)..<r {
                                                     let t = Int(v[x].bitPattern)
-                                                    if order[t] >= order[best] { best = t }
+                                                    if order.isEmpty || order[t] >= order[best] { best = t }
                                                 }
                                                 value = vs[best]
                                             }

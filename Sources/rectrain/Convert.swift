@@ -23,11 +23,7 @@ struct Convert: ParsableCommand, UsesGlobalOptions {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        try checkWritable(output)
-        guard URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
-                != URL(fileURLWithPath: data).standardizedFileURL.resolvingSymlinksInPath() else {
-            throw ValidationError("--output \(output) is the --data file: it would be overwritten")
-        }
+        try checkOutput(output, notOver: data)
         let start = Date()
         var options = RatingsCSVOptions(skipBadLines: skipBadLines)
         options.threads = global.threads

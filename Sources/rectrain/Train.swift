@@ -47,11 +47,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
 
     func run() throws {
         // Check the destination before spending time on training.
-        try checkWritable(output)
-        guard URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
-                != URL(fileURLWithPath: data).standardizedFileURL.resolvingSymlinksInPath() else {
-            throw ValidationError("--output \(output) is the --data file: it would be overwritten")
-        }
+        try checkOutput(output, notOver: data)
         let start = Date()
         let kind = ModelKind(model)
         let explicit = kind.task == .rating
@@ -118,6 +114,15 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         try NpyFile.write(users, to: folder + "/user_factors.npy")
         try NpyFile.write(items, to: folder + "/item_factors.npy")
         global.log("wrote \(folder)/user_factors.npy (\(users.rows)×\(users.columns)) and item_factors.npy (\(items.rows)×\(items.columns))")
+    }
+}
+
+/// ``checkWritable(_:)``, and refuses an --output that is the --data file (it would be overwritten).
+func checkOutput(_ output: String, notOver data: String) throws {
+    try checkWritable(output)
+    guard URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
+            != URL(fileURLWithPath: data).standardizedFileURL.resolvingSymlinksInPath() else {
+        throw ValidationError("--output \(output) is the --data file: it would be overwritten")
     }
 }
 

@@ -59,6 +59,11 @@ import Testing
             #expect(throws: LinalgError.self) {
                 try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v, duplicates: .reject, threads: threads)
             }
+            // No order keys: the later entry in input order wins, as with equal keys.
+            let unordered = try SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v,
+                                             duplicates: .latest(order: []), threads: threads)
+            #expect(try unordered == SparseMatrix(rows: rows, columns: columns, rowIndices: r, columnIndices: c, values: v,
+                                                  duplicates: .latest(order: [Int64](repeating: 0, count: n)), threads: threads))
         }
     }
 

@@ -87,7 +87,7 @@ public struct Interactions: Sendable {
             return try build(weights, .sum)
         case .lastValue:
             // The latest by timestamp (then by position) of each pair.
-            return try build(values, .latest(order: timestamps.isEmpty ? [Int64](repeating: 0, count: count) : timestamps))
+            return try build(values, .latest(order: timestamps))
         }
     }
 }

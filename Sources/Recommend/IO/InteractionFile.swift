@@ -43,8 +43,7 @@ public enum InteractionFile {
     public static func isBinary(path: String) -> Bool {
         guard let file = fopen(path, "rb") else { return false }
         defer { fclose(file) }
-        var head = [UInt8](repeating: 0, count: magic.count)
-        return fread(&head, 1, head.count, file) == head.count && head == magic
+        return hasMagic(file)
     }
 
     /// Whether these first bytes of a file are the magic.

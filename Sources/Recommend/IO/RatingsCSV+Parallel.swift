@@ -7,20 +7,20 @@ import DenseLinalg
 import Synchronization
 
 /// Parallel loading: the file's data lines are cut into byte ranges at line boundaries, each
-/// range is parsed on its own (its own id maps, its own line count), and the ranges are merged
-/// in file order. Interning each range's ids, in the order they first appear in it, after all
-/// earlier ranges' gives every id the index one thread would give it, so the result is the same
-/// table bit for bit; line numbers are the range's own plus the lines of the ranges before it.
-/// Memory: the ranges' columns, then the merged columns growing as each range is released, so
-/// the peak is the table plus one range, never a copy of the file's text.
+/// range is parsed on its own (its own id maps, its own line count) straight into the table's
+/// columns at the range's offset, and the ranges' ids are merged in file order. Interning each
+/// range's ids, in the order they first appear in it, after all earlier ranges' gives every id
+/// the index one thread would give it, so the result is the same table bit for bit; line
+/// numbers are the range's own plus the lines of the ranges before it. Memory: the table's
+/// columns and one read buffer per thread, never a copy of the file's text.
 extension RatingsCSV {
     /// One range's counts and range-local ids; its rows are written straight into the table's
     /// columns at the range's offset.
     struct Piece: Sendable {
         var userIDs = IDMap(), itemIDs = IDMap()
-        var rows = 0, unrated = 0, skipped = 0
-        /// Errors with line numbers counted from the range's first line (1).
-        var examples: [DataError] = []
+        var rows = 0
+        /// Its skipped lines' errors carry line numbers counted from the range's first line (1).
+        var tally = LineTally()
         var error: DataError? = nil
     }
 
@@ -79,9 +79,9 @@ extension RatingsCSV {
         let ranges = (0..<count).map { cuts[$0]..<cuts[$0 + 1] }
 
         // Pass 1: lines per range.
-        let lines = try parallelMap(ranges, threads: options.threads, path: path) { range in
+        let lines = try parallelMap(ranges, threads: options.threads) { range in
             var n = 0
-            try forEachLine(fd: fd, range, path: path) { _ in n += 1; return true }
+            try LineReader(fd: fd, range: range, path: path).forEachLine { _ in n += 1; return true }
             return n
         }
         var firstRow = [Int](repeating: existing.count, count: count + 1)
@@ -92,7 +92,7 @@ extension RatingsCSV {
         let columns = try withColumns(capacity: firstRow[count], existing, timestamps: options.keepTimestamps) { columns in
             // Pass 2: parse each range at its offset. A range after one that failed is not parsed.
             let firstFailure = Atomic<Int>(Int.max)
-            pieces = try parallelMap(Array(0..<count), threads: options.threads, path: path) { k -> Piece in
+            pieces = try parallelMap(Array(0..<count), threads: options.threads) { k -> Piece in
                 guard k < firstFailure.load(ordering: .relaxed) else { return Piece() }
                 let piece = try parsePiece(fd: fd, ranges[k], parser: parser, options: options,
                                            sink: ColumnSink(columns: columns, next: firstRow[k], end: firstRow[k + 1],
@@ -110,7 +110,7 @@ extension RatingsCSV {
             let maps = pieces.map { piece in
                 (piece.userIDs.ids.map { merged.users.intern($0) }, piece.itemIDs.ids.map { merged.items.intern($0) })
             }
-            _ = try parallelMap(Array(0..<count), threads: options.threads, path: path) { k -> Int in
+            _ = try parallelMap(Array(0..<count), threads: options.threads) { k -> Int in
                 let (users, items) = maps[k]
                 for r in firstRow[k]..<(firstRow[k] + pieces[k].rows) {
                     columns.users[r] = users[Int(columns.users[r])]
@@ -137,14 +137,15 @@ extension RatingsCSV {
         var result = existing
         result.userIDs = merged.users; result.itemIDs = merged.items
         (result.users, result.items, result.values, result.timestamps) = columns
-        var examples: [DataError] = []
-        for k in 0..<count where examples.count < 5 {
-            examples += pieces[k].examples.prefix(5 - examples.count).map { e in
+        var tally = LineTally()
+        for k in 0..<count {
+            tally.unrated += pieces[k].tally.unrated
+            tally.skipped += pieces[k].tally.skipped
+            tally.examples += pieces[k].tally.examples.prefix(5 - tally.examples.count).map { e in
                 var e = e; e.line = e.line.map { $0 + 1 + firstRow[k] - existing.count }; return e
             }
         }
-        return try finish(path, result, existing: existing, unrated: pieces.reduce(0) { $0 + $1.unrated },
-                          skipped: pieces.reduce(0) { $0 + $1.skipped }, examples: examples, parser: parser)
+        return try finish(path, result, existing: existing, tally: tally, parser: parser)
     }
 
     /// Four uninitialised columns of `capacity` rows (the existing table's rows copied first),
@@ -175,7 +176,7 @@ extension RatingsCSV {
 
     /// `body` of each element, on up to `threads` workers, in order; the first error (in
     /// element order) is thrown.
-    static func parallelMap<T, R: Sendable>(_ elements: [T], threads: Int, path: String, _ body: (T) throws -> R) throws -> [R] {
+    static func parallelMap<T, R: Sendable>(_ elements: [T], threads: Int, _ body: (T) throws -> R) throws -> [R] {
         var results = [Result<R, any Error>?](repeating: nil, count: elements.count)
         results.withUnsafeMutableBufferPointer { slots in
             let slots = UncheckedSendable(slots)
@@ -198,58 +199,19 @@ extension RatingsCSV {
         var sink = sink
         let first = sink.next
         var lineNumber = 0
-        try forEachLine(fd: fd, bytes, path: template.path) { line in
+        try LineReader(fd: fd, range: bytes, path: template.path).forEachLine { line in
             lineNumber += 1
-            if line.isEmpty || (line.count == 1 && line[0] == 13) { return true }  // blank line
             do {
-                if try !parser.parse(line, lineNumber: lineNumber, into: &sink) { piece.unrated += 1 }
+                try piece.tally.take(line, lineNumber: lineNumber, parser: &parser, into: &sink, skipBadLines: options.skipBadLines)
             } catch let error as DataError {
-                guard options.skipBadLines else { piece.error = error; return false }
-                piece.skipped += 1
-                if piece.examples.count < 5 { piece.examples.append(error) }
+                piece.error = error  // the first bad line of the range: later ranges need not be parsed
+                return false
             }
             return true
         }
         piece.rows = sink.next - first
         piece.userIDs = sink.userIDs; piece.itemIDs = sink.itemIDs
         return piece
-    }
-
-    /// Calls `body` with each line (without its newline) of the file's bytes `range`, read with
-    /// `pread` in 4 MiB blocks, until it returns false.
-    static func forEachLine(fd: Int32, _ range: Range<Int>, path: String,
-                            _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
-        var buffer = [UInt8](repeating: 0, count: min(4 << 20, max(1, range.count)))
-        var offset = range.lowerBound, filled = 0
-        while true {
-            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }  // a line longer than the buffer
-            let want = min(buffer.count - filled, range.upperBound - offset)
-            let n = want == 0 ? 0 : buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, want, off_t(offset)) }
-            if n < 0 { throw DataError(file: path, reason: "read error: \(String(cString: strerror(errno)))") }
-            offset += n
-            filled += n
-            let atEnd = offset >= range.upperBound || n == 0
-            var stop = false
-            let consumed = try buffer.withUnsafeBufferPointer { b -> Int in
-                let base = b.baseAddress!
-                var start = 0
-                while start < filled, let newline = memchr(base + start, 10, filled - start) {
-                    let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                    if try !body(UnsafeBufferPointer(rebasing: b[start..<end])) { stop = true; return end + 1 }
-                    start = end + 1
-                }
-                if atEnd && start < filled {
-                    if try !body(UnsafeBufferPointer(rebasing: b[start..<filled])) { stop = true }
-                    start = filled
-                }
-                return start
-            }
-            if atEnd || stop { return }
-            if consumed > 0 {
-                buffer.withUnsafeMutableBytes { _ = memmove($0.baseAddress!, $0.baseAddress! + consumed, filled - consumed) }
-                filled -= consumed
-            }
-        }
     }
 
     /// The offset just after the first newline at or after `from` (`size` when there is none),

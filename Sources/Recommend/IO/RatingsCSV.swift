@@ -94,11 +94,10 @@ public enum RatingsCSV {
            let parallel = try loadParallel(path: path, file: file, size: Int(status.st_size), options: options, into: existing) {
             return parallel
         }
-        let reader = LineReader(file: file)
+        let reader = LineReader(fd: fileno(file), range: 0..<Int.max, path: path)
         var parser = RowParser(path: path, options: options)
         var result = existing
-        var skipped = 0, unrated = 0
-        var examples: [DataError] = []
+        var tally = LineTally()
         var lineNumber = 0
         var sawHeader = false
         if let names = options.columnNames {
@@ -113,7 +112,7 @@ public enum RatingsCSV {
             var info = stat()
             return stat(path, &info) == 0 ? Int(info.st_size) : 0
         }()
-        try reader.forEachLine(path: path) { line in
+        try reader.forEachLine { line in
             lineNumber += 1
             if lineNumber <= 1000 {
                 sampledBytes += line.count + 1
@@ -125,73 +124,91 @@ public enum RatingsCSV {
             if !sawHeader {
                 try parser.readHeader(Array(line), lineNumber: lineNumber)
                 sawHeader = true
-                return
+                return true
             }
-            if line.isEmpty || (line.count == 1 && line[0] == 13) { return } // blank line
-            do {
-                if try !parser.parse(line, lineNumber: lineNumber, into: &result) { unrated += 1 }
-            } catch let error as DataError where options.skipBadLines {
-                skipped += 1
-                if examples.count < 5 { examples.append(error) }
-            }
+            try tally.take(line, lineNumber: lineNumber, parser: &parser, into: &result, skipBadLines: options.skipBadLines)
+            return true
         }
         if !sawHeader { throw DataError(file: path, reason: "empty file: expected a header line") }
         if !options.keepTimestamps { result.timestamps = [] }
-        return try finish(path, result, existing: existing, unrated: unrated, skipped: skipped, examples: examples, parser: parser)
+        return try finish(path, result, existing: existing, tally: tally, parser: parser)
     }
 
     /// The loaded rows, or the error of a file without any.
-    static func finish(_ path: String, _ result: Interactions, existing: Interactions, unrated: Int, skipped: Int,
-                       examples: [DataError], parser: RowParser) throws -> LoadedRatings {
+    static func finish(_ path: String, _ result: Interactions, existing: Interactions, tally: LineTally,
+                       parser: RowParser) throws -> LoadedRatings {
+        let (unrated, skipped) = (tally.unrated, tally.skipped)
         if result.count == existing.count {
             throw DataError(file: path, reason: skipped > 0 ? "no valid data rows (\(skipped) bad lines skipped)"
                             : unrated > 0 ? "no rated rows (\(unrated) rows have an empty rating; load as implicit to use them)"
                             : "no data rows after the header")
         }
-        return LoadedRatings(interactions: result, unratedRows: unrated, skippedLines: skipped, skippedExamples: examples,
+        return LoadedRatings(interactions: result, unratedRows: unrated, skippedLines: skipped, skippedExamples: tally.examples,
                              hasRatings: parser.ratingField != nil, hasTimestamps: parser.timestampField != nil)
     }
 }
 
-/// Reads a file in large chunks and hands out its lines (without the newline) as buffers
-/// into the chunk, so no line is copied.
+/// Reads a file's bytes `range` with `pread` in 4 MiB blocks and hands out its lines (without
+/// the newline) as buffers into the block, so no line is copied. The sequential load reads
+/// `0..<Int.max` (to the end of the file); a parallel load, each range's lines.
 struct LineReader {
-    let file: UnsafeMutablePointer<FILE>
+    let fd: Int32
+    let range: Range<Int>
+    let path: String
 
-    init(file: UnsafeMutablePointer<FILE>) { self.file = file }
-
-    /// Calls `body` with every line in order. A line longer than the buffer grows it.
-    func forEachLine(path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        var buffer = [UInt8](repeating: 0, count: 4 << 20)
-        var filled = 0
-        var atEnd = false
+    /// Calls `body` with each line in order until it returns false. A line longer than the
+    /// buffer grows it.
+    func forEachLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
+        var buffer = [UInt8](repeating: 0, count: min(4 << 20, max(1, range.count)))
+        var offset = range.lowerBound, filled = 0
         while true {
             if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
-            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress! + filled, 1, $0.count - filled, file) }
-            if n == 0 {
-                if ferror(file) != 0 { throw DataError(file: path, reason: "read error") }
-                atEnd = true
-            }
+            let want = min(buffer.count - filled, range.upperBound - offset)
+            let n = want == 0 ? 0 : buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, want, off_t(offset)) }
+            if n < 0 { throw DataError(file: path, reason: "read error: \(String(cString: strerror(errno)))") }
+            offset += n
             filled += n
+            let atEnd = offset >= range.upperBound || n == 0
+            var stop = false
             let consumed = try buffer.withUnsafeBufferPointer { b -> Int in
                 let base = b.baseAddress!
                 var start = 0
                 while start < filled, let newline = memchr(base + start, 10, filled - start) {
                     let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                    try body(UnsafeBufferPointer(rebasing: b[start..<end]))
+                    if try !body(UnsafeBufferPointer(rebasing: b[start..<end])) { stop = true; return end + 1 }
                     start = end + 1
                 }
                 if atEnd && start < filled {
-                    try body(UnsafeBufferPointer(rebasing: b[start..<filled]))
+                    if try !body(UnsafeBufferPointer(rebasing: b[start..<filled])) { stop = true }
                     start = filled
                 }
                 return start
             }
-            if atEnd { return }
+            if atEnd || stop { return }
             if consumed > 0 {
                 buffer.withUnsafeMutableBytes { _ = memmove($0.baseAddress!, $0.baseAddress! + consumed, filled - consumed) }
                 filled -= consumed
             }
+        }
+    }
+}
+
+/// What the data lines of a load (or of one range of a parallel load) gave besides rows: the
+/// unrated rows left out, the bad lines skipped and the first few of their errors.
+struct LineTally: Sendable {
+    var unrated = 0, skipped = 0
+    var examples: [DataError] = []
+
+    /// Parses one data line into `sink` (a blank line is ignored). A bad line is counted and
+    /// kept as an example when `skipBadLines`, thrown otherwise.
+    mutating func take<Sink: RowSink>(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, parser: inout RowParser,
+                                      into sink: inout Sink, skipBadLines: Bool) throws {
+        if line.isEmpty || (line.count == 1 && line[0] == 13) { return }  // blank line
+        do {
+            if try !parser.parse(line, lineNumber: lineNumber, into: &sink) { unrated += 1 }
+        } catch let error as DataError where skipBadLines {
+            skipped += 1
+            if examples.count < 5 { examples.append(error) }
         }
     }
 }

@@ -110,26 +110,28 @@ struct ArchiveWriter {
 
     mutating func strings(_ a: [String]) { uint64(UInt64(a.count)); for s in a { string(s) } }
     mutating func ints(_ a: [Int]) { uint64(UInt64(a.count)); for v in a { int(v) } }
-    mutating func int32s(_ a: [Int32]) { uint64(UInt64(a.count)); littleEndian(a) }
+    mutating func int32s(_ a: [Int32]) { uint64(UInt64(a.count)); a.withUnsafeBufferPointer { littleEndian($0) } }
     mutating func floats(_ a: [Float]) {
         uint64(UInt64(a.count))
         nonFiniteValues += a.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        #if _endian(little)
-        a.withUnsafeBytes { bytes.append(contentsOf: $0) }  // IEEE bits as they are, no copy
-        #else
-        littleEndian(a.map(\.bitPattern))
-        #endif
+        a.withUnsafeBufferPointer { $0.withMemoryRebound(to: UInt32.self) { littleEndian($0) } }  // the IEEE bits
     }
 
     /// The elements' bytes, little-endian: one copy of the whole array where the machine is
     /// little-endian (a 100 M-entry history is 400 MB a column).
-    mutating func littleEndian<T: FixedWidthInteger>(_ a: [T]) {
+    mutating func littleEndian<T: FixedWidthInteger>(_ a: UnsafeBufferPointer<T>) {
         #if _endian(little)
-        a.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(a))
         #else
         for v in a { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
         #endif
     }
+
+    /// Bytes ``strings(_:)`` writes for `a`.
+    static func encodedSize(strings a: [String]) -> Int { 8 + a.reduce(0) { $0 + 4 + $1.utf8.count } }
+
+    /// Bytes ``sparse(_:)`` writes for `m`.
+    static func encodedSize(sparse m: SparseMatrix) -> Int { 16 + (8 + 8 * (m.rows + 1)) + 2 * (8 + 4 * m.nnz) }
 
     /// Floats written that are NaN or infinite: a model holding any is not saved.
     var nonFiniteValues = 0

@@ -38,9 +38,8 @@ public struct SavedModel: Sendable {
         guard part.nonFiniteValues == 0 else {
             throw RecommenderError.nonFiniteModel(model: model.name, values: part.nonFiniteValues)
         }
-        let idBytes = [userIDs.ids, itemIDs.ids, titles].reduce(0) { $0 + 8 + $1.reduce(0) { $0 + 4 + $1.utf8.count } }
-        let historyBytes = 16 + 8 + 8 * (history.rows + 1) + 8 + 4 * history.nnz + 8 + 4 * history.nnz
-        var w = ModelArchive.framedWriter(capacity: idBytes + historyBytes + part.bytes.count)
+        let idBytes = [userIDs.ids, itemIDs.ids, titles].reduce(0) { $0 + ArchiveWriter.encodedSize(strings: $1) }
+        var w = ModelArchive.framedWriter(capacity: idBytes + ArchiveWriter.encodedSize(sparse: history) + part.bytes.count)
         w.strings(userIDs.ids)
         w.strings(itemIDs.ids)
         w.strings(titles)
