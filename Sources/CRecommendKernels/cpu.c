@@ -15,3 +15,11 @@ int recommend_has_f16c(void) {
     return 0;
 #endif
 }
+
+int recommend_has_avx512f(void) {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}

@@ -1,14 +1,26 @@
 /// Which vector kernels may run.
 public enum SIMDPolicy: String, Sendable, CaseIterable {
-    /// Our AVX2/FMA (and F16C) kernels where the CPU has them, portable Swift loops elsewhere.
+    /// Our AVX-512, AVX2/FMA (and F16C) kernels where the CPU has them, portable Swift loops
+    /// elsewhere.
     case automatic
+    /// The AVX2/FMA (and F16C) kernels but none of AVX-512, whatever the CPU (for comparisons).
+    case avx2
     /// The portable Swift loops only, whatever the CPU (for comparisons and bisecting).
     case baseline
 
     /// Whether the AVX2 + FMA kernels run under this policy on this CPU.
     @inlinable public var avx2: Bool {
         #if arch(x86_64)
-        return self == .automatic && UnsafeKernels.hasAVX2FMA
+        return self != .baseline && UnsafeKernels.hasAVX2FMA
+        #else
+        return false
+        #endif
+    }
+
+    /// Whether the AVX-512F kernels run under this policy on this CPU.
+    @inlinable public var avx512: Bool {
+        #if arch(x86_64)
+        return self == .automatic && UnsafeKernels.hasAVX512F
         #else
         return false
         #endif

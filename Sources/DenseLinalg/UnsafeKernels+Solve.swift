@@ -102,3 +102,55 @@ extension UnsafeKernels {
     @inline(__always)
     static func requireHalfKernel(_ ran: Int32) { precondition(ran != 0, "half gather at an unsupported width") }
 }
+
+/// Which sparse term of implicit ALS's per-row system ``UnsafeKernels/conjugateGradientTerms``
+/// adds.
+public enum ConjugateGradientTerm: Sendable {
+    /// Σ (c − (c − 1)·yᵢ·x) yᵢ: the sparse part of the residual b − A·x.
+    case residual
+    /// Σ (c − 1)(yᵢ·x) yᵢ: the sparse part of A·x.
+    case curvature
+}
+
+extension UnsafeKernels {
+    /// Whether ``conjugateGradientTerms(rows:k:indices:count:confidences:uniform:term:x:out:)``
+    /// runs for factor rows of `k` values under `simd` (AVX-512F and k = 64).
+    @inlinable
+    public static func hasConjugateGradientTerms(k: Int, simd: SIMDPolicy) -> Bool {
+        #if arch(x86_64)
+        return simd.avx512 && k == 64
+        #else
+        return false
+        #endif
+    }
+
+    /// out[0..<k] += Σ_q w_q·y_q over the rows y_q = rows[indices[q]] (k floats each), with
+    /// w_q = c_q − (c_q − 1)(y_q·x) for `.residual` and (c_q − 1)(y_q·x) for `.curvature`;
+    /// c_q = confidences[q], or `uniform` when `confidences` is nil. One pass: each row's dot
+    /// product and accumulation share its load (the two-pass path is gatherDots then
+    /// gatherAxpy). Call only where ``hasConjugateGradientTerms(k:simd:)`` holds.
+    @inlinable
+    public static func conjugateGradientTerms(rows: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                              confidences: UnsafePointer<Float>?, uniform: Float, term: ConjugateGradientTerm,
+                                              x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        requireFusedKernel(recommend_cg_terms_avx512(rows, k, indices, count, confidences, uniform,
+                                                     term == .residual ? 1 : 0, x, out))
+        #endif
+    }
+
+    /// ``conjugateGradientTerms(rows:k:indices:count:confidences:uniform:term:x:out:)`` with
+    /// the rows in half precision (IEEE binary16 bits), converted in registers.
+    @inlinable
+    public static func conjugateGradientTerms(halfRows rows: UnsafePointer<UInt16>, k: Int, indices: UnsafePointer<Int32>, count: Int,
+                                              confidences: UnsafePointer<Float>?, uniform: Float, term: ConjugateGradientTerm,
+                                              x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        requireFusedKernel(recommend_cg_terms_half_avx512(rows, k, indices, count, confidences, uniform,
+                                                          term == .residual ? 1 : 0, x, out))
+        #endif
+    }
+
+    @usableFromInline
+    static func requireFusedKernel(_ ran: Int32) { precondition(ran != 0, "fused CG terms at an unsupported width") }
+}

@@ -15,6 +15,8 @@ public enum UnsafeKernels {
     public static let hasAVX2FMA: Bool = recommend_has_avx2_fma() != 0
     /// Whether this CPU converts between single and half precision in hardware (F16C).
     public static let hasF16C: Bool = recommend_has_f16c() != 0
+    /// Whether this CPU runs AVX-512F (and the OS saves its registers).
+    public static let hasAVX512F: Bool = recommend_has_avx512f() != 0
 
     /// How many nonzeros ahead the sparse product prefetches its gathered rows, across row
     /// boundaries (measurements: docs/benchmarks.md, "Design measurements").

@@ -50,7 +50,8 @@ extension ImplicitALS {
         case let .conjugateGradient(steps):
             let half = configuration.halfPrecisionGathers && UnsafeKernels.hasHalfGathers(k: fixed.columns, simd: configuration.simd)
             conjugateGradient(&target, fixed: fixed, gram: gram, confidence: confidence, steps: steps,
-                              halfPrecisionGathers: half, simd: configuration.simd, threads: configuration.threads)
+                              halfPrecisionGathers: half, blockBytes: configuration.blockGatherBytes,
+                              simd: configuration.simd, threads: configuration.threads)
         case .cholesky:
             try cholesky(&target, fixed: fixed, gram: gram, confidence: confidence, threads: configuration.threads)
         }
@@ -65,12 +66,16 @@ extension ImplicitALS {
 
     /// Block conjugate gradient: every row runs its own CG on
     /// (G + Yᵤᵀ(Cᵤ − I)Yᵤ) x = YᵤᵀCᵤ1, warm-started from its current x, in lock-step with the
-    /// other rows of its block so the G·P products of the block are one GEMM.
+    /// other rows of its block so the G·P products of the block are one GEMM. A block has at
+    /// most ``blockRows`` rows and, when `blockBytes` > 0, at most that many bytes of gathered
+    /// factor rows (at least one row), so the block's later steps gather from cache
+    /// (``ImplicitALSConfiguration/blockGatherBytes``).
     /// `halfPrecisionGathers`: gather `fixed` through a half-precision copy (call only where
     /// `UnsafeKernels.hasHalfGathers(k:)` holds).
     static func conjugateGradient(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
                                   confidence: ConfidenceRows, steps: Int, halfPrecisionGathers: Bool = false,
-                                  simd: SIMDPolicy = .automatic, threads: Int) {
+                                  blockBytes: Int = 0, simd: SIMDPolicy = .automatic, threads: Int) {
+        let rowBytes = fixed.columns * (halfPrecisionGathers ? 2 : 4)
         let k = target.columns
         let rows = target.rows
         let uniform = confidence.uniform
@@ -92,7 +97,14 @@ extension ImplicitALS {
                 let weights = UnsafeMutablePointer<Float>.allocate(capacity: chunkEntries)
                 defer { scratch.deallocate(); rsold.deallocate(); weights.deallocate() }
                 while start < range.upperBound {
-                    let end = min(range.upperBound, start + blockRows)
+                    // At most blockRows rows, and no more than blockBytes of gathered rows (at
+                    // least one row): the steps after the first then find them in cache.
+                    let limit = min(range.upperBound, start + blockRows)
+                    var end = limit
+                    if blockBytes > 0 {
+                        end = start + 1
+                        while end < limit && (rp[end + 1] - rp[start]) * rowBytes <= blockBytes { end += 1 }
+                    }
                     cgBlock(start..<end, k: k, rp: rp, ci: ci, cv: cv, uniform: uniform, y: y, g: g, x: x, steps: steps,
                             r: scratch, p: scratch + blockRows * k, ap: scratch + 2 * blockRows * k, rsold: rsold,
                             weights: weights)
@@ -108,6 +120,28 @@ extension ImplicitALS {
         let half: UnsafePointer<UInt16>?
         let k: Int
         let simd: SIMDPolicy
+        /// Whether each row's dot product and accumulation run as one pass
+        /// (``UnsafeKernels/conjugateGradientTerms(rows:k:indices:count:confidences:uniform:term:x:out:)``).
+        let fused: Bool
+
+        init(y: UnsafePointer<Float>, half: UnsafePointer<UInt16>?, k: Int, simd: SIMDPolicy) {
+            self.y = y; self.half = half; self.k = k; self.simd = simd
+            fused = UnsafeKernels.hasConjugateGradientTerms(k: k, simd: simd)
+        }
+
+        @inline(__always)
+        func fusedTerms(_ entries: Range<Int>, ci: UnsafeBufferPointer<Int32>, cv: UnsafeBufferPointer<Float>?, uniform: Float,
+                        term: ConjugateGradientTerm, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+            let idx = ci.baseAddress! + entries.lowerBound
+            let c = cv.map { $0.baseAddress! + entries.lowerBound }
+            if let half {
+                UnsafeKernels.conjugateGradientTerms(halfRows: half, k: k, indices: idx, count: entries.count, confidences: c,
+                                                     uniform: uniform, term: term, x: x, out: out)
+            } else {
+                UnsafeKernels.conjugateGradientTerms(rows: y, k: k, indices: idx, count: entries.count, confidences: c,
+                                                     uniform: uniform, term: term, x: x, out: out)
+            }
+        }
 
         @inline(__always)
         func dots(_ indices: UnsafePointer<Int32>, _ count: Int, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
@@ -143,57 +177,100 @@ extension ImplicitALS {
                         weights w: UnsafeMutablePointer<Float>) {
         let n = block.count
         let xb = x + block.lowerBound * k
+        let terms = Terms(ci: ci, cv: cv, uniform: uniform, y: y, weights: w)
         // r = b − A·x = −G·x + Σ (c − (c − 1)·yᵢ·x) yᵢ
         UnsafeKernels.gemm(transposeA: false, transposeB: false, m: n, n: k, k: k, alpha: -1,
                            a: xb, lda: k, b: g, ldb: k, beta: 0, c: r, ldc: k)
         for row in 0..<n {
             let u = block.lowerBound + row
-            let xu = xb + row * k, ru = r + row * k
             prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
-            forEachChunk(rp[u]..<rp[u + 1]) { start, count in
+            terms.residual(rp[u]..<rp[u + 1], x: xb + row * k, into: r + row * k)
+        }
+        startDirections(n: n, k: k, r: r, p: p, rsold: rsold)
+        for _ in 0..<steps {
+            // ap = A·p = G·p + Σ (c − 1)(yᵢ·p) yᵢ
+            UnsafeKernels.gemm(transposeA: false, transposeB: false, m: n, n: k, k: k, alpha: 1,
+                               a: p, lda: k, b: g, ldb: k, beta: 0, c: ap, ldc: k)
+            for row in 0..<n where rsold[row] > cgConverged {
+                let u = block.lowerBound + row
+                prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
+                terms.curvature(rp[u]..<rp[u + 1], p: p + row * k, into: ap + row * k)
+                cgStep(row: row, k: k, x: xb, r: r, p: p, ap: ap, rsold: rsold)
+            }
+        }
+    }
+
+    /// A row whose squared residual is at most this has converged: CG leaves it.
+    static let cgConverged: Float = 1e-20
+
+    /// rsold = ‖r‖² per row, p = r.
+    @inline(__always)
+    static func startDirections(n: Int, k: Int, r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>,
+                                rsold: UnsafeMutablePointer<Float>) {
+        for row in 0..<n { rsold[row] = UnsafeKernels.dot(r + row * k, r + row * k, k) }
+        p.update(from: r, count: n * k)
+    }
+
+    /// One CG update of a row once its ap = A·p is complete: α = rsold / pᵀAp, x += α·p,
+    /// r −= α·ap, p = r + (rsnew / rsold)·p. A row whose pᵀAp is not positive stops (rsold = 0).
+    @inline(__always)
+    static func cgStep(row: Int, k: Int, x: UnsafeMutablePointer<Float>, r: UnsafeMutablePointer<Float>,
+                       p: UnsafeMutablePointer<Float>, ap: UnsafeMutablePointer<Float>, rsold: UnsafeMutablePointer<Float>) {
+        let pu = p + row * k, apu = ap + row * k
+        let pap = UnsafeKernels.dot(pu, apu, k)
+        if !(pap > 0) { rsold[row] = 0; return }
+        let alpha = rsold[row] / pap
+        let xu = x + row * k, ru = r + row * k
+        UnsafeKernels.axpy(alpha, pu, xu, k)
+        UnsafeKernels.axpy(-alpha, apu, ru, k)
+        let rsnew = UnsafeKernels.dot(ru, ru, k)
+        UnsafeKernels.scale(rsnew / rsold[row], pu, k)
+        UnsafeKernels.axpy(1, ru, pu, k)
+        rsold[row] = rsnew
+    }
+
+    /// The sparse terms of a row's system over a range of its entries, summed in entry order
+    /// (so splitting a row's entries into consecutive ranges gives the same sums bit for bit).
+    struct Terms {
+        let ci: UnsafeBufferPointer<Int32>
+        let cv: UnsafeBufferPointer<Float>
+        let uniform: Float?
+        let y: Rows
+        let weights: UnsafeMutablePointer<Float>
+
+        /// out += Σ (c − (c − 1)·yᵢ·x) yᵢ: the residual's sparse part at x.
+        @inline(__always)
+        func residual(_ entries: Range<Int>, x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+            if y.fused { return y.fusedTerms(entries, ci: ci, cv: uniform == nil ? cv : nil, uniform: uniform ?? 0, term: .residual, x: x, out: out) }
+            let w = weights
+            forEachChunk(entries) { start, count in
                 let idx = ci.baseAddress! + start
-                y.dots(idx, count, xu, w)
+                y.dots(idx, count, x, w)
                 if let c = uniform {
                     for q in 0..<count { w[q] = c - (c - 1) * w[q] }
                 } else {
                     let c = cv.baseAddress! + start
                     for q in 0..<count { w[q] = c[q] - (c[q] - 1) * w[q] }
                 }
-                y.axpy(idx, count, w, ru)
+                y.axpy(idx, count, w, out)
             }
-            rsold[row] = UnsafeKernels.dot(ru, ru, k)
         }
-        p.update(from: r, count: n * k)
-        for _ in 0..<steps {
-            // ap = A·p = G·p + Σ (c − 1)(yᵢ·p) yᵢ
-            UnsafeKernels.gemm(transposeA: false, transposeB: false, m: n, n: k, k: k, alpha: 1,
-                               a: p, lda: k, b: g, ldb: k, beta: 0, c: ap, ldc: k)
-            for row in 0..<n where rsold[row] > 1e-20 {
-                let u = block.lowerBound + row
-                prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
-                let pu = p + row * k, apu = ap + row * k
-                forEachChunk(rp[u]..<rp[u + 1]) { start, count in
-                    let idx = ci.baseAddress! + start
-                    y.dots(idx, count, pu, w)
-                    if let c = uniform {
-                        for q in 0..<count { w[q] *= c - 1 }
-                    } else {
-                        let c = cv.baseAddress! + start
-                        for q in 0..<count { w[q] *= c[q] - 1 }
-                    }
-                    y.axpy(idx, count, w, apu)
+
+        /// out += Σ (c − 1)(yᵢ·p) yᵢ: the sparse part of A·p.
+        @inline(__always)
+        func curvature(_ entries: Range<Int>, p: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+            if y.fused { return y.fusedTerms(entries, ci: ci, cv: uniform == nil ? cv : nil, uniform: uniform ?? 0, term: .curvature, x: p, out: out) }
+            let w = weights
+            forEachChunk(entries) { start, count in
+                let idx = ci.baseAddress! + start
+                y.dots(idx, count, p, w)
+                if let c = uniform {
+                    for q in 0..<count { w[q] *= c - 1 }
+                } else {
+                    let c = cv.baseAddress! + start
+                    for q in 0..<count { w[q] *= c[q] - 1 }
                 }
-                let pap = UnsafeKernels.dot(pu, apu, k)
-                if !(pap > 0) { rsold[row] = 0; continue }
-                let alpha = rsold[row] / pap
-                let xu = xb + row * k, ru = r + row * k
-                UnsafeKernels.axpy(alpha, pu, xu, k)
-                UnsafeKernels.axpy(-alpha, apu, ru, k)
-                let rsnew = UnsafeKernels.dot(ru, ru, k)
-                // p = r + (rsnew / rsold) p
-                UnsafeKernels.scale(rsnew / rsold[row], pu, k)
-                UnsafeKernels.axpy(1, ru, pu, k)
-                rsold[row] = rsnew
+                y.axpy(idx, count, w, out)
             }
         }
     }

@@ -59,6 +59,16 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
     /// rounding of the gathered rows (~10⁻⁴ relative), below what 3 CG steps leave unsolved.
     /// Cholesky always reads single precision. Default true.
     public var halfPrecisionGathers: Bool = true
+    /// Conjugate gradient solves rows in blocks of at most ``ImplicitALS/blockRows`` rows whose
+    /// gathered factor rows (entries × k × 2 or 4 bytes) take at most this many bytes, at least
+    /// one row a block: a block's steps after the first then read them from L2 instead of L3 or
+    /// memory. At Netflix-Prize shape an item's ~5,700 user rows are 0.7 MiB in half precision,
+    /// so the item half solves one item at a time and every user row it gathers is reused four
+    /// times from cache. Size it to about a quarter of a core's L2 cache; 0 lifts the limit
+    /// (blocks of ``ImplicitALS/blockRows`` rows). It changes the grouping of rows only: each
+    /// row's iterates are the same up to the GEMM's rounding. Default 512 KiB (measurements:
+    /// docs/benchmarks.md, "Netflix-Prize scale").
+    public var blockGatherBytes: Int = 512 << 10
 
     public init(factors: Int = 64, regularization: Float = 0.01, alpha: Float = 1, confidence: Confidence = .linear,
                 iterations: Int = 15, solver: Solver = .conjugateGradient(steps: 3),
@@ -74,6 +84,7 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
         try require(alpha >= 0 && alpha.isFinite, "alpha", alpha, "a finite value ≥ 0")
         try require(iterations >= 0, "iterations", iterations, "an integer ≥ 0")
         try require(threads > 0, "threads", threads, "a positive integer")
+        try require(blockGatherBytes >= 0, "block gather bytes", blockGatherBytes, "an integer ≥ 0")
         if case let .conjugateGradient(steps) = solver { try require(steps > 0, "cg steps", steps, "a positive integer") }
         if case let .logarithmic(epsilon) = confidence { try require(epsilon > 0, "epsilon", epsilon, "a value > 0") }
     }

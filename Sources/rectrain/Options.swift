@@ -26,7 +26,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The compute settings of this run: --threads, and the SIMD policy `main` read from the
-    /// environment (RECOMMEND_SIMD=baseline runs the portable loops only).
+    /// environment (RECOMMEND_SIMD=baseline runs the portable loops only, =avx2 no AVX-512).
     var compute: ComputeSettings { ComputeSettings(threads: threads, simd: Compute.simd) }
 
     /// Progress and detail go to standard error, so standard output stays parseable.

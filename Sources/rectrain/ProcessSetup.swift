@@ -30,6 +30,7 @@ enum ProcessSetup {
 
 /// Settings `main` reads from the environment, once, before parsing the command line.
 enum Compute {
-    /// RECOMMEND_SIMD=baseline: the portable Swift loops only (for comparisons).
+    /// RECOMMEND_SIMD=baseline: the portable Swift loops only; RECOMMEND_SIMD=avx2: the AVX2
+    /// kernels but none of AVX-512 (both for comparisons). Anything else: automatic.
     nonisolated(unsafe) static var simd = SIMDPolicy.automatic
 }

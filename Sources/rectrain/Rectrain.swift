@@ -23,7 +23,7 @@ struct Rectrain: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         ProcessSetup.restartWithFasterBLASCoreIfNeeded(arguments: CommandLine.arguments, environment: environment)
         ProcessSetup.keepFreedMemory()
-        Compute.simd = environment["RECOMMEND_SIMD"] == "baseline" ? .baseline : .automatic
+        Compute.simd = environment["RECOMMEND_SIMD"].flatMap(SIMDPolicy.init(rawValue:)) ?? .automatic
         StartupEnvironment.adminToken = environment["RECTRAIN_ADMIN_TOKEN"]
         do {
             var command = try parseAsRoot()

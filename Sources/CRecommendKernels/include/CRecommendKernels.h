@@ -10,6 +10,7 @@
 #include "recommend_gather.h"
 #include "recommend_sparse_products.h"
 #include "recommend_half_precision.h"
+#include "recommend_cg_terms.h"
 #include "recommend_hals.h"
 #include "recommend_transpose.h"
 #include "recommend_crc32c.h"
