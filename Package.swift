@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "DenseLinalg", targets: ["DenseLinalg"]),
         .library(name: "Factorization", targets: ["Factorization"]),
         .library(name: "Recommend", targets: ["Recommend"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .executable(name: "rectrain", targets: ["rectrain"]),
         // The parsers of outside bytes as fuzz targets: the libFuzzer driver in Fuzz/ and the
         // corpus replay tests run the same code.
@@ -40,6 +41,9 @@ let package = Package(
         .target(name: "DenseLinalg", dependencies: ["CBLAS", "CLapacke", "CRecommendKernels"]),
         .target(name: "Factorization", dependencies: ["DenseLinalg"]),
         .target(name: "Recommend", dependencies: ["Factorization", "DenseLinalg"]),
+        // Distributed training over a communicator (MPI's collectives); the algorithms and the
+        // in-process group need no MPI, so they build and test everywhere.
+        .target(name: "Distributed", dependencies: ["Factorization", "DenseLinalg"]),
         .target(name: "FuzzTargets", dependencies: ["Recommend"]),
         // Benchmark runners (kernel timings, scaling sweeps, process memory): the command line's
         // `bench`, kept out of the library that embedders link.
@@ -69,6 +73,7 @@ let package = Package(
         ),
         .testTarget(name: "DenseLinalgTests", dependencies: ["DenseLinalg"]),
         .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Factorization", "DenseLinalg"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "KernelBenchTests", dependencies: ["KernelBench"]),
         .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore", "Recommend"]),

@@ -46,6 +46,35 @@ extension ImplicitALS {
     static func solveHalf(_ target: inout Matrix<Float>, fixed: Matrix<Float>, confidence: ConfidenceRows,
                           _ configuration: ImplicitALSConfiguration) throws {
         let gram = try regularizedGram(fixed, configuration.regularization, threads: configuration.threads)
+        try solveRows(&target, fixed: fixed, gram: gram, confidence: confidence, configuration)
+    }
+
+    /// Updates every row of `target` from its confidence row over `fixed`'s rows, given the
+    /// regularised Gram matrix G = YᵀY + λI of the whole fixed side (which `fixed` need not hold:
+    /// a distributed half passes only the rows its target rows touch, and G from an all-reduce).
+    /// Each row's result depends only on G, its own entries and the fixed rows they name, so it
+    /// is the same wherever the row is solved.
+    ///
+    /// - Parameters:
+    ///   - target: rows × k, updated in place (warm start for conjugate gradient).
+    ///   - fixed: the fixed side's rows that `columnIndices` name, × k.
+    ///   - gram: k × k, G = YᵀY + λI over the whole fixed side.
+    ///   - rowPointers, columnIndices: target-rows × fixed-rows CSR pattern (columns sorted per row).
+    ///   - confidences: cᵤᵢ per entry, or empty with `uniformConfidence` set when all are equal.
+    /// - Throws: ``FactorizationError`` when a Cholesky system is not positive definite.
+    public static func updateRows(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
+                                  rowPointers: [Int], columnIndices: [Int32], confidences: [Float], uniformConfidence: Float?,
+                                  configuration: ImplicitALSConfiguration) throws {
+        precondition(rowPointers.count == target.rows + 1 && gram.rows == fixed.columns && target.columns == fixed.columns,
+                     "updateRows: shapes do not match")
+        precondition(uniformConfidence != nil || confidences.count == columnIndices.count, "updateRows: one confidence per entry")
+        let rows = ConfidenceRows(rows: target.rows, rowPointers: rowPointers, columnIndices: columnIndices,
+                                  values: uniformConfidence == nil ? confidences : [], uniform: uniformConfidence)
+        try solveRows(&target, fixed: fixed, gram: gram, confidence: rows, configuration)
+    }
+
+    static func solveRows(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>, confidence: ConfidenceRows,
+                          _ configuration: ImplicitALSConfiguration) throws {
         switch configuration.solver {
         case let .conjugateGradient(steps):
             let half = configuration.halfPrecisionGathers && UnsafeKernels.hasHalfGathers(k: fixed.columns, simd: configuration.simd)
@@ -58,7 +87,7 @@ extension ImplicitALS {
     }
 
     /// G = YᵀY + λI (BLAS syrk), shared by every row's system.
-    static func regularizedGram(_ factors: Matrix<Float>, _ regularization: Float, threads: Int = 1) throws -> Matrix<Float> {
+    public static func regularizedGram(_ factors: Matrix<Float>, _ regularization: Float, threads: Int = 1) throws -> Matrix<Float> {
         var g = try factors.gram(threads: threads)
         g.addToDiagonal(regularization)
         return g
