@@ -213,9 +213,10 @@ extension ImplicitALS {
         for row in 0..<n {
             let u = block.lowerBound + row
             prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
-            terms.residual(rp[u]..<rp[u + 1], x: xb + row * k, into: r + row * k)
+            terms.add(.residual, rp[u]..<rp[u + 1], x: xb + row * k, into: r + row * k)
         }
-        startDirections(n: n, k: k, r: r, p: p, rsold: rsold)
+        for row in 0..<n { rsold[row] = UnsafeKernels.dot(r + row * k, r + row * k, k) }
+        p.update(from: r, count: n * k)
         for _ in 0..<steps {
             // ap = A·p = G·p + Σ (c − 1)(yᵢ·p) yᵢ
             UnsafeKernels.gemm(transposeA: false, transposeB: false, m: n, n: k, k: k, alpha: 1,
@@ -223,7 +224,7 @@ extension ImplicitALS {
             for row in 0..<n where rsold[row] > cgConverged {
                 let u = block.lowerBound + row
                 prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
-                terms.curvature(rp[u]..<rp[u + 1], p: p + row * k, into: ap + row * k)
+                terms.add(.curvature, rp[u]..<rp[u + 1], x: p + row * k, into: ap + row * k)
                 cgStep(row: row, k: k, x: xb, r: r, p: p, ap: ap, rsold: rsold)
             }
         }
@@ -231,14 +232,6 @@ extension ImplicitALS {
 
     /// A row whose squared residual is at most this has converged: CG leaves it.
     static let cgConverged: Float = 1e-20
-
-    /// rsold = ‖r‖² per row, p = r.
-    @inline(__always)
-    static func startDirections(n: Int, k: Int, r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>,
-                                rsold: UnsafeMutablePointer<Float>) {
-        for row in 0..<n { rsold[row] = UnsafeKernels.dot(r + row * k, r + row * k, k) }
-        p.update(from: r, count: n * k)
-    }
 
     /// One CG update of a row once its ap = A·p is complete: α = rsold / pᵀAp, x += α·p,
     /// r −= α·ap, p = r + (rsnew / rsold)·p. A row whose pᵀAp is not positive stops (rsold = 0).
@@ -258,8 +251,9 @@ extension ImplicitALS {
         rsold[row] = rsnew
     }
 
-    /// The sparse terms of a row's system over a range of its entries, summed in entry order
-    /// (so splitting a row's entries into consecutive ranges gives the same sums bit for bit).
+    /// The sparse terms of a row's system over its entries, summed in entry order: the fused
+    /// one-pass kernel where it runs, else gathered dot products, weights, then the gathered
+    /// accumulation, a chunk of entries at a time.
     struct Terms {
         let ci: UnsafeBufferPointer<Int32>
         let cv: UnsafeBufferPointer<Float>
@@ -267,39 +261,30 @@ extension ImplicitALS {
         let y: Rows
         let weights: UnsafeMutablePointer<Float>
 
-        /// out += Σ (c − (c − 1)·yᵢ·x) yᵢ: the residual's sparse part at x.
+        /// out += Σ w(c, yᵢ·x) yᵢ with w = c − (c − 1)·d for `.residual` (the residual's sparse
+        /// part at x) and (c − 1)·d for `.curvature` (the sparse part of A·x).
         @inline(__always)
-        func residual(_ entries: Range<Int>, x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            if y.fused { return y.fusedTerms(entries, ci: ci, cv: uniform == nil ? cv : nil, uniform: uniform ?? 0, term: .residual, x: x, out: out) }
+        func add(_ term: ConjugateGradientTerm, _ entries: Range<Int>, x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+            if y.fused { return y.fusedTerms(entries, ci: ci, cv: uniform == nil ? cv : nil, uniform: uniform ?? 0, term: term, x: x, out: out) }
             let w = weights
             forEachChunk(entries) { start, count in
                 let idx = ci.baseAddress! + start
                 y.dots(idx, count, x, w)
                 if let c = uniform {
-                    for q in 0..<count { w[q] = c - (c - 1) * w[q] }
+                    for q in 0..<count { w[q] = weight(term, c, w[q]) }
                 } else {
                     let c = cv.baseAddress! + start
-                    for q in 0..<count { w[q] = c[q] - (c[q] - 1) * w[q] }
+                    for q in 0..<count { w[q] = weight(term, c[q], w[q]) }
                 }
                 y.axpy(idx, count, w, out)
             }
         }
 
-        /// out += Σ (c − 1)(yᵢ·p) yᵢ: the sparse part of A·p.
         @inline(__always)
-        func curvature(_ entries: Range<Int>, p: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            if y.fused { return y.fusedTerms(entries, ci: ci, cv: uniform == nil ? cv : nil, uniform: uniform ?? 0, term: .curvature, x: p, out: out) }
-            let w = weights
-            forEachChunk(entries) { start, count in
-                let idx = ci.baseAddress! + start
-                y.dots(idx, count, p, w)
-                if let c = uniform {
-                    for q in 0..<count { w[q] *= c - 1 }
-                } else {
-                    let c = cv.baseAddress! + start
-                    for q in 0..<count { w[q] *= c[q] - 1 }
-                }
-                y.axpy(idx, count, w, out)
+        func weight(_ term: ConjugateGradientTerm, _ c: Float, _ dot: Float) -> Float {
+            switch term {
+            case .residual: return c - (c - 1) * dot
+            case .curvature: return dot * (c - 1)
             }
         }
     }
