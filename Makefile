@@ -32,12 +32,14 @@ kernels: release
 	@for kernel in $(KERNELS); do echo "== $$kernel"; $(BIN) bench --kernel $$kernel --data $(DATA) --repeats 1 --threads 2 || exit 1; done
 
 ## A short fuzzing smoke run of the parsers, every test (the debug build shows the warnings),
-## then a short schemathesis run of the HTTP API (docs/serving.md). No release build: with the
+## distributed training under mpirun against the single process (scripts/test-distributed.sh,
+## docs/distributed.md), then a short schemathesis run of the HTTP API (docs/serving.md). No release build: with the
 ## service's SwiftNIO and Hummingbird it alone took 5.6 of a clean clone's 13.9 minutes; `make
 ## run` builds it.
 test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	$(SWIFT) test
+	scripts/test-distributed.sh $(CURDIR)/.build/debug/rectrain
 	@$(MAKE) --no-print-directory api-fuzz-smoke
 
 ## Every parser of outside bytes under libFuzzer for FUZZ_SECONDS each (docs/reliability.md).

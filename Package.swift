@@ -43,7 +43,17 @@ let package = Package(
         .target(name: "Recommend", dependencies: ["Factorization", "DenseLinalg"]),
         // Distributed training over a communicator (MPI's collectives); the algorithms and the
         // in-process group need no MPI, so they build and test everywhere.
-        .target(name: "Distributed", dependencies: ["Factorization", "DenseLinalg"]),
+        .target(name: "Distributed", dependencies: ["Recommend", "Factorization", "DenseLinalg"]),
+        // Open MPI (Debian's libopenmpi-dev): its handles are C macros, exported by a shim header.
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        // The communicator over MPI: only the command line links it, so embedders of the
+        // libraries (Distributed included) never need MPI.
+        .target(name: "DistributedMPI", dependencies: ["Distributed", "CMPI"]),
         .target(name: "FuzzTargets", dependencies: ["Recommend"]),
         // Benchmark runners (kernel timings, scaling sweeps, process memory): the command line's
         // `bench`, kept out of the library that embedders link.
@@ -67,13 +77,13 @@ let package = Package(
             name: "rectrain",
             dependencies: [
                 "Recommend", "Factorization", "DenseLinalg", "KernelBench", "CRecommendKernels",
-                "FeedbackStore", "RecommendServer",
+                "FeedbackStore", "RecommendServer", "Distributed", "DistributedMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DenseLinalgTests", dependencies: ["DenseLinalg"]),
         .testTarget(name: "FactorizationTests", dependencies: ["Factorization", "DenseLinalg"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Factorization", "DenseLinalg"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Recommend", "Factorization", "DenseLinalg"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "KernelBenchTests", dependencies: ["KernelBench"]),
         .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore", "Recommend"]),

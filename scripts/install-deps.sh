@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the build needs, when they are missing:
 #   libopenblas-dev, liblapacke-dev (BLAS/LAPACK), pkg-config (to find them),
+#   libopenmpi-dev, openmpi-bin (Open MPI: `train --distributed` under mpirun, and its tests),
 #   librsvg2-bin (rsvg-convert, to render the dashboard SVG to PNG),
 #   python3 with venv (schemathesis for the API fuzz run of `make test`, from PyPI into .venv-fuzz).
 # wrk, for Benchmarks/serve-bench.sh only, is installed by that script.
@@ -12,9 +13,11 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists openblas || missing+=(libopenblas-dev)
     pkg-config --exists lapacke || missing+=(liblapacke-dev)
+    pkg-config --exists ompi-c || missing+=(libopenmpi-dev)
 else
-    missing+=(libopenblas-dev liblapacke-dev)
+    missing+=(libopenblas-dev liblapacke-dev libopenmpi-dev)
 fi
+command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
 if [ "${WITH_RSVG:-1}" = 1 ]; then
     command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
 fi

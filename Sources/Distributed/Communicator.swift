@@ -198,3 +198,41 @@ public struct InProcessCommunicator: Communicator {
         } as! [[UInt8]]
     }
 }
+
+/// A communicator that counts what passes through another: seconds spent in collectives and
+/// payload bytes sent to other ranks (all-to-all parts for other ranks; an all-reduce counts its
+/// vector once per call when there is more than one rank, the payload of a reduce-scatter plus
+/// all-gather being about twice that). For `bench --distributed`'s compute/communication split.
+public struct MeasuredCommunicator<Base: Communicator>: Communicator {
+    public let base: Base
+    final class Totals: Sendable { let value = Mutex<(seconds: Double, bytes: Int)>((0, 0)) }
+    let totals = Totals()
+
+    public init(_ base: Base) { self.base = base }
+    public var rank: Int { base.rank }
+    public var size: Int { base.size }
+
+    /// Seconds in collectives and bytes sent so far.
+    public var seconds: Double { totals.value.withLock { $0.seconds } }
+    public var bytesSent: Int { totals.value.withLock { $0.bytes } }
+
+    func timed<R>(bytes: Int, _ body: () throws -> R) rethrows -> R {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            totals.value.withLock { $0.seconds += elapsed; $0.bytes += bytes }
+        }
+        return try body()
+    }
+
+    public func allReduceSum(_ values: inout [Double]) throws {
+        try timed(bytes: size > 1 ? values.count * 8 : 0) { try base.allReduceSum(&values) }
+    }
+    public func allReduceSum(_ values: inout [Float]) throws {
+        try timed(bytes: size > 1 ? values.count * 4 : 0) { try base.allReduceSum(&values) }
+    }
+    public func allToAll(_ send: [[UInt8]]) throws -> [[UInt8]] {
+        let bytes = send.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) }
+        return try timed(bytes: bytes) { try base.allToAll(send) }
+    }
+}

@@ -36,10 +36,20 @@ public struct ImplicitALSShard: Sendable {
     public var userFactors: Matrix<Float>
     /// items.count × k.
     public var itemFactors: Matrix<Float>
+    /// This rank's users' interactions: users.count × all items (strengths as fitted).
+    public var userRows: SparseMatrix
+    /// The iterations done (counting those before a resume).
+    public var iterations: Int
     /// The global loss after each iteration when tracked (the same on every rank).
     public var lossHistory: [Double]
     /// Bytes this rank sent in factor exchanges, per iteration (both halves).
     public var bytesSentPerIteration: [Int]
+
+    /// What a checkpoint keeps to go on from here: the iterations done, the loss history and
+    /// the factor rows (`user_factors`, `item_factors`).
+    public var state: ShardState {
+        ShardState(iterations: iterations, lossHistory: lossHistory, matrices: ["user_factors": userFactors, "item_factors": itemFactors])
+    }
 }
 
 /// Implicit ALS (Hu, Koren & Volinsky 2008) with users and items partitioned over the ranks
@@ -64,12 +74,21 @@ public enum DistributedImplicitALS {
     ///   - users, items: the global dimensions (every rank passes the same).
     ///   - configuration: as ``ImplicitALS/fit``; `trackLoss` computes the global loss.
     ///   - communicator: the group; every rank calls this with the same arguments but triplets.
+    ///   - duplicates: how a pair given more than once combines (`.one`: the binary matrix the
+    ///     ranking model trains on; `.sum`: interaction counts).
+    ///   - resume: this rank's ``ImplicitALSShard/state`` after `resume.iterations` iterations
+    ///     (a checkpoint taken with the same ranks and settings): training goes on from there,
+    ///     with the result of an uninterrupted run.
+    ///   - afterIteration: called on every rank after each iteration with the shard so far
+    ///     (for progress and checkpoints); an error it throws ends training.
     /// - Returns: this rank's shard.
     /// - Throws: ``FactorizationError`` for invalid input, ``CommunicatorError`` when the group fails.
     public static func fit(userIndices: [Int32], itemIndices: [Int32], values: [Float], users: Int, items: Int,
                            configuration: ImplicitALSConfiguration, communicator: some Communicator,
-                           progress: ((Int, Double?) -> Void)? = nil) throws -> ImplicitALSShard {
+                           duplicates: SparseMatrix.DuplicatePolicy = .sum, resume: ShardState? = nil,
+                           afterIteration: ((ImplicitALSShard) throws -> Void)? = nil) throws -> ImplicitALSShard {
         precondition(userIndices.count == itemIndices.count && itemIndices.count == values.count, "one user, item and value per triplet")
+        try configuration.validate()
         let size = communicator.size, rank = communicator.rank, k = configuration.factors
         let userParts = BlockPartition(count: users, parts: size), itemParts = BlockPartition(count: items, parts: size)
         let myUsers = userParts.range(of: rank), myItems = itemParts.range(of: rank)
@@ -77,9 +96,12 @@ public enum DistributedImplicitALS {
         let byUser = try shuffle(userIndices, itemIndices, values, owner: { userParts.owner(of: Int($0)) }, communicator)
         let byItem = try shuffle(itemIndices, userIndices, values, owner: { itemParts.owner(of: Int($0)) }, communicator)
         let userRows = try SparseMatrix(rows: myUsers.count, columns: items, rowIndices: byUser.rows.map { $0 - Int32(myUsers.lowerBound) },
-                                        columnIndices: byUser.columns, values: byUser.values)
+                                        columnIndices: byUser.columns, values: byUser.values, duplicates: duplicates)
         let itemRows = try SparseMatrix(rows: myItems.count, columns: users, rowIndices: byItem.rows.map { $0 - Int32(myItems.lowerBound) },
-                                        columnIndices: byItem.columns, values: byItem.values)
+                                        columnIndices: byItem.columns, values: byItem.values, duplicates: duplicates)
+        if let negative = userRows.values.first(where: { !($0 >= 0) || !$0.isFinite }) {
+            throw FactorizationError.invalidParameter(name: "interaction strength", value: "\(negative)", expected: "finite values ≥ 0")
+        }
         // Shared confidence: only when every value on every rank is the same.
         let first = try communicator.allGather(userRows.values.first.map { [$0] } ?? []).flatMap { $0 }.first
         var same: [Double] = [first.map { v in userRows.values.allSatisfy { $0 == v } ? 1 : 0 } ?? 1]
@@ -101,13 +123,24 @@ public enum DistributedImplicitALS {
             }
             return m
         }
-        var userFactors = draw(users, keep: myUsers)
-        var itemFactors = draw(items, keep: myItems)
+        var userFactors: Matrix<Float>, itemFactors: Matrix<Float>
+        if let resume {
+            let u = resume.matrices["user_factors"], v = resume.matrices["item_factors"]
+            guard let u, let v, u.rows == myUsers.count, v.rows == myItems.count, u.columns == k, v.columns == k else {
+                throw CommunicatorError.invalidArgument("rank \(rank): the checkpoint's factors do not fit this run's share (users \(myUsers), items \(myItems), \(k) factors)")
+            }
+            (userFactors, itemFactors) = (u, v)
+        } else {
+            userFactors = draw(users, keep: myUsers)
+            itemFactors = draw(items, keep: myItems)
+        }
+        var shard = ImplicitALSShard(users: myUsers, items: myItems, userFactors: userFactors, itemFactors: itemFactors, userRows: userRows,
+                                     iterations: resume?.iterations ?? 0, lossHistory: resume?.lossHistory ?? [],
+                                     bytesSentPerIteration: [])
         let userConfidences = uniform == nil ? userRows.values.map { configuration.confidence(of: $0) } : []
         let itemConfidences = uniform == nil ? itemRows.values.map { configuration.confidence(of: $0) } : []
-        var losses: [Double] = [], sent: [Int] = []
         try Parallel.withBLASThreads(1) {
-            for iteration in stride(from: 1, through: configuration.iterations, by: 1) {
+            for _ in stride(from: shard.iterations + 1, through: configuration.iterations, by: 1) {
                 var bytes = 0
                 // Items from users.
                 let userGram = try gram(userFactors, configuration, communicator)
@@ -121,19 +154,22 @@ public enum DistributedImplicitALS {
                 try ImplicitALS.updateRows(&userFactors, fixed: itemsNeeded, gram: itemGram, rowPointers: userRows.rowPointers,
                                            columnIndices: userHalf.localColumns, confidences: userConfidences,
                                            uniformConfidence: uniform, configuration: configuration)
-                sent.append(bytes)
-                var loss: Double?
+                shard.bytesSentPerIteration.append(bytes)
                 if configuration.trackLoss {
-                    loss = try globalLoss(userFactors: userFactors, itemFactors: itemFactors, userRows: userRows,
-                                          localColumns: userHalf.localColumns, itemsNeeded: itemsNeeded,
-                                          configuration: configuration, communicator)
-                    losses.append(loss!)
+                    shard.lossHistory.append(try globalLoss(userFactors: userFactors, itemFactors: itemFactors, userRows: userRows,
+                                                            localColumns: userHalf.localColumns, itemsNeeded: itemsNeeded,
+                                                            configuration: configuration, communicator))
                 }
-                progress?(iteration, loss)
+                shard.iterations += 1
+                shard.userFactors = userFactors; shard.itemFactors = itemFactors
+                try afterIteration?(shard)
             }
         }
-        return ImplicitALSShard(users: myUsers, items: myItems, userFactors: userFactors, itemFactors: itemFactors,
-                                lossHistory: losses, bytesSentPerIteration: sent)
+        shard.userFactors = userFactors; shard.itemFactors = itemFactors
+        let advice = "lower alpha (confidence slope) or regularization"
+        try requireFiniteResult(userFactors.elements, "implicit ALS", "user factors", advice: advice)
+        try requireFiniteResult(itemFactors.elements, "implicit ALS", "item factors", advice: advice)
+        return shard
     }
 
     /// YᵀY + λI over every rank's rows: local Gram, all-reduced, then λ on the diagonal.

@@ -53,7 +53,7 @@ func formatBytes(_ bytes: Int) -> String {
 
 /// Throws ``FactorizationError/nonFiniteResult(operation:what:advice:)`` unless every element
 /// of `values` is finite: a kernel's last check before it returns a model.
-func requireFiniteResult(_ values: [Float], _ operation: String, _ what: String, advice: String) throws {
+package func requireFiniteResult(_ values: [Float], _ operation: String, _ what: String, advice: String) throws {
     guard values.allSatisfy(\.isFinite) else {
         throw FactorizationError.nonFiniteResult(operation: operation, what: what, advice: advice)
     }

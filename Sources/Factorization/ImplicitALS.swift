@@ -78,7 +78,7 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
         self.threads = threads; self.seed = seed; self.trackLoss = trackLoss
     }
 
-    func validate() throws {
+    package func validate() throws {
         try require(factors > 0, "factors", factors, "a positive integer")
         try require(regularization >= 0 && regularization.isFinite, "regularization", regularization, "a finite value ≥ 0")
         try require(alpha >= 0 && alpha.isFinite, "alpha", alpha, "a finite value ≥ 0")

@@ -25,6 +25,7 @@ struct Rectrain: ParsableCommand {
         ProcessSetup.keepFreedMemory()
         Compute.simd = environment["RECOMMEND_SIMD"].flatMap(SIMDPolicy.init(rawValue:)) ?? .automatic
         StartupEnvironment.adminToken = environment["RECTRAIN_ADMIN_TOKEN"]
+        StartupEnvironment.mpiLaunched = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].contains { environment[$0] != nil }
         do {
             var command = try parseAsRoot()
             // BLAS runs on --threads threads wherever a library region does not say otherwise.

@@ -118,4 +118,7 @@ func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
 enum StartupEnvironment {
     /// RECTRAIN_ADMIN_TOKEN: the bearer token of POST /v1/admin/reload.
     nonisolated(unsafe) static var adminToken: String?
+    /// Whether an MPI launcher started this process (Open MPI's OMPI_COMM_WORLD_SIZE, or a PMI
+    /// launcher's PMI_SIZE / PMIX_RANK): `train --distributed` runs only then.
+    nonisolated(unsafe) static var mpiLaunched = false
 }

@@ -31,8 +31,9 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     static var models: [String] { ModelKind.allCases.filter(\.isPersistent).map(\.rawValue) }
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Model file to write.") var output: String
-    @Option(help: "Also write the factor matrices as NumPy .npy files (user_factors.npy, item_factors.npy) into this folder (svd, nmf, als, als-explicit).")
+    @Option(help: "Also write the factor matrices as NumPy .npy files (user_factors.npy, item_factors.npy) into this folder (svd, nmf, als, als-explicit); with --distributed, each rank's shard (user_factors.rank-R.npy, item_factors.rank-R.npy, shard.rank-R.json).")
     var exportNpy: String?
+    @OptionGroup(title: "Distributed training (docs/distributed.md)") var distributed: DistributedOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -43,9 +44,11 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         if exportNpy != nil && !["svd", "nmf", "als", "als-explicit"].contains(model) {
             throw ValidationError("--export-npy: the \(model) model has no factor matrices (svd, nmf, als, als-explicit have)")
         }
+        try distributed.validate(train: self)
     }
 
     func run() throws {
+        if distributed.distributed { return try runDistributed() }
         // Check the destination before spending time on training.
         try checkOutput(output, notOver: data)
         let start = Date()

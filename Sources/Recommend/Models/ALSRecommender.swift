@@ -22,20 +22,31 @@ public struct ALSRecommender: FactorRecommender, RegisteredModel {
 
     public init(configuration: ImplicitALSConfiguration = ALSRecommender.defaults) { self.configuration = configuration }
 
+    /// A fitted recommender from its model (trained elsewhere, e.g. by distributed ALS).
+    public init(model: ImplicitALSModel) { configuration = model.configuration; self.model = model }
+
     /// 50 factors (the original system's default), λ = 0.1, α = 2, 15 iterations.
     public static var defaults: ImplicitALSConfiguration {
         ImplicitALSConfiguration(factors: 50, regularization: 0.1, alpha: 2, iterations: 15, threads: 1)
     }
 
     public mutating func fit(_ data: TrainingData) throws {
-        var config = configuration
-        config.threads = data.threads
-        config.simd = data.compute.simd
-        config.halfPrecisionGathers = config.halfPrecisionGathers && data.compute.halfPrecision
-        config.seed = data.seed
-        // X·Yᵀ has rank at most min(users, items): more factors add cost, not rank (as for svd, nmf).
-        config.factors = min(config.factors, max(1, min(data.users, data.itemCount)))
+        let config = trainingConfiguration(users: data.users, items: data.itemCount, compute: data.compute, seed: data.seed)
         model = try ImplicitALS.fit(data.binary, configuration: config)
+    }
+
+    /// The configuration ``fit(_:)`` trains with on `users` × `items` data: this one with the
+    /// run's threads, SIMD policy, precision and seed, and at most min(users, items) factors.
+    /// Distributed training uses it too, so both train the same model.
+    public func trainingConfiguration(users: Int, items: Int, compute: ComputeSettings, seed: UInt64) -> ImplicitALSConfiguration {
+        var config = configuration
+        config.threads = compute.threads
+        config.simd = compute.simd
+        config.halfPrecisionGathers = config.halfPrecisionGathers && compute.halfPrecision
+        config.seed = seed
+        // X·Yᵀ has rank at most min(users, items): more factors add cost, not rank (as for svd, nmf).
+        config.factors = min(config.factors, max(1, min(users, items)))
+        return config
     }
 }
 

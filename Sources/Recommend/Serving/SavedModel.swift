@@ -22,7 +22,10 @@ public struct SavedModel: Sendable {
         history = data.binary
     }
 
-    init(model: any Recommender, userIDs: IDMap, itemIDs: IDMap, titles: [String], history: SparseMatrix) {
+    /// A trained `model` with its parts given one by one (a model trained by distributed
+    /// training, whose data no one process held as a ``TrainingData``). `history`: users ×
+    /// items, 1 for each training interaction; `titles`: one per item ("" when unknown).
+    public init(model: any Recommender, userIDs: IDMap, itemIDs: IDMap, titles: [String], history: SparseMatrix) {
         self.model = model; self.userIDs = userIDs; self.itemIDs = itemIDs; self.titles = titles; self.history = history
     }
 

@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension RatingsCSV {
+    /// One process's share of a ratings file, for distributed loading: the data lines are cut
+    /// into `shares` byte ranges at line boundaries (as Hadoop's input splits are: share s
+    /// starts at the first line that begins at or after header + s·body/shares), and this call
+    /// parses share `share` alone, reading only its bytes (and the header).
+    ///
+    /// The result's id maps are the share's own, in the order ids first appear in it; interning
+    /// the shares' ids share by share, in share order, gives every id the index
+    /// ``load(path:options:into:)`` gives it, so the shares together are the whole file's table.
+    /// A share may hold no rows (a small file cut in many shares); the whole file's emptiness is
+    /// the caller's to check.
+    ///
+    /// - Throws: ``DataError`` naming the file, the line (counted from the file's start) and the
+    ///   reason; the binary form of `rectrain convert` cannot be cut and is refused.
+    public static func loadShare(path: String, share: Int, of shares: Int, options: RatingsCSVOptions = .init()) throws -> LoadedRatings {
+        precondition(shares > 0 && (0..<shares).contains(share), "share \(share) of \(shares)")
+        guard let file = fopen(path, "rb") else {
+            throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var status = stat()
+        guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw DataError(file: path, reason: "not a regular file")
+        }
+        if InteractionFile.hasMagic(file) {
+            throw DataError(file: path, reason: "a binary interaction file cannot be split between processes: give the CSV it was converted from")
+        }
+        let fd = fileno(file), size = Int(status.st_size)
+        guard let headerEnd = try nextLineStart(fd: fd, from: 0, size: size, path: path, limit: 1 << 20) else {
+            throw DataError(file: path, line: 1, reason: "header line longer than 1 MiB")
+        }
+        guard headerEnd > 0 else { throw DataError(file: path, reason: "empty file: expected a header line") }
+        var header = [UInt8](repeating: 0, count: headerEnd)
+        try readExactly(fd: fd, into: &header, at: 0, path: path)
+        if header.last == 10 { header.removeLast() }
+        var parser = RowParser(path: path, options: options)
+        try parser.readHeader(header, lineNumber: 1)
+        let bytes = try shareBytes(fd: fd, path: path, headerEnd: headerEnd, size: size, share: share, of: shares)
+
+        var result = Interactions()
+        var tally = LineTally()
+        var lineNumber = 0
+        do {
+            try LineReader(fd: fd, range: bytes, path: path).forEachLine { line in
+                lineNumber += 1
+                try tally.take(line, lineNumber: lineNumber, parser: &parser, into: &result, skipBadLines: options.skipBadLines)
+                return true
+            }
+        } catch var error as DataError {
+            // Line numbers of the file: the lines before the share are counted on this path only.
+            if let line = error.line { error.line = line + 1 + (try countLines(fd: fd, path: path, headerEnd..<bytes.lowerBound)) }
+            throw error
+        }
+        if !options.keepTimestamps { result.timestamps = [] }
+        return LoadedRatings(interactions: result, unratedRows: tally.unrated, skippedLines: tally.skipped, skippedExamples: tally.examples,
+                             hasRatings: parser.ratingField != nil, hasTimestamps: parser.timestampField != nil)
+    }
+
+    /// The bytes of share `share` of `shares` of the data lines after `headerEnd`.
+    static func shareBytes(fd: Int32, path: String, headerEnd: Int, size: Int, share: Int, of shares: Int) throws -> Range<Int> {
+        let body = size - headerEnd
+        func cut(_ s: Int) throws -> Int {
+            if s == 0 { return headerEnd }
+            if s == shares { return size }
+            let target = headerEnd + Int((Double(body) * Double(s) / Double(shares)).rounded(.down))
+            return try nextLineStart(fd: fd, from: max(headerEnd, target - 1), size: size, path: path) ?? size
+        }
+        let lower = try cut(share), upper = try cut(share + 1)
+        return lower..<max(lower, upper)
+    }
+
+    /// The lines of `bytes`.
+    static func countLines(fd: Int32, path: String, _ bytes: Range<Int>) throws -> Int {
+        var n = 0
+        try LineReader(fd: fd, range: bytes, path: path).forEachLine { _ in n += 1; return true }
+        return n
+    }
+}

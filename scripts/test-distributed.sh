@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Distributed training under mpirun against the single process (issue 19; docs/distributed.md).
+# Run by `make test` with the debug rectrain; Open MPI comes from scripts/install-deps.sh.
+#   1 rank: the model file equals `rectrain train`'s byte for byte.
+#   2, 3, 4 ranks (--oversubscribe: more ranks than cores): factors after 3 iterations within
+#     FACTOR_TOLERANCE of the largest factor; with ML-100K (../shared, skipped when absent) the
+#     nDCG@10 of the top-10 lists agrees with the single process's to 3 decimals.
+#   Checkpoints: a rank killed with SIGKILL mid-run, then --resume, ends with the factors of an
+#     uninterrupted run (byte-identical model file).
+#   Bad use: --distributed without mpirun, ranks given different inputs, an unreadable part on
+#     one rank: every rank exits non-zero with a message naming the rank and file, never a hang.
+set -euo pipefail
+BIN=${1:?usage: test-distributed.sh RECTRAIN}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+HERE=$(cd "$(dirname "$0")" && pwd)
+CHECK="python3 $HERE/distributed-check.py"
+FACTOR_TOLERANCE=${FACTOR_TOLERANCE:-2e-3}
+MPIRUN=(mpirun --oversubscribe)
+[ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+command -v mpirun >/dev/null || { echo "test-distributed: mpirun not found (scripts/install-deps.sh installs openmpi-bin)" >&2; exit 1; }
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+fail() { echo "test-distributed: FAIL: $*" >&2; exit 1; }
+pass() { echo "test-distributed: ok: $*"; }
+# Never hang: every mpirun gets a deadline.
+run() { timeout -k 5 300 "$@"; }
+
+# A small long-tailed matrix (2,000 users × 500 items, 30,000 interactions) as CSV.
+run "$BIN" synth-matrix --users 2000 --items 500 --nnz 30000 --seed 7 --out data.csv --quiet
+ARGS=(--model als --factors 16 --iterations 3 --threads 1 --quiet)
+
+run "$BIN" train --data data.csv "${ARGS[@]}" --output single.rec --export-npy single
+run "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output d1.rec
+cmp -s single.rec d1.rec || fail "1 rank: the model file differs from the single process's"
+pass "1 rank: model file identical to rectrain train's"
+for n in 2 3 4; do
+    run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output d$n.rec --export-npy d$n
+    $CHECK factors single d$n "$FACTOR_TOLERANCE" || fail "$n ranks: factors beyond the tolerance"
+    pass "$n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
+done
+
+# A folder of part files: the same model as the one file (ids interned part by part in name order).
+mkdir parts
+head -1 data.csv > header.csv
+tail -n +2 data.csv > body.csv && split -n l/3 -d body.csv parts/body-
+for p in parts/body-*; do cat header.csv "$p" > "parts/part-${p##*-}.csv"; rm "$p"; done
+touch parts/_SUCCESS
+run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data parts "${ARGS[@]}" --output parts.rec --export-npy parts-npy
+$CHECK factors single parts-npy "$FACTOR_TOLERANCE" || fail "part files: factors beyond the tolerance"
+pass "a folder of part files on 2 ranks: factors within $FACTOR_TOLERANCE"
+
+# Checkpoints: kill one rank with SIGKILL after the checkpoint of iteration 2, resume.
+LONG=(--model als --factors 16 --iterations 8 --threads 1 --quiet)
+run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv "${LONG[@]}" --output full.rec
+set +e
+"${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv "${LONG[@]}" --output killed.rec --checkpoint ckpt --checkpoint-every 2 \
+    > killed.log 2>&1 &
+JOB=$!
+for _ in $(seq 1 600); do
+    ls ckpt/iteration-000002.rank-1-of-2.ckpt ckpt/iteration-000002.rank-0-of-2.ckpt >/dev/null 2>&1 && break
+    sleep 0.1
+done
+VICTIM=$(pgrep -f "rectrain train --distributed --data data.csv ${LONG[*]} --output killed.rec" | tail -1)
+[ -n "$VICTIM" ] && kill -9 "$VICTIM"
+wait $JOB; STATUS=$?
+set -e
+[ "$STATUS" != 0 ] || fail "the killed job exited 0"
+[ ! -e killed.rec ] || fail "the killed job left a model file"
+ls ckpt/*.ckpt >/dev/null 2>&1 || fail "no checkpoint written before the kill"
+run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv "${LONG[@]}" --output killed.rec --checkpoint ckpt --checkpoint-every 2 --resume
+cmp -s full.rec killed.rec || fail "resumed run's model differs from the uninterrupted run's"
+pass "SIGKILL of a rank, then --resume: model identical to the uninterrupted run's"
+
+# Bad use.
+expect_failure() {  # name, expected text, command...
+    local name=$1 text=$2; shift 2
+    set +e; run "$@" > out.log 2>&1; local status=$?; set -e
+    [ "$status" != 0 ] || fail "$name: exit status 0"
+    [ "$status" != 124 ] && [ "$status" != 137 ] || fail "$name: hung (killed by the deadline)"
+    grep -q -- "$text" out.log || { cat out.log >&2; fail "$name: no message with \"$text\""; }
+    pass "$name: exits $status with \"$text\""
+}
+expect_failure "--distributed without mpirun" "MPI launcher" "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output x.rec
+cp -r parts bad-parts && chmod 000 bad-parts/part-02.csv
+if [ "$(id -u)" = 0 ]; then printf 'user,item\n1,2\nbroken line without comma\n' > bad-parts/part-02.csv; chmod 644 bad-parts/part-02.csv; fi
+expect_failure "a bad part on one rank" "rank 1: .*bad-parts/part-02.csv" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data bad-parts "${ARGS[@]}" --output x.rec
+expect_failure "ranks given different inputs" "ranks disagree" "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output x.rec : \
+    -np 1 "$BIN" train --distributed --data parts/part-00.csv "${ARGS[@]}" --output x.rec
+
+# ML-100K: nDCG@10 of the top-10 lists, single process against 2, 3 and 4 ranks (default settings).
+ML=$HERE/../../shared/data/splits/ml100k
+if [ -f "$ML/topn_train.csv" ]; then
+    run "$BIN" train --data "$ML/topn_train.csv" --model als --output ml.rec --quiet
+    run "$BIN" recommend-all --model ml.rec --output ml-single.csv --quiet
+    SINGLE=$($CHECK ndcg ml-single.csv "$ML/topn_test.csv")
+    for n in 2 3 4; do
+        run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data "$ML/topn_train.csv" --model als --threads 1 --quiet \
+            --output ml$n.rec --recommend-all ml$n
+        D=$($CHECK ndcg ml$n/part-*.csv "$ML/topn_test.csv")
+        python3 -c "import sys; a, b = float('$SINGLE'), float('$D'); sys.exit(0 if round(a, 3) == round(b, 3) else 1)" \
+            || fail "ML-100K nDCG@10 on $n ranks $D against $SINGLE in one process"
+        pass "ML-100K nDCG@10: $n ranks $D, one process $SINGLE"
+    done
+else
+    echo "test-distributed: ML-100K (../shared/data) absent: its nDCG check skipped"
+fi
