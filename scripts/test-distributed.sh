@@ -3,8 +3,9 @@
 # Run by `make test` with the debug rectrain; Open MPI comes from scripts/install-deps.sh.
 #   1 rank: the model file equals `rectrain train`'s byte for byte.
 #   2, 3, 4 ranks (--oversubscribe: more ranks than cores): factors after 3 iterations within
-#     FACTOR_TOLERANCE of the largest factor; with ML-100K (../shared, skipped when absent) the
-#     nDCG@10 of the top-10 lists agrees with the single process's to 3 decimals.
+#     FACTOR_TOLERANCE of the largest factor (als and als-explicit); with ML-100K (../shared,
+#     skipped when absent) the nDCG@10 of the top-10 lists and the RMSE of rating fold 1 agree
+#     with the single process's to 3 decimals.
 #   Checkpoints: a rank killed with SIGKILL mid-run, then --resume, ends with the factors of an
 #     uninterrupted run (byte-identical model file).
 #   Bad use: --distributed without mpirun, ranks given different inputs, an unreadable part on
@@ -38,6 +39,18 @@ for n in 2 3 4; do
     run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output d$n.rec --export-npy d$n
     $CHECK factors single d$n "$FACTOR_TOLERANCE" || fail "$n ranks: factors beyond the tolerance"
     pass "$n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
+done
+
+# Explicit ALS with biases and implicit feedback, on the same file's ratings.
+EARGS=(--model als-explicit --factors 16 --iterations 3 --threads 1 --quiet)
+run "$BIN" train --data data.csv "${EARGS[@]}" --output explicit.rec --export-npy explicit
+run "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "${EARGS[@]}" --output e1.rec
+cmp -s explicit.rec e1.rec || fail "als-explicit, 1 rank: the model file differs from the single process's"
+pass "als-explicit, 1 rank: model file identical to rectrain train's"
+for n in 2 3 4; do
+    run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv "${EARGS[@]}" --output e$n.rec --export-npy e$n
+    $CHECK factors explicit e$n "$FACTOR_TOLERANCE" || fail "als-explicit, $n ranks: factors beyond the tolerance"
+    pass "als-explicit, $n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
 done
 
 # A folder of part files: the same model as the one file (ids interned part by part in name order).
@@ -102,6 +115,17 @@ if [ -f "$ML/topn_train.csv" ]; then
             || fail "ML-100K nDCG@10 on $n ranks $D against $SINGLE in one process"
         pass "ML-100K nDCG@10: $n ranks $D, one process $SINGLE"
     done
+    # RMSE on rating fold 1 (32 factors, 5 iterations: the debug build is slow), 2 and 4 ranks.
+    RARGS=(--model als-explicit --factors 32 --iterations 5 --threads 1 --quiet)
+    run "$BIN" train --data "$ML/rating_fold1_train.csv" "${RARGS[@]}" --output rating.rec
+    SINGLE=$(run "$BIN" predict --model rating.rec --data "$ML/rating_fold1_test.csv" --json | python3 -c "import json, sys; print(json.load(sys.stdin)['rmse'])")
+    for n in 2 4; do
+        run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data "$ML/rating_fold1_train.csv" "${RARGS[@]}" --output rating$n.rec
+        D=$(run "$BIN" predict --model rating$n.rec --data "$ML/rating_fold1_test.csv" --json | python3 -c "import json, sys; print(json.load(sys.stdin)['rmse'])")
+        python3 -c "import sys; a, b = float('$SINGLE'), float('$D'); sys.exit(0 if round(a, 3) == round(b, 3) else 1)" \
+            || fail "ML-100K RMSE on $n ranks $D against $SINGLE in one process"
+        pass "ML-100K fold 1 RMSE: $n ranks $D, one process $SINGLE"
+    done
 else
-    echo "test-distributed: ML-100K (../shared/data) absent: its nDCG check skipped"
+    echo "test-distributed: ML-100K (../shared/data) absent: its nDCG and RMSE checks skipped"
 fi

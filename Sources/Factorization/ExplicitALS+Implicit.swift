@@ -11,10 +11,30 @@ import DenseLinalg
 /// xᵤ against the ratings less yᵢ·zᵤ; with X and the item factors fixed the objective is a convex
 /// quadratic in all of Y together, which `improve` lowers by a few conjugate-gradient steps from
 /// the current Y. Every step lowers the objective, so the loss still never increases.
-struct ImplicitFeedbackTerm {
-    /// Users × items, the ratings (values are used for the residual targets).
+package struct ImplicitFeedbackTerm {
+    /// How the term's two sides meet when users and items live on different processes
+    /// (distributed ALS); within one process every step is the identity.
+    package struct Exchange {
+        /// Item-side rows (this process's items × k) → the rows the user side's columns name.
+        package var toUsers: (Matrix<Float>) throws -> Matrix<Float>
+        /// User-side rows (this process's users × k) → the rows the item side's columns name.
+        package var toItems: (Matrix<Float>) throws -> Matrix<Float>
+        /// A sum of every process's part (the CG recurrence's dot products).
+        package var sum: (Double) throws -> Double
+
+        package init(toUsers: @escaping (Matrix<Float>) throws -> Matrix<Float>, toItems: @escaping (Matrix<Float>) throws -> Matrix<Float>,
+                     sum: @escaping (Double) throws -> Double) {
+            self.toUsers = toUsers; self.toItems = toItems; self.sum = sum
+        }
+
+        static var local: Exchange { Exchange(toUsers: { $0 }, toItems: { $0 }, sum: { $0 }) }
+    }
+
+    /// Users × items, the ratings (values are used for the residual targets); distributed: this
+    /// process's users, columns naming the rows ``Exchange/toUsers`` returns.
     let ratings: SparseMatrix
-    /// Items × users, the pattern of the transpose.
+    /// Items × users, the pattern of the transpose; distributed: this process's items, columns
+    /// naming the rows ``Exchange/toItems`` returns.
     let itemRowPointers: [Int]
     let itemUsers: [Int32]
     /// |N(u)|^(-1/2), zero for a user with no ratings.
@@ -25,27 +45,44 @@ struct ImplicitFeedbackTerm {
     let k: Int
     /// Unit weights as long as the longest user or item row, for the gathered sums.
     let ones: [Float]
+    let exchange: Exchange
 
     init(ratings: SparseMatrix, factors k: Int, lambda: Float, threads: Int, simd: SIMDPolicy = .automatic) {
-        self.ratings = ratings
         let pattern = ratings.transposedPattern()
-        itemRowPointers = pattern.rowPointers
-        itemUsers = pattern.columnIndices
-        let userCounts = ratings.rowCounts
-        userScale = userCounts.map { $0 == 0 ? 0 : 1 / Float($0).squareRoot() }
-        let longestItem = (0..<ratings.columns).reduce(0) { max($0, pattern.rowPointers[$1 + 1] - pattern.rowPointers[$1]) }
-        ones = [Float](repeating: 1, count: max(1, userCounts.max() ?? 0, longestItem))
-        self.lambda = lambda; self.threads = threads; self.simd = simd; self.k = k
+        self.init(ratings: ratings, itemRowPointers: pattern.rowPointers, itemUsers: pattern.columnIndices, factors: k, lambda: lambda,
+                  threads: threads, simd: simd, exchange: .local)
     }
 
-    /// zᵤ for every user (users × k).
-    func offsets(_ y: Matrix<Float>) -> Matrix<Float> { scaledUserSums(of: y, weights: nil) }
+    /// The term over one process's share: its users' ratings and its items' users, each side's
+    /// columns numbering the rows `exchange` brings it.
+    package init(ratings: SparseMatrix, itemRowPointers: [Int], itemUsers: [Int32], factors k: Int, lambda: Float, threads: Int,
+                 simd: SIMDPolicy, exchange: Exchange) {
+        self.ratings = ratings
+        self.itemRowPointers = itemRowPointers
+        self.itemUsers = itemUsers
+        let userCounts = ratings.rowCounts
+        userScale = userCounts.map { $0 == 0 ? 0 : 1 / Float($0).squareRoot() }
+        let items = itemRowPointers.count - 1
+        let longestItem = (0..<items).reduce(0) { max($0, itemRowPointers[$1 + 1] - itemRowPointers[$1]) }
+        ones = [Float](repeating: 1, count: max(1, userCounts.max() ?? 0, longestItem))
+        self.lambda = lambda; self.threads = threads; self.simd = simd; self.k = k
+        self.exchange = exchange
+    }
+
+    /// The items this term's item side holds.
+    var itemCount: Int { itemRowPointers.count - 1 }
+
+    /// zᵤ for every user (users × k) from Y (items × k; distributed: this process's rows of each).
+    package func offsets(_ y: Matrix<Float>) throws -> Matrix<Float> { scaledUserSums(of: try exchange.toUsers(y), weights: nil) }
 
     /// Lowers ½‖t − pred_Y‖² + ½ Σⱼ nⱼλ_y‖yⱼ‖² over Y by `steps` conjugate-gradient steps from
     /// `y`, where t is each rating less μ, both biases and xᵤ·yᵢ (items = the item factors).
-    func improve(_ y: inout Matrix<Float>, users: Matrix<Float>, items: Matrix<Float>, userBias: [Float], itemBias: [Float],
-                 mean: Float, steps: Int) {
-        guard steps > 0, ratings.nnz > 0 else { return }
+    /// Distributed: `y` is this process's items' rows, `users` and `userBias` its users',
+    /// `items` and `itemBias` the rows its users' ratings name (as ``Exchange/toUsers`` brings).
+    package func improve(_ y: inout Matrix<Float>, users: Matrix<Float>, items: Matrix<Float>, userBias: [Float], itemBias: [Float],
+                         mean: Float, steps: Int) throws {
+        // Every process takes the same branch: the number of ratings is global.
+        guard steps > 0, try exchange.sum(Double(ratings.nnz)) > 0 else { return }
         // The right-hand side b = Aᵀt, with per-user sums cᵤ Σᵢ tᵤᵢ qᵢ scattered to the user's items.
         var targets = ratingDots(of: items, with: users)
         for u in 0..<ratings.rows {
@@ -53,35 +90,35 @@ struct ImplicitFeedbackTerm {
                 targets[q] = ratings.values[q] - mean - userBias[u] - itemBias[Int(ratings.columnIndices[q])] - targets[q]
             }
         }
-        let b = userSumsToItems(scaledUserSums(of: items, weights: targets))
+        let b = try userSumsToItems(scaledUserSums(of: items, weights: targets))
         let n = y.rows * k
         // r = b − A·y, p = r; then the standard recurrence.
         var residual = b
-        let ay = apply(y, items: items)
+        let ay = try apply(y, items: items)
         for i in 0..<n { residual[i] -= ay[i] }
         var direction = residual
-        var rr = dot(residual, residual)
+        var rr = try dot(residual, residual)
         let rows = y.rows
-        y.withUnsafeMutableBufferPointer { yp in
-            for _ in 0..<steps {
-                if rr <= 1e-20 { break }
-                let ap = apply(try! Matrix(rows: rows, columns: k, elements: direction), items: items)
-                let pap = dot(direction, ap)
-                if pap <= 0 { break }
-                let alpha = Float(rr / pap)
+        for _ in 0..<steps {
+            if rr <= 1e-20 { break }
+            let ap = try apply(try Matrix(rows: rows, columns: k, elements: direction), items: items)
+            let pap = try dot(direction, ap)
+            if pap <= 0 { break }
+            let alpha = Float(rr / pap)
+            y.withUnsafeMutableBufferPointer { yp in
                 for i in 0..<n { yp[i] += alpha * direction[i]; residual[i] -= alpha * ap[i] }
-                let next = dot(residual, residual)
-                let beta = Float(next / rr)
-                rr = next
-                for i in 0..<n { direction[i] = residual[i] + beta * direction[i] }
             }
+            let next = try dot(residual, residual)
+            let beta = Float(next / rr)
+            rr = next
+            for i in 0..<n { direction[i] = residual[i] + beta * direction[i] }
         }
     }
 
     /// A·V = Σᵤ (per-item scatter of cᵤ Qᵤᵀ Qᵤ cᵤ Σ_{j∈N(u)} vⱼ) + nⱼλ_y vⱼ: the quadratic's operator.
-    private func apply(_ v: Matrix<Float>, items: Matrix<Float>) -> [Float] {
-        let predictions = ratingDots(of: items, with: offsets(v))
-        var out = userSumsToItems(scaledUserSums(of: items, weights: predictions))
+    private func apply(_ v: Matrix<Float>, items: Matrix<Float>) throws -> [Float] {
+        let predictions = ratingDots(of: items, with: try offsets(v))
+        var out = try userSumsToItems(scaledUserSums(of: items, weights: predictions))
         v.withUnsafeBufferPointer { vp in
             for j in 0..<v.rows {
                 let weight = lambda * Float(itemRowPointers[j + 1] - itemRowPointers[j])
@@ -134,16 +171,18 @@ struct ImplicitFeedbackTerm {
         return dots
     }
 
-    /// Σ_{u ∈ N(j)} sᵤ for every item j (items × k, flat).
-    private func userSumsToItems(_ sums: Matrix<Float>) -> [Float] {
-        var out = [Float](repeating: 0, count: ratings.columns * k)
+    /// Σ_{u ∈ N(j)} sᵤ for every item j (items × k, flat) from the users' sums (users × k).
+    private func userSumsToItems(_ userSums: Matrix<Float>) throws -> [Float] {
+        let sums = try exchange.toItems(userSums)
+        let items = itemCount
+        var out = [Float](repeating: 0, count: items * k)
         let k = self.k
         sums.withUnsafeBufferPointer { sp in
         out.withUnsafeMutableBufferPointer { op in
         itemUsers.withUnsafeBufferPointer { users in
         ones.withUnsafeBufferPointer { ones in
             let shared = UncheckedSendable((sp.baseAddress!, op.baseAddress!, users.baseAddress!, ones.baseAddress!))
-            Parallel.forEachBlock(count: ratings.columns, threads: threads, minimumBlock: 64) { range in
+            Parallel.forEachBlock(count: items, threads: threads, minimumBlock: 64) { range in
                 let (sb, ob, ub, onesb) = shared.value
                 for j in range {
                     let start = itemRowPointers[j], count = itemRowPointers[j + 1] - start
@@ -154,14 +193,15 @@ struct ImplicitFeedbackTerm {
         return out
     }
 
-    private func dot(_ a: [Float], _ b: [Float]) -> Double {
+    /// Σ aᵢbᵢ over every process's part.
+    private func dot(_ a: [Float], _ b: [Float]) throws -> Double {
         var s = 0.0
         for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
-        return s
+        return try exchange.sum(s)
     }
 
-    /// Σⱼ nⱼ λ_y ‖yⱼ‖²: the term's share of the objective.
-    func penalty(_ y: Matrix<Float>) -> Double {
+    /// Σⱼ nⱼ λ_y ‖yⱼ‖²: the term's share of the objective (distributed: this process's items').
+    package func penalty(_ y: Matrix<Float>) -> Double {
         var total = 0.0
         for j in 0..<y.rows {
             let norm = y.row(j).reduce(0.0) { $0 + Double($1) * Double($1) }

@@ -41,6 +41,15 @@ public struct ExplicitALSConfiguration: Sendable, Equatable {
     }
 }
 
+extension ExplicitALSConfiguration {
+    package func validate() throws {
+        try require(factors > 0, "factors", factors, "a positive integer")
+        try require(regularization > 0 && regularization.isFinite, "regularization", regularization, "a finite value > 0")
+        try require(iterations >= 0, "iterations", iterations, "an integer ≥ 0")
+        try require(threads > 0, "threads", threads, "a positive integer")
+    }
+}
+
 /// A trained biased ALS model: r̂ᵤᵢ = μ + bᵤ + bᵢ + xᵤ·yᵢ, clipped to the rating scale.
 public struct ExplicitALSModel: Sendable {
     public var globalMean: Float
@@ -87,11 +96,7 @@ public enum ExplicitALS {
     public static func fit(_ ratings: SparseMatrix, configuration: ExplicitALSConfiguration = .init(),
                            progress: ((Int, Double?) -> Void)? = nil) throws -> ExplicitALSModel {
         try validate(ratings, "explicit ALS")
-        try require(configuration.factors > 0, "factors", configuration.factors, "a positive integer")
-        try require(configuration.regularization > 0 && configuration.regularization.isFinite,
-                    "regularization", configuration.regularization, "a finite value > 0")
-        try require(configuration.iterations >= 0, "iterations", configuration.iterations, "an integer ≥ 0")
-        try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
+        try configuration.validate()
         let k = configuration.factors
         try requireMemory(for: [ratings.rows + ratings.columns, k], copies: configuration.implicitFeedback ? 4 : 2,
                           "explicit ALS with \(k) factors")
@@ -117,9 +122,9 @@ public enum ExplicitALS {
                 try solveSide(&users, &userBias, fixed: items, fixedBias: itemBias, ratings: ratings, mean: mean, configuration,
                               offsets: offsets)
                 if let implicit {
-                    implicit.improve(&implicitFactors, users: users, items: items, userBias: userBias, itemBias: itemBias,
-                                     mean: mean, steps: configuration.implicitSteps)
-                    offsets = implicit.offsets(implicitFactors)
+                    try implicit.improve(&implicitFactors, users: users, items: items, userBias: userBias, itemBias: itemBias,
+                                         mean: mean, steps: configuration.implicitSteps)
+                    offsets = try implicit.offsets(implicitFactors)
                 }
                 var loss: Double?
                 if configuration.trackLoss {
@@ -144,7 +149,7 @@ public enum ExplicitALS {
 
     /// Solves every row of one side: (Y'ᵀY' + λnI) [x; b] = Y'ᵀ(r − μ − b_other − yᵢ·zᵤ), Y' = [Y, 1],
     /// where zᵤ is row u of `offsets` (the implicit part of a user's factor) when given.
-    static func solveSide(_ target: inout Matrix<Float>, _ bias: inout [Float], fixed: Matrix<Float>, fixedBias: [Float],
+    package static func solveSide(_ target: inout Matrix<Float>, _ bias: inout [Float], fixed: Matrix<Float>, fixedBias: [Float],
                           ratings: SparseMatrix, mean: Float, _ configuration: ExplicitALSConfiguration,
                           offsets: Matrix<Float>? = nil) throws {
         let k = target.columns, rows = target.rows, width = k + 1
@@ -219,7 +224,7 @@ public enum ExplicitALS {
         }
         let term = ImplicitFeedbackTerm(ratings: ratings, factors: y.columns, lambda: configuration.implicitRegularization,
                                         threads: configuration.threads)
-        let offsets = term.offsets(y)
+        let offsets = try term.offsets(y)
         return objective(ratings, try model.userFactors - offsets, model.itemFactors, model.userBias, model.itemBias,
                          model.globalMean, configuration.regularization, biasLambda: configuration.biasRegularization,
                          offsets: offsets) + term.penalty(y)
@@ -231,9 +236,18 @@ public enum ExplicitALS {
                           _ itemBias: [Float], _ mean: Float, _ lambda: Float, biasLambda: Float? = nil,
                           offsets: Matrix<Float>? = nil) -> Double {
         let biasLambda = biasLambda ?? lambda
+        let total = userObjective(ratings, users, items, userBias, itemBias, mean, lambda, biasLambda: biasLambda, offsets: offsets)
+        return itemObjective(items, itemBias, counts: ratings.transposed().rowCounts, lambda, biasLambda: biasLambda, adding: total)
+    }
+
+    /// The users' part of ``objective(_:_:_:_:_:_:_:biasLambda:offsets:)``: each rating's squared
+    /// error and each user's nᵤ(λ‖xᵤ‖² + λ_b bᵤ²). Distributed: `ratings` are this process's
+    /// users, their columns naming rows of `items` and entries of `itemBias`.
+    package static func userObjective(_ ratings: SparseMatrix, _ users: Matrix<Float>, _ items: Matrix<Float>, _ userBias: [Float],
+                                      _ itemBias: [Float], _ mean: Float, _ lambda: Float, biasLambda: Float,
+                                      offsets: Matrix<Float>? = nil) -> Double {
         let k = users.columns
         var total = 0.0
-        let itemCounts = ratings.transposed().rowCounts
         for u in 0..<ratings.rows {
             let row = ratings.row(u)
             for (i32, r) in zip(row.columns, row.values) {
@@ -245,9 +259,17 @@ public enum ExplicitALS {
             let norm = lambda * users.row(u).reduce(0) { $0 + $1 * $1 } + biasLambda * userBias[u] * userBias[u]
             total += Double(row.columns.count) * Double(norm)
         }
-        for i in 0..<ratings.columns {
+        return total
+    }
+
+    /// `total` plus the items' part of the objective: each item's nᵢ(λ‖yᵢ‖² + λ_b bᵢ²), with
+    /// nᵢ its rating count (`counts`).
+    package static func itemObjective(_ items: Matrix<Float>, _ itemBias: [Float], counts: [Int], _ lambda: Float, biasLambda: Float,
+                                      adding total: Double = 0) -> Double {
+        var total = total
+        for i in 0..<items.rows {
             let norm = lambda * items.row(i).reduce(0) { $0 + $1 * $1 } + biasLambda * itemBias[i] * itemBias[i]
-            total += Double(itemCounts[i]) * Double(norm)
+            total += Double(counts[i]) * Double(norm)
         }
         return total
     }

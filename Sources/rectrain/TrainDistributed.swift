@@ -98,20 +98,44 @@ extension Train {
                 log("no checkpoint that every rank wrote in \(folder): training from the start")
             }
         }
-        let recommender = try kindRecommender()
-        let config = recommender.trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
         var lastIteration = Date()
-        let result = try DistributedImplicitALS.fit(
-            userIndices: shard.users, itemIndices: shard.items, values: shard.values, users: users, items: items,
-            configuration: config, communicator: communicator, duplicates: .one, resume: resume) { state in
-                log(String(format: "iteration %d of %d: %.2f s", state.iterations, config.iterations, seconds(since: lastIteration)))
-                lastIteration = Date()
-                if let folder = distributed.checkpoint, state.iterations % distributed.checkpointEvery == 0 || state.iterations == config.iterations {
-                    try ShardCheckpoint.write(state.state, settings: checkpointSettings, folder: folder, communicator: communicator)
-                }
+        func iterationDone(_ iterations: Int, of total: Int, _ state: @autoclosure () -> ShardState) throws {
+            log(String(format: "iteration %d of %d: %.2f s", iterations, total, seconds(since: lastIteration)))
+            lastIteration = Date()
+            if let folder = distributed.checkpoint, iterations % distributed.checkpointEvery == 0 || iterations == total {
+                try ShardCheckpoint.write(state(), settings: checkpointSettings, folder: folder, communicator: communicator)
             }
+        }
+        let trained: TrainedShard
+        if explicit {
+            let recommender = try ExplicitALSRecommender.make(hyper.modelOptions)
+            let config = recommender.trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
+            let result = try DistributedExplicitALS.fit(
+                userIndices: shard.users, itemIndices: shard.items, values: shard.values, timestamps: shard.timestamps, users: users,
+                items: items, configuration: config, communicator: communicator, resume: resume) { state in
+                    try iterationDone(state.iterations, of: config.iterations, state.state)
+                }
+            trained = TrainedShard(users: result.users, items: result.items, userFactors: result.userFactors, itemFactors: result.itemFactors,
+                                   userRows: result.userRows, userBias: result.userBias, itemBias: result.itemBias) { u, v, bu, bi in
+                ExplicitALSRecommender(model: ExplicitALSModel(globalMean: result.globalMean, userBias: bu, itemBias: bi, userFactors: u,
+                                                               itemFactors: v, ratingScale: result.ratingScale, lossHistory: result.lossHistory),
+                                       configuration: recommender.configuration)
+            }
+        } else {
+            let config = try ALSRecommender.make(hyper.modelOptions)
+                .trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
+            let result = try DistributedImplicitALS.fit(
+                userIndices: shard.users, itemIndices: shard.items, values: shard.values, users: users, items: items,
+                configuration: config, communicator: communicator, duplicates: .one, resume: resume) { state in
+                    try iterationDone(state.iterations, of: config.iterations, state.state)
+                }
+            trained = TrainedShard(users: result.users, items: result.items, userFactors: result.userFactors, itemFactors: result.itemFactors,
+                                   userRows: result.userRows, userBias: [], itemBias: []) { u, v, _, _ in
+                ALSRecommender(model: ImplicitALSModel(userFactors: u, itemFactors: v, configuration: config, lossHistory: result.lossHistory))
+            }
+        }
         let fitSeconds = seconds(since: fitStart)
-        try writeDistributed(result, shard: shard, configuration: config, communicator)
+        try writeDistributed(trained, shard: shard, communicator)
         if rank == 0 {
             let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
             print(String(format: "✓ Trained %@ on %d ranks in %.2f s; saved %@ (%.1f MiB)", model, communicator.size, fitSeconds, output,
@@ -119,42 +143,34 @@ extension Train {
         }
     }
 
-    func kindRecommender() throws -> ALSRecommender {
-        try ALSRecommender.make(hyper.modelOptions)
-    }
-
-    /// Rank 0's model file (gathering every rank's factor rows and interactions), each rank's
-    /// .npy shard and top-N part file.
-    func writeDistributed(_ result: ImplicitALSShard, shard: RatingsShard, configuration: ImplicitALSConfiguration,
-                          _ communicator: some Communicator) throws {
+    /// Rank 0's model file (gathering every rank's factor rows, biases and interactions), each
+    /// rank's .npy shard and top-N part file.
+    func writeDistributed(_ trained: TrainedShard, shard: RatingsShard, _ communicator: some Communicator) throws {
         let rank = communicator.rank
-        let userFactors = try communicator.gatherRows(result.userFactors)
-        let itemFactors = try communicator.gatherRows(result.itemFactors)
+        let userFactors = try communicator.gatherRows(trained.userFactors)
+        let itemFactors = try communicator.gatherRows(trained.itemFactors)
+        let userBias = try communicator.gather(trained.userBias), itemBias = try communicator.gather(trained.itemBias)
         // The history: ranks own consecutive user blocks, so their CSR rows concatenate.
-        let rows = result.userRows
+        let rows = trained.userRows
         let counts = try communicator.gather((0..<rows.rows).map { Int32(rows.rowPointers[$0 + 1] - rows.rowPointers[$0]) })
         let columns = try communicator.gather(rows.columnIndices)
-        let saved: SavedModel? = try communicator.agree(Result {
-            guard rank == 0, let userFactors, let itemFactors, let counts, let columns else { return nil }
+        try communicator.agree(Result {
+            guard rank == 0, let userFactors, let itemFactors, let userBias, let itemBias, let counts, let columns else { return }
             var rowIndices = [Int32](); rowIndices.reserveCapacity(columns.count)
             for (u, n) in counts.enumerated() { rowIndices.append(contentsOf: repeatElement(Int32(u), count: Int(n))) }
             let history = try SparseMatrix(rows: shard.userIDs.count, columns: shard.itemIDs.count, rowIndices: rowIndices,
                                            columnIndices: columns, values: [Float](repeating: 1, count: columns.count), duplicates: .one)
-            let model = ALSRecommender(model: ImplicitALSModel(userFactors: userFactors, itemFactors: itemFactors, configuration: configuration,
-                                                               lossHistory: result.lossHistory))
-            let saved = SavedModel(model: model, userIDs: shard.userIDs, itemIDs: shard.itemIDs,
-                                   titles: [String](repeating: "", count: shard.itemIDs.count), history: history)
+            let saved = SavedModel(model: trained.model(userFactors, itemFactors, userBias, itemBias), userIDs: shard.userIDs,
+                                   itemIDs: shard.itemIDs, titles: [String](repeating: "", count: shard.itemIDs.count), history: history)
             try saved.write(to: output)
-            return saved
         })
-        _ = saved
         if let folder = exportNpy {
             try communicator.agree(Result {
-                try NpyFile.write(result.userFactors, to: folder + "/user_factors.rank-\(rank).npy")
-                try NpyFile.write(result.itemFactors, to: folder + "/item_factors.rank-\(rank).npy")
+                try NpyFile.write(trained.userFactors, to: folder + "/user_factors.rank-\(rank).npy")
+                try NpyFile.write(trained.itemFactors, to: folder + "/item_factors.rank-\(rank).npy")
                 let description = """
-                {"rank": \(rank), "ranks": \(communicator.size), "users": [\(result.users.lowerBound), \(result.users.upperBound)], \
-                "items": [\(result.items.lowerBound), \(result.items.upperBound)], "factors": \(result.userFactors.columns)}\n
+                {"rank": \(rank), "ranks": \(communicator.size), "users": [\(trained.users.lowerBound), \(trained.users.upperBound)], \
+                "items": [\(trained.items.lowerBound), \(trained.items.upperBound)], "factors": \(trained.userFactors.columns)}\n
                 """
                 try AtomicFile.write(description, to: folder + "/shard.rank-\(rank).json")
                 if rank == 0 {
@@ -165,13 +181,14 @@ extension Train {
             if rank == 0 { global.log("wrote each rank's factor shard to \(folder) (user_factors.rank-R.npy, item_factors.rank-R.npy, shard.rank-R.json; rows in the order of user_ids.txt, item_ids.txt)") }
         }
         if let folder = distributed.recommendAll {
-            // Scoring needs every item's factors on every rank (items × k floats each).
-            let allItems = try communicator.allGather(result.itemFactors.elements).flatMap { $0 }
+            // Scoring needs every item's factors (and biases) on every rank.
+            let allItems = try communicator.allGather(trained.itemFactors.elements).flatMap { $0 }
+            let allItemBias = try communicator.allGather(trained.itemBias).flatMap { $0 }
             let summary = try communicator.agree(Result {
-                let items = try Matrix(rows: shard.itemIDs.count, columns: result.itemFactors.columns, elements: allItems)
-                let model = ALSRecommender(model: ImplicitALSModel(userFactors: result.userFactors, itemFactors: items, configuration: configuration))
-                let local = SavedModel(model: model, userIDs: IDMap(result.users.map { shard.userIDs.id(at: $0) }), itemIDs: shard.itemIDs,
-                                       titles: [String](repeating: "", count: shard.itemIDs.count), history: result.userRows)
+                let items = try Matrix(rows: shard.itemIDs.count, columns: trained.itemFactors.columns, elements: allItems)
+                let local = SavedModel(model: trained.model(trained.userFactors, items, trained.userBias, allItemBias),
+                                       userIDs: IDMap(trained.users.map { shard.userIDs.id(at: $0) }), itemIDs: shard.itemIDs,
+                                       titles: [String](repeating: "", count: shard.itemIDs.count), history: trained.userRows)
                 return try BatchTopN.write(local, to: folder + "/part-\(rank).csv", count: distributed.recommendCount, threads: global.threads)
             })
             var totals = [Double(summary.users), Double(summary.rows)]
@@ -179,4 +196,18 @@ extension Train {
             if rank == 0 { global.log("wrote the top \(distributed.recommendCount) of \(Int(totals[0]).formatted()) users (\(Int(totals[1]).formatted()) rows) as \(communicator.size) part files in \(folder)") }
         }
     }
+}
+
+/// One rank's trained share, whichever ALS trained it, and how to make the model from rows.
+struct TrainedShard {
+    var users: Range<Int>
+    var items: Range<Int>
+    var userFactors: Matrix<Float>
+    var itemFactors: Matrix<Float>
+    var userRows: SparseMatrix
+    var userBias: [Float]
+    var itemBias: [Float]
+    /// The recommender over these user rows and item rows (factors, then biases; empty biases
+    /// for implicit ALS).
+    var model: (Matrix<Float>, Matrix<Float>, [Float], [Float]) -> any Recommender
 }

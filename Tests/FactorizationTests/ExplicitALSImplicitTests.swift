@@ -64,10 +64,10 @@ import Testing
             let term = ImplicitFeedbackTerm(ratings: x, factors: k, lambda: lambda, threads: threads)
             var y = Matrix<Float>.zeros(rows: x.columns, columns: k)
             // CG on an n-unknown quadratic is exact after n steps in exact arithmetic; a few more for rounding.
-            term.improve(&y, users: p, items: q, userBias: bu, itemBias: bi, mean: mean, steps: unknowns + 10)
+            try term.improve(&y, users: p, items: q, userBias: bu, itemBias: bi, mean: mean, steps: unknowns + 10)
             for a in 0..<unknowns { #expect(abs(Double(y.elements[a]) - want[a]) < 1e-3 * max(1, abs(want[a])), "y[\(a)] threads \(threads)") }
             // zᵤ is cᵤ Σⱼ yⱼ.
-            let z = term.offsets(y)
+            let z = try term.offsets(y)
             for u in 0..<x.rows {
                 let row = x.row(u).columns
                 for d in 0..<k {

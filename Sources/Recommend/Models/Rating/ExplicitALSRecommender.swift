@@ -27,14 +27,26 @@ public struct ExplicitALSRecommender: Recommender, RatingPredictor, RegisteredMo
 
     public var trainedUsers: Int { model?.userFactors.rows ?? 0 }
 
+    /// A fitted recommender from its model (trained elsewhere, e.g. by distributed ALS) and the
+    /// configuration it was trained with.
+    public init(model: ExplicitALSModel, configuration: ExplicitALSConfiguration) { self.configuration = configuration; self.model = model }
+
     public mutating func fit(_ data: TrainingData) throws {
-        var config = configuration
-        config.threads = data.threads
-        config.simd = data.compute.simd
-        config.seed = data.seed
-        // The factor product has rank at most min(users, items): more factors add cost, not rank.
-        config.factors = min(config.factors, max(1, min(data.ratings.rows, data.ratings.columns)))
+        let config = trainingConfiguration(users: data.ratings.rows, items: data.ratings.columns, compute: data.compute, seed: data.seed)
         model = try ExplicitALS.fit(data.ratings, configuration: config)
+    }
+
+    /// The configuration ``fit(_:)`` trains with on `users` × `items` ratings: this one with the
+    /// run's threads, SIMD policy and seed, and at most min(users, items) factors. Distributed
+    /// training uses it too, so both train the same model.
+    public func trainingConfiguration(users: Int, items: Int, compute: ComputeSettings, seed: UInt64) -> ExplicitALSConfiguration {
+        var config = configuration
+        config.threads = compute.threads
+        config.simd = compute.simd
+        config.seed = seed
+        // The factor product has rank at most min(users, items): more factors add cost, not rank.
+        config.factors = min(config.factors, max(1, min(users, items)))
+        return config
     }
 
     /// The predicted rating of a known user and item; for an unknown one (index beyond
