@@ -23,6 +23,13 @@ public protocol Communicator: Sendable {
     /// Personalised exchange: `send[r]` goes to rank r (send.count == size); returns what each
     /// rank sent to this one, indexed by sender (MPI_Alltoallv).
     func allToAll(_ send: [[UInt8]]) throws -> [[UInt8]]
+    /// MPI_Alltoallv of floats whose counts both sides already know (routing lists built
+    /// once): `send` holds the parts for ranks 0, 1, … back to back (`sendCounts` floats each),
+    /// `receive` gets the parts from ranks 0, 1, … back to back (`receiveCounts` each). No
+    /// count exchange and no copy beyond MPI's own. A default implementation goes through
+    /// ``allToAll(_:)``.
+    func allToAll(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
+                  receiveCounts: [Int]) throws
 }
 
 /// A collective that could not complete.
@@ -41,6 +48,28 @@ public enum CommunicatorError: Error, CustomStringConvertible, Equatable {
 }
 
 extension Communicator {
+    public func allToAll(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
+                         receiveCounts: [Int]) throws {
+        try checkCounts(send: send.count, sendCounts, receive: receive.count, receiveCounts)
+        var parts: [[Float]] = [], start = 0
+        for n in sendCounts { parts.append(Array(send[start..<(start + n)])); start += n }
+        let received: [[Float]] = try allToAll(parts)
+        var at = 0
+        for (r, part) in received.enumerated() {
+            guard part.count == receiveCounts[r] else {
+                throw CommunicatorError.invalidArgument("rank \(rank) expected \(receiveCounts[r]) floats from rank \(r), got \(part.count)")
+            }
+            for value in part { receive[at] = value; at += 1 }
+        }
+    }
+
+    func checkCounts(send: Int, _ sendCounts: [Int], receive: Int, _ receiveCounts: [Int]) throws {
+        guard sendCounts.count == size, receiveCounts.count == size, sendCounts.reduce(0, +) == send,
+              receiveCounts.reduce(0, +) == receive else {
+            throw CommunicatorError.invalidArgument("all-to-all of \(send) and \(receive) floats in parts \(sendCounts), \(receiveCounts) for \(size) ranks")
+        }
+    }
+
     /// Waits until every rank has called it.
     public func barrier() throws { _ = try allToAll([[UInt8]](repeating: [], count: size)) }
 
@@ -234,5 +263,10 @@ public struct MeasuredCommunicator<Base: Communicator>: Communicator {
     public func allToAll(_ send: [[UInt8]]) throws -> [[UInt8]] {
         let bytes = send.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) }
         return try timed(bytes: bytes) { try base.allToAll(send) }
+    }
+    public func allToAll(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
+                         receiveCounts: [Int]) throws {
+        let bytes = 4 * sendCounts.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element) }
+        try timed(bytes: bytes) { try base.allToAll(send: send, sendCounts: sendCounts, receive: receive, receiveCounts: receiveCounts) }
     }
 }

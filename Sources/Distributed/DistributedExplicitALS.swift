@@ -65,7 +65,10 @@ public enum DistributedExplicitALS {
         precondition(timestamps.isEmpty || timestamps.count == values.count, "one timestamp per rating, or none")
         try configuration.validate()
         let size = communicator.size, rank = communicator.rank, k = configuration.factors
-        let userParts = BlockPartition(count: users, parts: size), itemParts = BlockPartition(count: items, parts: size)
+        // Shares balanced by ratings (a row's (k+1)² Cholesky costs about k/3 ratings' syrk work).
+        let rowCost = Double(configuration.factors) / 3
+        let userParts = try BlockPartition.balanced(count: users, parts: size, indices: userIndices, rowCost: rowCost, communicator: communicator)
+        let itemParts = try BlockPartition.balanced(count: items, parts: size, indices: itemIndices, rowCost: rowCost, communicator: communicator)
         let myUsers = userParts.range(of: rank), myItems = itemParts.range(of: rank)
         let order = timestamps.isEmpty ? [Int64](repeating: 0, count: values.count) : timestamps
         let byUser = try shuffle(userIndices, itemIndices, values, order, owner: { userParts.owner(of: Int($0)) }, communicator)

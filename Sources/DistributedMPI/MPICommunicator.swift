@@ -68,6 +68,27 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
+    public func allToAll(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
+                         receiveCounts: [Int]) throws {
+        guard sendCounts.count == size, receiveCounts.count == size, sendCounts.reduce(0, +) == send.count,
+              receiveCounts.reduce(0, +) == receive.count else {
+            throw CommunicatorError.invalidArgument("all-to-all of \(send.count) and \(receive.count) floats in parts \(sendCounts), \(receiveCounts)")
+        }
+        // MPI's counts and displacements are Int32: larger exchanges go by the chunked byte path.
+        guard send.count < Int(Int32.max), receive.count < Int(Int32.max) else {
+            var parts: [[Float]] = [], start = 0
+            for n in sendCounts { parts.append(Array(send[start..<(start + n)])); start += n }
+            let received: [[Float]] = try allToAll(parts)
+            _ = UnsafeMutableBufferPointer(rebasing: receive[...]).initialize(from: received.joined())
+            return
+        }
+        let sc = sendCounts.map(Int32.init), rc = receiveCounts.map(Int32.init)
+        var sd = [Int32](repeating: 0, count: size), rd = sd
+        for r in 1..<max(1, size) { sd[r] = sd[r - 1] + sc[r - 1]; rd[r] = rd[r - 1] + rc[r - 1] }
+        try check(MPI_Alltoallv(send.baseAddress, sc, sd, recommend_mpi_float(), receive.baseAddress, rc, rd, recommend_mpi_float(), comm),
+                  "MPI_Alltoallv")
+    }
+
     public func allToAll(_ send: [[UInt8]]) throws -> [[UInt8]] {
         guard send.count == size else { throw CommunicatorError.invalidArgument("all-to-all with \(send.count) parts for \(size) ranks") }
         var sendCounts = send.map { Int64($0.count) }

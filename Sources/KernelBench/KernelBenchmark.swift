@@ -123,7 +123,7 @@ public struct KernelBenchmark: Sendable {
         return Prepared(users: model.userFactors, items: model.itemFactors)
     }
 
-    var alsConfiguration: ImplicitALSConfiguration {
+    public var alsConfiguration: ImplicitALSConfiguration {
         var c = ImplicitALSConfiguration(factors: factors, regularization: regularization, alpha: alpha,
                                          iterations: iterations, threads: threads, seed: seed)
         c.simd = simd

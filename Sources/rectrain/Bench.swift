@@ -44,6 +44,8 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
     @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Flag(help: "als only, under mpirun (mpirun -np N rectrain bench --kernel als --distributed --data FILE): distributed implicit ALS, each rank reading its share; reports per iteration and rank the seconds, compute and communication seconds and bytes sent, against the bytes of all-gathering every factor. Ranks run --threads threads each; with more than one, give mpirun --bind-to none.")
+    var distributed = false
 
     func validate() throws {
         for (flag, value) in [("--factors", factors), ("--iterations", iterations), ("--k", k), ("--from", from), ("--to", to)] {
@@ -67,6 +69,10 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
         for (flag, isGiven) in given where isGiven && !Bench.reads(kernel).contains(flag) {
             throw ValidationError("\(flag) has no effect on the \(kernel.rawValue) kernel (it reads \(Bench.reads(kernel).joined(separator: ", ")))")
         }
+        if distributed {
+            guard kernel == .als else { throw ValidationError("--distributed benchmarks the als kernel only") }
+            guard !sweep, let data, !data.isEmpty else { throw ValidationError("--distributed needs --data (not --sweep)") }
+        }
         if let regularization { guard regularization >= 0, regularization.isFinite else { throw ValidationError("--regularization must be ≥ 0") } }
         if let alpha { guard alpha >= 0, alpha.isFinite else { throw ValidationError("--alpha must be ≥ 0") } }
     }
@@ -89,6 +95,7 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
         if let k { bench.k = k }
         bench.threads = global.threads; bench.simd = global.compute.simd; bench.repeats = repeats; bench.seed = global.seed
         if sweep { return try runSweep(bench) }
+        if distributed { return try runDistributedBench(bench) }
         let result = try bench.run(path: data!) { line in
             if !json && !global.quiet { print(line) }
         }

@@ -41,24 +41,7 @@ struct DistributedOptions: ParsableArguments {
 
 extension Train {
     /// Distributed training: every rank runs this with the same arguments under mpirun.
-    func runDistributed() throws {
-        guard StartupEnvironment.mpiLaunched else {
-            throw ValidationError("--distributed runs under an MPI launcher (mpirun -np N rectrain train --distributed …): this process was not started by one (OMPI_COMM_WORLD_SIZE, PMI_SIZE and PMIX_RANK are unset)")
-        }
-        let communicator = try MPICommunicator.initialize()
-        do {
-            try trainDistributed(communicator)
-            communicator.finalize()
-        } catch let failure as DistributedFailure {
-            // Every rank threw the same error at the same collective: all end cleanly, non-zero.
-            communicator.finalize()
-            throw failure
-        } catch {
-            // Only this rank failed: the others may be waiting in a collective, so end the job.
-            FileHandle.standardError.write(Data("rectrain: error: rank \(communicator.rank) of \(communicator.size): \(error)\n".utf8))
-            communicator.abort(code: 1)
-        }
-    }
+    func runDistributed() throws { try runUnderMPI { try trainDistributed($0) } }
 
     /// The settings a checkpoint belongs to: the command line without the resume flag.
     var checkpointSettings: String {
@@ -210,4 +193,25 @@ struct TrainedShard {
     /// The recommender over these user rows and item rows (factors, then biases; empty biases
     /// for implicit ALS).
     var model: (Matrix<Float>, Matrix<Float>, [Float], [Float]) -> any Recommender
+}
+
+/// Runs `body` on this rank of an MPI job (every rank runs the same command): MPI is started
+/// and ended here. A failure every rank agreed on (``DistributedFailure``) ends every rank
+/// cleanly with that message and exit status 1; a failure only this rank saw aborts the job
+/// (the others may be waiting in a collective), so no rank ever hangs.
+func runUnderMPI(_ body: (MPICommunicator) throws -> Void) throws {
+    guard StartupEnvironment.mpiLaunched else {
+        throw ValidationError("--distributed runs under an MPI launcher (mpirun -np N rectrain … --distributed): this process was not started by one (OMPI_COMM_WORLD_SIZE, PMI_SIZE and PMIX_RANK are unset)")
+    }
+    let communicator = try MPICommunicator.initialize()
+    do {
+        try body(communicator)
+        communicator.finalize()
+    } catch let failure as DistributedFailure {
+        communicator.finalize()
+        throw failure
+    } catch {
+        FileHandle.standardError.write(Data("rectrain: error: rank \(communicator.rank) of \(communicator.size): \(error)\n".utf8))
+        communicator.abort(code: 1)
+    }
 }

@@ -116,7 +116,8 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
 
     /// 2, 3 and 4 ranks, per-entry confidences and binary data. With exact (Cholesky) solves the
     /// factors after two iterations differ from the single process's only by the rounding of
-    /// the all-reduced Gram sums (< 5·10⁻⁵ of the largest factor; measured up to 2.5·10⁻⁵), the loss by < 10⁻⁶; conjugate gradient's three steps amplify rounding
+    /// the all-reduced Gram sums (< 5·10⁻⁵ of the largest factor; measured up to 2.5·10⁻⁵), the loss by < 10⁻⁵ (its single-precision Grams and dots:
+    /// measured up to 1.0·10⁻⁶); conjugate gradient's three steps amplify rounding
     /// (the rows' blocks, and so the GEMMs with G, are grouped differently on each rank:
     /// ~10⁻⁴ after one iteration), and the loss per iteration agrees to 10⁻³ (relative) over
     /// six (measured: up to 1.3·10⁻⁴).
@@ -130,7 +131,7 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
             let users = max(1, reference.userFactors.elements.map(abs).max()!), items = max(1, reference.itemFactors.elements.map(abs).max()!)
             #expect(maxDifference(got.users.elements, reference.userFactors.elements) < 5e-5 * users, "\(ranks) ranks, binary \(binary)")
             #expect(maxDifference(got.items.elements, reference.itemFactors.elements) < 5e-5 * items, "\(ranks) ranks, binary \(binary)")
-            for (a, b) in zip(got.losses, reference.lossHistory) { #expect(abs(a - b) / b < 1e-6, "\(ranks) ranks: loss \(a) vs \(b)") }
+            for (a, b) in zip(got.losses, reference.lossHistory) { #expect(abs(a - b) / b < 1e-5, "\(ranks) ranks: loss \(a) vs \(b)") }
             let cg = Self.configuration(iterations: 6)
             let cgReference = try Self.single(cg, binary: binary)
             let cgGot = try Self.distributed(ranks: ranks, cg, binary: binary)

@@ -96,3 +96,43 @@ import Recommend
         #expect(throws: DataError.self) { try ShardCheckpoint.read(folder: folder, iteration: 3, settings: "other", rank: 0, size: 3) }
     }
 }
+
+@Suite struct BalancedPartitionTests {
+    /// Long-tailed indices (index i drawn with weight ∝ 1/(i+1)) spread over 2–4 ranks: every
+    /// index owned once, contiguous, and the interactions plus row costs within 25% of an equal
+    /// share (equal index ranges leave the first rank most of them).
+    @Test(arguments: [2, 3, 4])
+    func balancedSharesEvenTheWork(parts: Int) throws {
+        let count = 5_000
+        var g = SeededGenerator(seed: 3)
+        let harmonic = (1...count).reduce(0.0) { $0 + 1 / Double($1) }
+        var indices: [Int32] = []
+        for _ in 0..<60_000 {
+            var u = g.nextUnit() * harmonic, i = 0
+            while i < count - 1 && u > 1 / Double(i + 1) { u -= 1 / Double(i + 1); i += 1 }
+            indices.append(Int32(i))
+        }
+        let all = indices
+        let partitions = try InProcessGroup.run(size: parts) { c in
+            let mine = Array(all[BlockPartition(count: all.count, parts: parts).range(of: c.rank)])
+            return try BlockPartition.balanced(count: count, parts: parts, indices: mine, rowCost: 2, communicator: c)
+        }
+        for p in partitions { #expect(p == partitions[0]) }
+        let partition = partitions[0]
+        #expect(partition.bounds.first == 0 && partition.bounds.last == count)
+        for index in [0, 1, 17, 999, count - 1] { #expect(partition.range(of: partition.owner(of: index)).contains(index)) }
+        let work = (0..<parts).map { r in
+            Double(indices.filter { partition.range(of: r).contains(Int($0)) }.count) + 2 * Double(partition.range(of: r).count)
+        }
+        let share = work.reduce(0, +) / Double(parts)
+        for w in work { #expect(abs(w - share) <= 0.25 * share, "\(work)") }
+        let equal = BlockPartition(count: count, parts: parts)
+        #expect(Double(indices.filter { equal.range(of: 0).contains(Int($0)) }.count) > 1.3 * share)
+    }
+
+    @Test func ownerSkipsEmptyParts() {
+        let p = BlockPartition(bounds: [0, 5, 5, 10])
+        #expect(p.owner(of: 4) == 0 && p.owner(of: 5) == 2 && p.owner(of: 9) == 2)
+        #expect(p.range(of: 1).isEmpty)
+    }
+}
