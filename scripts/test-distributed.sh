@@ -41,6 +41,16 @@ for n in 2 3 4; do
     pass "$n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
 done
 
+# The loss per iteration (--verbose: the global loss each iteration), 1 rank against 2-4.
+losses() { grep -o "loss [0-9.e+-]*" | awk '{print $2}' | paste -sd, -; }
+LOSS1=$(run "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv --model als --factors 16 --iterations 3 --threads 1 --verbose --output l1.rec 2>&1 | losses)
+for n in 2 3 4; do
+    LOSSN=$(run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv --model als --factors 16 --iterations 3 --threads 1 --verbose --output l$n.rec 2>&1 | losses)
+    python3 -c "import sys; a = [float(x) for x in '$LOSS1'.split(',')]; b = [float(x) for x in '$LOSSN'.split(',')]; sys.exit(0 if len(a) == 3 and len(a) == len(b) and all(abs(x - y) <= 1e-3 * x for x, y in zip(a, b)) else 1)" \
+        || fail "$n ranks: loss per iteration $LOSSN against $LOSS1 on 1 rank"
+    pass "$n ranks: loss per iteration $LOSSN within 1e-3 of 1 rank's $LOSS1"
+done
+
 # Explicit ALS with biases and implicit feedback, on the same file's ratings.
 EARGS=(--model als-explicit --factors 16 --iterations 3 --threads 1 --quiet)
 run "$BIN" train --data data.csv "${EARGS[@]}" --output explicit.rec --export-npy explicit

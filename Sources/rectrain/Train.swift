@@ -14,7 +14,8 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         a world written by `rectrain generate`. Ranking models use the binary interaction matrix; \
         als-explicit uses the ratings. The file is written atomically (a temporary file renamed \
         over --output), so an interrupted run never leaves a half-written model. Models: \
-        \(Train.models.joined(separator: ", ")).
+        \(Train.models.joined(separator: ", ")). Under mpirun, --distributed trains als or \
+        als-explicit on every rank, each reading its share of the data (docs/distributed.md).
         """
     )
 

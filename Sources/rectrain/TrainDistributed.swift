@@ -12,13 +12,13 @@ struct DistributedOptions: ParsableArguments {
     var distributed = false
     @Option(help: "With --distributed: write every rank's factor shard into this folder every --checkpoint-every iterations (atomically; a file is whole or absent).")
     var checkpoint: String?
-    @Option(parsing: .unconditional, help: "Iterations between checkpoints (default 1).")
+    @Option(parsing: .unconditional, help: "Iterations between checkpoints (the last iteration is always checkpointed).")
     var checkpointEvery = 1
     @Flag(help: "With --checkpoint: go on from the last iteration every rank checkpointed (same options and ranks), ending with the factors of an uninterrupted run.")
     var resume = false
     @Option(help: "With --distributed: also write each rank's users' top-N lists (excluding their training titles) as CSV part files part-R.csv (user,rank,item,score) into this folder.")
     var recommendAll: String?
-    @Option(parsing: .unconditional, help: "Titles per user for --recommend-all (default 10).")
+    @Option(parsing: .unconditional, help: "Titles per user for --recommend-all.")
     var recommendCount = 10
 
     func validate(train: Train) throws {
@@ -83,7 +83,8 @@ extension Train {
         }
         var lastIteration = Date()
         func iterationDone(_ iterations: Int, of total: Int, _ state: @autoclosure () -> ShardState) throws {
-            log(String(format: "iteration %d of %d: %.2f s", iterations, total, seconds(since: lastIteration)))
+            let loss = global.verbose ? state().lossHistory.last.map { String(format: ", loss %.6g", $0) } ?? "" : ""
+            log(String(format: "iteration %d of %d: %.2f s%@", iterations, total, seconds(since: lastIteration), loss))
             lastIteration = Date()
             if let folder = distributed.checkpoint, iterations % distributed.checkpointEvery == 0 || iterations == total {
                 try ShardCheckpoint.write(state(), settings: checkpointSettings, folder: folder, communicator: communicator)
@@ -92,7 +93,8 @@ extension Train {
         let trained: TrainedShard
         if explicit {
             let recommender = try ExplicitALSRecommender.make(hyper.modelOptions)
-            let config = recommender.trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
+            var config = recommender.trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
+            config.trackLoss = global.verbose
             let result = try DistributedExplicitALS.fit(
                 userIndices: shard.users, itemIndices: shard.items, values: shard.values, timestamps: shard.timestamps, users: users,
                 items: items, configuration: config, communicator: communicator, resume: resume) { state in
@@ -105,8 +107,9 @@ extension Train {
                                        configuration: recommender.configuration)
             }
         } else {
-            let config = try ALSRecommender.make(hyper.modelOptions)
+            var config = try ALSRecommender.make(hyper.modelOptions)
                 .trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
+            config.trackLoss = global.verbose  // the global loss each iteration (costs one pass and two all-reduces)
             let result = try DistributedImplicitALS.fit(
                 userIndices: shard.users, itemIndices: shard.items, values: shard.values, users: users, items: items,
                 configuration: config, communicator: communicator, duplicates: .one, resume: resume) { state in
