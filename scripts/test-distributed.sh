@@ -31,15 +31,22 @@ run() { timeout -k 5 300 "$@"; }
 run "$BIN" synth-matrix --users 2000 --items 500 --nnz 30000 --seed 7 --out data.csv --quiet
 ARGS=(--model als --factors 16 --iterations 3 --threads 1 --quiet)
 
-run "$BIN" train --data data.csv "${ARGS[@]}" --output single.rec --export-npy single
-run "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output d1.rec
-cmp -s single.rec d1.rec || fail "1 rank: the model file differs from the single process's"
-pass "1 rank: model file identical to rectrain train's"
-for n in 2 3 4; do
-    run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output d$n.rec --export-npy d$n
-    $CHECK factors single d$n "$FACTOR_TOLERANCE" || fail "$n ranks: factors beyond the tolerance"
-    pass "$n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
-done
+# One model against the single process: 1 rank byte for byte, 2-4 ranks within the tolerance.
+against_single() {  # name, then the train arguments
+    local name=$1; shift
+    run "$BIN" train --data data.csv "$@" --output $name.rec --export-npy $name
+    run "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "$@" --output $name-1.rec
+    cmp -s $name.rec $name-1.rec || fail "$name, 1 rank: the model file differs from the single process's"
+    pass "$name, 1 rank: model file identical to rectrain train's"
+    for n in 2 3 4; do
+        run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv "$@" --output $name-$n.rec --export-npy $name-$n
+        $CHECK factors $name $name-$n "$FACTOR_TOLERANCE" || fail "$name, $n ranks: factors beyond the tolerance"
+        pass "$name, $n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
+    done
+}
+against_single als "${ARGS[@]}"
+# Explicit ALS with biases and implicit feedback, on the same file's ratings.
+against_single als-explicit --model als-explicit --factors 16 --iterations 3 --threads 1 --quiet
 
 # The loss per iteration (--verbose: the global loss each iteration), 1 rank against 2-4.
 losses() { grep -o "loss [0-9.e+-]*" | awk '{print $2}' | paste -sd, -; }
@@ -51,18 +58,6 @@ for n in 2 3 4; do
     pass "$n ranks: loss per iteration $LOSSN within 1e-3 of 1 rank's $LOSS1"
 done
 
-# Explicit ALS with biases and implicit feedback, on the same file's ratings.
-EARGS=(--model als-explicit --factors 16 --iterations 3 --threads 1 --quiet)
-run "$BIN" train --data data.csv "${EARGS[@]}" --output explicit.rec --export-npy explicit
-run "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "${EARGS[@]}" --output e1.rec
-cmp -s explicit.rec e1.rec || fail "als-explicit, 1 rank: the model file differs from the single process's"
-pass "als-explicit, 1 rank: model file identical to rectrain train's"
-for n in 2 3 4; do
-    run "${MPIRUN[@]}" -np $n "$BIN" train --distributed --data data.csv "${EARGS[@]}" --output e$n.rec --export-npy e$n
-    $CHECK factors explicit e$n "$FACTOR_TOLERANCE" || fail "als-explicit, $n ranks: factors beyond the tolerance"
-    pass "als-explicit, $n ranks: factors within $FACTOR_TOLERANCE of the largest factor"
-done
-
 # A folder of part files: the same model as the one file (ids interned part by part in name order).
 mkdir parts
 head -1 data.csv > header.csv
@@ -70,7 +65,7 @@ tail -n +2 data.csv > body.csv && split -n l/3 -d body.csv parts/body-
 for p in parts/body-*; do cat header.csv "$p" > "parts/part-${p##*-}.csv"; rm "$p"; done
 touch parts/_SUCCESS
 run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data parts "${ARGS[@]}" --output parts.rec --export-npy parts-npy
-$CHECK factors single parts-npy "$FACTOR_TOLERANCE" || fail "part files: factors beyond the tolerance"
+$CHECK factors als parts-npy "$FACTOR_TOLERANCE" || fail "part files: factors beyond the tolerance"
 pass "a folder of part files on 2 ranks: factors within $FACTOR_TOLERANCE"
 
 # Checkpoints: kill one rank with SIGKILL after the checkpoint of iteration 2, resume.

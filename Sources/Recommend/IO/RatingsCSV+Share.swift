@@ -20,18 +20,12 @@ extension RatingsCSV {
     ///   reason; the binary form of `rectrain convert` cannot be cut and is refused.
     public static func loadShare(path: String, share: Int, of shares: Int, options: RatingsCSVOptions = .init()) throws -> LoadedRatings {
         precondition(shares > 0 && (0..<shares).contains(share), "share \(share) of \(shares)")
-        guard let file = fopen(path, "rb") else {
-            throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
-        }
+        let (file, size) = try openRegularFile(path)
         defer { fclose(file) }
-        var status = stat()
-        guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw DataError(file: path, reason: "not a regular file")
-        }
         if InteractionFile.hasMagic(file) {
             throw DataError(file: path, reason: "a binary interaction file cannot be split between processes: give the CSV it was converted from")
         }
-        let fd = fileno(file), size = Int(status.st_size)
+        let fd = fileno(file)
         guard let headerEnd = try nextLineStart(fd: fd, from: 0, size: size, path: path, limit: 1 << 20) else {
             throw DataError(file: path, line: 1, reason: "header line longer than 1 MiB")
         }

@@ -78,20 +78,13 @@ public enum RatingsCSV {
     ///   `skipBadLines` is set, in which case bad data lines are skipped and counted.
     public static func load(path: String, options: RatingsCSVOptions = .init(),
                             into existing: Interactions = Interactions()) throws -> LoadedRatings {
-        guard let file = fopen(path, "rb") else {
-            throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
-        }
+        let (file, size) = try openRegularFile(path)
         defer { fclose(file) }
-        var status = stat()
-        // Only regular files: a device (/dev/zero) or a folder would be read without end or fail midway.
-        guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw DataError(file: path, reason: "not a regular file")
-        }
         if InteractionFile.hasMagic(file) {
-            return try InteractionFile.read(path: path, file: file, size: Int(status.st_size), options: options, into: existing)
+            return try InteractionFile.read(path: path, file: file, size: size, options: options, into: existing)
         }
-        if options.threads > 1, Int(status.st_size) >= options.parallelMinimumBytes, options.columnNames == nil,
-           let parallel = try loadParallel(path: path, file: file, size: Int(status.st_size), options: options, into: existing) {
+        if options.threads > 1, size >= options.parallelMinimumBytes, options.columnNames == nil,
+           let parallel = try loadParallel(path: path, file: file, size: size, options: options, into: existing) {
             return parallel
         }
         let reader = LineReader(fd: fileno(file), range: 0..<Int.max, path: path)
@@ -132,6 +125,20 @@ public enum RatingsCSV {
         if !sawHeader { throw DataError(file: path, reason: "empty file: expected a header line") }
         if !options.keepTimestamps { result.timestamps = [] }
         return try finish(path, result, existing: existing, tally: tally, parser: parser)
+    }
+
+    /// `path` opened for reading, with its size; the caller closes it. Only regular files: a
+    /// device (/dev/zero) or a folder would be read without end or fail midway.
+    static func openRegularFile(_ path: String) throws -> (file: UnsafeMutablePointer<FILE>, size: Int) {
+        guard let file = fopen(path, "rb") else {
+            throw DataError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var status = stat()
+        guard fstat(fileno(file), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            fclose(file)
+            throw DataError(file: path, reason: "not a regular file")
+        }
+        return (file, Int(status.st_size))
     }
 
     /// The loaded rows, or the error of a file without any.
