@@ -8,8 +8,9 @@
 #     with the single process's to 3 decimals.
 #   Checkpoints: a rank killed with SIGKILL mid-run, then --resume, ends with the factors of an
 #     uninterrupted run (byte-identical model file).
-#   Bad use: --distributed without mpirun, ranks given different inputs, an unreadable part on
-#     one rank: every rank exits non-zero with a message naming the rank and file, never a hang.
+#   Bad use: --distributed without mpirun, ranks given different inputs, a bad part on one rank,
+#     --resume with another number of ranks or from a damaged checkpoint, a folder among the part
+#     files: every rank exits non-zero with a message naming the rank and file, never a hang.
 set -euo pipefail
 BIN=${1:?usage: test-distributed.sh RECTRAIN}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
@@ -103,6 +104,15 @@ expect_failure "--distributed without mpirun" "MPI launcher" "$BIN" train --dist
 cp -r parts bad-parts && chmod 000 bad-parts/part-02.csv
 if [ "$(id -u)" = 0 ]; then printf 'user,item\n1,2\nbroken line without comma\n' > bad-parts/part-02.csv; chmod 644 bad-parts/part-02.csv; fi
 expect_failure "a bad part on one rank" "rank 1: .*bad-parts/part-02.csv" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data bad-parts "${ARGS[@]}" --output x.rec
+expect_failure "--resume with another number of ranks" "written by 2 ranks" "${MPIRUN[@]}" -np 3 "$BIN" train --distributed --data data.csv \
+    "${LONG[@]}" --output other.rec --checkpoint ckpt --checkpoint-every 2 --resume
+LAST=$(ls ckpt/*rank-1-of-2.ckpt | tail -1)
+printf 'XXXX' | dd of="$LAST" bs=1 seek=$(( $(stat -c %s "$LAST") - 100 )) conv=notrunc 2>/dev/null
+expect_failure "--resume from a damaged checkpoint" "damaged checkpoint" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv \
+    "${LONG[@]}" --output other.rec --checkpoint ckpt --checkpoint-every 2 --resume
+cp -r parts nested && mkdir nested/part-09
+expect_failure "a folder among the part files" "a folder inside the folder of part files" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed \
+    --data nested "${ARGS[@]}" --output x.rec
 expect_failure "ranks given different inputs" "ranks disagree" "${MPIRUN[@]}" -np 1 "$BIN" train --distributed --data data.csv "${ARGS[@]}" --output x.rec : \
     -np 1 "$BIN" train --distributed --data parts/part-00.csv "${ARGS[@]}" --output x.rec
 

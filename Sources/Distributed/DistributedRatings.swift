@@ -84,26 +84,46 @@ public struct RatingsShard: Sendable {
 /// process loading the whole input would give it. Memory per rank: its rows, and every id
 /// (the id maps are the only whole-input state).
 public enum DistributedRatings {
-    /// The part files of a folder: regular files in name order, leaving out hidden ones and
-    /// Hadoop/Spark's markers (`_SUCCESS`, `.crc`).
+    /// The part files of a folder, in name order: when any entry is named `part-*` (Spark's and
+    /// Hadoop's outputs), those; otherwise every entry. Hidden entries and Hadoop/Spark's
+    /// markers (`_SUCCESS`, `_*`, `*.crc`) are left out.
+    /// - Throws: ``DataError`` when a part is a folder (a partitioned layout: give the leaf
+    ///   folders' files in one folder), a broken link or not a regular file, or when the folder is
+    ///   a MovieLens or generated-world folder (not part files), or holds no part.
     public static func partFiles(in folder: String) throws -> [String] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        return names.filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") && !$0.hasSuffix(".crc") }.map { folder + "/" + $0 }.filter {
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+        let manager = FileManager.default
+        let names = try manager.contentsOfDirectory(atPath: folder).sorted()
+        if names.contains("u.data") || names.contains("ratings.csv") && names.contains("movies.csv")
+            || names.contains("titles.csv") && names.contains("interactions.csv") {
+            throw DataError(file: folder, reason: "a MovieLens or generated-world folder: --distributed reads a ratings CSV or a folder of CSV part files (give the ratings file itself)")
         }
+        let visible = names.filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") && !$0.hasSuffix(".crc") }
+        let parts = visible.contains { $0.hasPrefix("part-") } ? visible.filter { $0.hasPrefix("part-") } : visible
+        for name in parts {
+            var isDirectory: ObjCBool = false
+            let path = folder + "/" + name
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw DataError(file: path, reason: "a broken link in the folder of part files")
+            }
+            if isDirectory.boolValue {
+                throw DataError(file: path, reason: "a folder inside the folder of part files (a partitioned layout is not read: put the part files in one folder)")
+            }
+        }
+        guard !parts.isEmpty else { throw DataError(file: folder, reason: "folder holds no part files") }
+        return parts.map { folder + "/" + $0 }
     }
 
-    /// What every rank must see identically: the path, and each input file's name and size.
+    /// What every rank must see identically: each input file's name and size (not the path
+    /// as typed: `./data.csv` and `data.csv` are the same input).
     public static func fingerprint(path: String) -> String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "\(path) (missing)" }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "\((path as NSString).lastPathComponent) (missing)" }
         let files = isDirectory.boolValue ? ((try? partFiles(in: path)) ?? []) : [path]
         let sizes = files.map { file in
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? -1
             return "\((file as NSString).lastPathComponent) (\(size) bytes)"
         }
-        return "\(path): " + sizes.joined(separator: ", ")
+        return sizes.joined(separator: ", ")
     }
 
     /// Loads this rank's share of `path` (a CSV file or a folder of part files) with ids agreed
@@ -150,7 +170,6 @@ public enum DistributedRatings {
             return (share.interactions, share.unratedRows, share.skippedLines, [path])
         }
         let parts = try partFiles(in: path)
-        guard !parts.isEmpty else { throw DataError(file: path, reason: "folder holds no part files") }
         let mine = Array(parts[BlockPartition(count: parts.count, parts: communicator.size).range(of: communicator.rank)])
         var merged = Interactions()
         var unrated = 0, skipped = 0

@@ -34,7 +34,16 @@ public enum ShardCheckpoint {
         var settings: String
         var lossHistory: [Double]
         var matrices: [Shape]
+        /// FNV-1a (64-bit) of the matrices' bytes, hexadecimal: damage is refused, not trained on.
+        var checksum: String
         struct Shape: Codable { var name: String; var rows: Int; var columns: Int }
+    }
+
+    /// FNV-1a, 64-bit.
+    static func checksum(_ bytes: UnsafeRawBufferPointer) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return String(hash, radix: 16)
     }
 
     static let magic = Array("RECKPT01".utf8)
@@ -47,16 +56,23 @@ public enum ShardCheckpoint {
     /// this rank's older checkpoints. Collective.
     public static func write(_ state: ShardState, settings: String, folder: String, communicator: some Communicator) throws {
         let outcome = Result {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw DataError(file: folder, reason: "cannot create the checkpoint folder (\((error as NSError).localizedDescription))")
+            }
             let names = state.matrices.keys.sorted()
+            var payload = Data()
+            for name in names { state.matrices[name]!.elements.withUnsafeBytes { payload.append(contentsOf: $0) } }
             let header = Header(rank: communicator.rank, size: communicator.size, iterations: state.iterations, settings: settings,
                                 lossHistory: state.lossHistory,
-                                matrices: names.map { Header.Shape(name: $0, rows: state.matrices[$0]!.rows, columns: state.matrices[$0]!.columns) })
+                                matrices: names.map { Header.Shape(name: $0, rows: state.matrices[$0]!.rows, columns: state.matrices[$0]!.columns) },
+                                checksum: payload.withUnsafeBytes { checksum($0) })
             let json = try JSONEncoder().encode(header)
             var data = Data(magic)
             withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
             data.append(json)
-            for name in names { state.matrices[name]!.elements.withUnsafeBytes { data.append(contentsOf: $0) } }
+            data.append(payload)
             try AtomicFile.write(data, to: path(folder, iteration: state.iterations, rank: communicator.rank, size: communicator.size))
         }
         try communicator.agree(outcome)
@@ -75,6 +91,15 @@ public enum ShardCheckpoint {
                   let iteration = Int(name.dropFirst("iteration-".count).prefix(while: \.isNumber)) else { return nil }
             return (iteration, folder + "/" + name)
         }.sorted { $0.0 < $1.0 }
+    }
+
+    /// The numbers of ranks of the checkpoint files in `folder`.
+    public static func rankCounts(in folder: String) -> Set<Int> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return Set(names.compactMap { name -> Int? in
+            guard name.hasPrefix("iteration-"), name.hasSuffix(".ckpt"), let of = name.range(of: "-of-") else { return nil }
+            return Int(name[of.upperBound...].prefix(while: \.isNumber))
+        })
     }
 
     /// The last iteration for which every rank has its checkpoint, or nil when there is none.
@@ -99,10 +124,13 @@ public enum ShardCheckpoint {
             throw DataError(file: file, reason: "damaged checkpoint header")
         }
         guard header.settings == settings else {
-            throw DataError(file: file, reason: "the checkpoint was written by another command (\(header.settings)); resume with the same options")
+            throw DataError(file: file, reason: "the checkpoint belongs to other settings or input (\(header.settings)) than this run's (\(settings))")
         }
         guard header.rank == rank, header.size == size, header.iterations == iteration else {
             throw DataError(file: file, reason: "the checkpoint is rank \(header.rank) of \(header.size) at iteration \(header.iterations)")
+        }
+        guard bytes.withUnsafeBytes({ checksum(UnsafeRawBufferPointer(rebasing: $0[(16 + length)...])) }) == header.checksum else {
+            throw DataError(file: file, reason: "damaged checkpoint: its checksum does not match its contents")
         }
         var offset = 16 + length
         var matrices: [String: Matrix<Float>] = [:]

@@ -40,7 +40,8 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
         }
     }
 
-    @Option(help: "Timed runs after the warm-up (1–1,000).") var repeats = 3
+    @Option(name: .customLong("repeats"), help: "Timed runs after the warm-up (1–1,000; default 3). Not with --distributed, which times each of --iterations.") var repeatsOption: Int?
+    var repeats: Int { repeatsOption ?? 3 }
     @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -72,6 +73,7 @@ struct Bench: ParsableCommand, UsesGlobalOptions {
         if distributed {
             guard kernel == .als else { throw ValidationError("--distributed benchmarks the als kernel only") }
             guard !sweep, let data, !data.isEmpty else { throw ValidationError("--distributed needs --data (not --sweep)") }
+            guard repeatsOption == nil else { throw ValidationError("--repeats has no effect with --distributed: it times each of the --iterations (default 10) in one run") }
         }
         if let regularization { guard regularization >= 0, regularization.isFinite else { throw ValidationError("--regularization must be ≥ 0") } }
         if let alpha { guard alpha >= 0, alpha.isFinite else { throw ValidationError("--alpha must be ≥ 0") } }

@@ -22,7 +22,7 @@ extension Bench {
         try runUnderMPI { mpi in
             let communicator = MeasuredCommunicator(mpi)
             let rank = communicator.rank, size = communicator.size
-            try communicator.requireSame(CommandLine.arguments.dropFirst().joined(separator: " "), "the command line")
+            try communicator.requireSame("als, \(bench.factors) factors, \(bench.iterations) iterations, regularization \(bench.regularization), alpha \(bench.alpha), seed \(bench.seed), input \(DistributedRatings.fingerprint(path: data!))", "the settings")
             let loadStart = Date()
             var options = RatingsCSVOptions(implicit: true)
             options.keepTimestamps = false
@@ -73,14 +73,17 @@ extension Bench {
     func report(_ all: [RankIteration], alternatives: [Double], ranks: Int, totalSeconds: Double, nnz: Int, users: Int, items: Int,
                 config: ImplicitALSConfiguration) {
         let iterations = Set(all.map(\.iteration)).sorted()
-        // An iteration lasts as long as its slowest rank.
-        let perIteration = iterations.map { i in all.filter { $0.iteration == i }.map(\.seconds).max()! }
-        let steady = perIteration.count > 1 ? Array(perIteration.dropFirst()) : perIteration
-        let median = steady.sorted()[steady.count / 2]
+        // Iteration 1 also moves the interactions to their owners and builds the routing: the
+        // steady state is iterations 2 on (iteration 1 alone when it is the only one).
+        let steadyIterations = iterations.count > 1 ? Array(iterations.dropFirst()) : iterations
+        let steadyRecords = all.filter { steadyIterations.contains($0.iteration) }
         func medianOf(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let steadyRecords = all.filter { $0.iteration > 1 || iterations.count == 1 }
+        // An iteration lasts as long as its slowest rank.
+        let median = medianOf(steadyIterations.map { i in all.filter { $0.iteration == i }.map(\.seconds).max()! })
+        // Medians over ranks and steady iterations.
         let compute = medianOf(steadyRecords.map(\.computeSeconds)), communication = medianOf(steadyRecords.map(\.communicationSeconds))
-        let bytesPerRank = (0..<ranks).map { r in medianOf(all.filter { $0.rank == r }.map { Double($0.bytesSent) }) }
+        let bytesPerRank = (0..<ranks).map { r in medianOf(steadyRecords.filter { $0.rank == r }.map { Double($0.bytesSent) }) }
+        let span = steadyIterations.count > 1 ? "iterations \(steadyIterations.first!)–\(steadyIterations.last!)" : "iteration \(steadyIterations[0])"
         if json {
             struct Summary: Encodable {
                 var kernel = "als", ranks: Int, users: Int, items: Int, nnz: Int, factors: Int, iterations: Int, threads_per_rank: Int
@@ -94,6 +97,7 @@ extension Bench {
                                   all_gather_bytes_per_rank_per_iteration: alternatives, per_rank_iterations: all)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
             print(String(decoding: (try? encoder.encode(summary)) ?? Data(), as: UTF8.self))
             return
         }
@@ -104,11 +108,14 @@ extension Bench {
                              r.communicationSeconds, r.bytesSent.formatted()))
             }
         }
-        print(String(format: "als on %d ranks × %d threads: median %.4f s per iteration (slowest rank, iterations 2–%d; fit with set-up %.2f s); per rank compute %.4f s, communication %.4f s (time in collectives, waiting included)",
-                     ranks, config.threads, median, iterations.count, totalSeconds, compute, communication))
+        print(String(format: "als on %@ × %@: median %.4f s per iteration (slowest rank, %@; fit with set-up %.2f s); per rank and iteration (medians) compute %.4f s, communication %.4f s (time in collectives, waiting for other ranks included)",
+                     plural(ranks, "rank"), plural(config.threads, "thread"), median, span, totalSeconds, compute, communication))
         let sent = bytesPerRank.reduce(0, +), alternative = alternatives.reduce(0, +)
-        print(String(format: "bytes sent per iteration: %@ over all ranks (per rank %@); all-gather of every factor: %@ (%.3f×)",
-                     Int(sent).formatted(), bytesPerRank.map { Int($0).formatted() }.joined(separator: ", "), Int(alternative).formatted(),
+        print(String(format: "bytes sent per iteration (medians, %@): %@ over all ranks (per rank %@); all-gather of every factor: %@ (%.3f×)",
+                     span, Int(sent).formatted(), bytesPerRank.map { Int($0).formatted() }.joined(separator: ", "), Int(alternative).formatted(),
                      alternative > 0 ? sent / alternative : 0))
     }
 }
+
+/// "1 rank", "2 ranks".
+func plural(_ count: Int, _ noun: String) -> String { "\(count.formatted()) \(noun)\(count == 1 ? "" : "s")" }

@@ -12,14 +12,17 @@ struct DistributedOptions: ParsableArguments {
     var distributed = false
     @Option(help: "With --distributed: write every rank's factor shard into this folder every --checkpoint-every iterations (atomically; a file is whole or absent).")
     var checkpoint: String?
-    @Option(parsing: .unconditional, help: "Iterations between checkpoints (the last iteration is always checkpointed).")
-    var checkpointEvery = 1
-    @Flag(help: "With --checkpoint: go on from the last iteration every rank checkpointed (same options and ranks), ending with the factors of an uninterrupted run.")
+    @Option(parsing: .unconditional, help: "With --checkpoint: iterations between checkpoints, default 1 (the last iteration is always checkpointed).")
+    var checkpointEvery: Int?
+    @Flag(help: "With --checkpoint: go on from the last iteration every rank checkpointed, ending with the factors of an uninterrupted run. The checkpoints must come from the same model, hyperparameters, seed, --threads, input files and number of ranks (other options may differ); without a complete checkpoint training starts from the beginning, with a warning.")
     var resume = false
     @Option(help: "With --distributed: also write each rank's users' top-N lists (excluding their training titles) as CSV part files part-R.csv (user,rank,item,score) into this folder.")
     var recommendAll: String?
-    @Option(parsing: .unconditional, help: "Titles per user for --recommend-all.")
-    var recommendCount = 10
+    @Option(parsing: .unconditional, help: "With --recommend-all: titles per user, default 10.")
+    var recommendCount: Int?
+
+    var every: Int { checkpointEvery ?? 1 }
+    var count: Int { recommendCount ?? 10 }
 
     func validate(train: Train) throws {
         guard distributed else {
@@ -28,14 +31,26 @@ struct DistributedOptions: ParsableArguments {
             }
             return
         }
+        if checkpointEvery != nil && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint DIR") }
+        if recommendCount != nil && recommendAll == nil { throw ValidationError("--recommend-count needs --recommend-all DIR") }
         guard ["als", "als-explicit"].contains(train.model) else {
             throw ValidationError("--distributed trains als or als-explicit, not \(train.model)")
         }
         guard train.feedback == nil, train.items == nil else { throw ValidationError("--distributed reads ratings only: --feedback and --items are not supported") }
         guard [.auto, .csv].contains(train.format) else { throw ValidationError("--distributed reads a ratings CSV or a folder of CSV part files (--format csv)") }
-        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive, got \(checkpointEvery)") }
+        guard every > 0 else { throw ValidationError("--checkpoint-every must be positive, got \(every)") }
         guard !resume || checkpoint != nil else { throw ValidationError("--resume needs --checkpoint DIR") }
-        guard recommendCount > 0 else { throw ValidationError("--recommend-count must be positive, got \(recommendCount)") }
+        guard count > 0 else { throw ValidationError("--recommend-count must be positive, got \(count)") }
+        // Settings the solvers refuse, refused before any data is read.
+        do {
+            if train.model == "als" { try ALSRecommender.make(train.hyper.modelOptions).configuration.validate() }
+            else { try ExplicitALSRecommender.make(train.hyper.modelOptions).configuration.validate() }
+        } catch let error as FactorizationError {
+            throw ValidationError("\(error)")
+        }
+        for (option, folder) in [("--export-npy", train.exportNpy), ("--recommend-all", recommendAll), ("--checkpoint", checkpoint)] {
+            if let folder { try checkFolder(folder, option: option, mustExist: option == "--checkpoint" && resume) }
+        }
     }
 }
 
@@ -43,23 +58,25 @@ extension Train {
     /// Distributed training: every rank runs this with the same arguments under mpirun.
     func runDistributed() throws { try runUnderMPI { try trainDistributed($0) } }
 
-    /// The settings a checkpoint belongs to: the command line without the resume flag.
-    var checkpointSettings: String {
-        CommandLine.arguments.dropFirst().filter { $0 != "--resume" }.joined(separator: " ")
+    /// What every rank must agree on: the model, its hyperparameters, the seed and the input
+    /// files (names and sizes), whatever the order or spelling of the options.
+    var trainingSettings: String {
+        let o = hyper.modelOptions
+        let values: [(String, String?)] = [("factors", o.factors.map { "\($0)" }), ("iterations", o.iterations.map { "\($0)" }),
+                                           ("regularization", o.regularization.map { "\($0)" }), ("alpha", o.alpha.map { "\($0)" })]
+        return "model \(model), " + values.map { "\($0.0) \($0.1 ?? "default")" }.joined(separator: ", ")
+            + ", seed \(global.seed), input \(DistributedRatings.fingerprint(path: data))"
     }
+
+    /// What a checkpoint belongs to: the training settings and the threads (a row block's
+    /// rounding depends on them, so an uninterrupted run's factors need the same).
+    var checkpointSettings: String { trainingSettings + ", threads \(global.threads)" }
 
     func trainDistributed(_ communicator: some Communicator) throws {
         let rank = communicator.rank, size = communicator.size
         func log(_ line: String) { if rank == 0 { global.log(line) } }
-        try communicator.requireSame(checkpointSettings, "the command line")
-        // Each rank's output folder must be writable before hours of training.
-        try communicator.agree(Result {
-            if rank == 0 { try checkOutput(output, notOver: data) }
-            for folder in [exportNpy, distributed.recommendAll, distributed.checkpoint].compactMap({ $0 }) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                guard FileManager.default.isWritableFile(atPath: folder) else { throw ValidationError("cannot write in \(folder)") }
-            }
-        })
+        try communicator.requireSame(trainingSettings, "the settings")
+        try communicator.agree(Result { if rank == 0 { try checkOutput(output, notOver: data) } })
         let start = Date()
         let explicit = model == "als-explicit"
         var options = RatingsCSVOptions(implicit: !explicit)
@@ -67,18 +84,24 @@ extension Train {
         options.keepTimestamps = explicit  // the latest rating of a pair wins, by timestamp
         let shard = try DistributedRatings.load(path: data, options: options, communicator: communicator)
         let users = shard.userIDs.count, items = shard.itemIDs.count
-        log(String(format: "loaded %@ users × %@ items, %@ interactions on %d ranks in %.2f s (rank 0 parsed %@ rows)", users.formatted(),
-                   items.formatted(), shard.totalRows.formatted(), size, seconds(since: start), shard.users.count.formatted()))
+        log(String(format: "loaded %@ users × %@ items, %@ interactions on %@ in %.2f s (rank 0 parsed %@)", users.formatted(),
+                   items.formatted(), shard.totalRows.formatted(), plural(size, "rank"), seconds(since: start), plural(shard.users.count, "row")))
         let fitStart = Date()
         var resume: ShardState?
         if distributed.resume, let folder = distributed.checkpoint {
+            try communicator.agree(Result {
+                let counts = ShardCheckpoint.rankCounts(in: folder)
+                if !counts.isEmpty && !counts.contains(size) {
+                    throw ValidationError("--resume: the checkpoints in \(folder) were written by \(counts.sorted().map(String.init).joined(separator: " or ")) ranks; this job has \(size)")
+                }
+            })
             if let iteration = try ShardCheckpoint.latestComplete(folder: folder, communicator: communicator) {
                 resume = try communicator.agree(Result {
                     try ShardCheckpoint.read(folder: folder, iteration: iteration, settings: checkpointSettings, rank: rank, size: size)
                 })
                 log("resuming from the checkpoint of iteration \(iteration) in \(folder)")
-            } else {
-                log("no checkpoint that every rank wrote in \(folder): training from the start")
+            } else if rank == 0 {
+                global.warn("--resume: no checkpoint that all \(size) ranks wrote in \(folder): training from the start")
             }
         }
         var lastIteration = Date()
@@ -86,7 +109,7 @@ extension Train {
             let loss = global.verbose ? state().lossHistory.last.map { String(format: ", loss %.6g", $0) } ?? "" : ""
             log(String(format: "iteration %d of %d: %.2f s%@", iterations, total, seconds(since: lastIteration), loss))
             lastIteration = Date()
-            if let folder = distributed.checkpoint, iterations % distributed.checkpointEvery == 0 || iterations == total {
+            if let folder = distributed.checkpoint, iterations % distributed.every == 0 || iterations == total {
                 try ShardCheckpoint.write(state(), settings: checkpointSettings, folder: folder, communicator: communicator)
             }
         }
@@ -101,7 +124,8 @@ extension Train {
                     try iterationDone(state.iterations, of: config.iterations, state.state)
                 }
             trained = TrainedShard(users: result.users, items: result.items, userFactors: result.userFactors, itemFactors: result.itemFactors,
-                                   userRows: result.userRows, userBias: result.userBias, itemBias: result.itemBias) { u, v, bu, bi in
+                                   userRows: result.userRows, userBias: result.userBias, itemBias: result.itemBias,
+                                   globalMean: result.globalMean) { u, v, bu, bi in
                 ExplicitALSRecommender(model: ExplicitALSModel(globalMean: result.globalMean, userBias: bu, itemBias: bi, userFactors: u,
                                                                itemFactors: v, ratingScale: result.ratingScale, lossHistory: result.lossHistory),
                                        configuration: recommender.configuration)
@@ -124,7 +148,7 @@ extension Train {
         try writeDistributed(trained, shard: shard, communicator)
         if rank == 0 {
             let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-            print(String(format: "✓ Trained %@ on %d ranks in %.2f s; saved %@ (%.1f MiB)", model, communicator.size, fitSeconds, output,
+            print(String(format: "✓ Trained %@ on %@ in %.2f s; saved %@ (%.1f MiB)", model, plural(communicator.size, "rank"), fitSeconds, output,
                          Double(size) / 1_048_576))
         }
     }
@@ -152,11 +176,17 @@ extension Train {
         })
         if let folder = exportNpy {
             try communicator.agree(Result {
+                try prepareFolder(folder, ranks: communicator.size, removing: ["user_factors.rank-", "item_factors.rank-", "user_bias.rank-", "item_bias.rank-", "shard.rank-"])
+                if !trained.userBias.isEmpty {
+                    try NpyFile.write(try Matrix(rows: trained.userBias.count, columns: 1, elements: trained.userBias), to: folder + "/user_bias.rank-\(rank).npy")
+                    try NpyFile.write(try Matrix(rows: trained.itemBias.count, columns: 1, elements: trained.itemBias), to: folder + "/item_bias.rank-\(rank).npy")
+                }
                 try NpyFile.write(trained.userFactors, to: folder + "/user_factors.rank-\(rank).npy")
                 try NpyFile.write(trained.itemFactors, to: folder + "/item_factors.rank-\(rank).npy")
+                let mean = trained.globalMean.map { ", \"global_mean\": \($0)" } ?? ""
                 let description = """
                 {"rank": \(rank), "ranks": \(communicator.size), "users": [\(trained.users.lowerBound), \(trained.users.upperBound)], \
-                "items": [\(trained.items.lowerBound), \(trained.items.upperBound)], "factors": \(trained.userFactors.columns)}\n
+                "items": [\(trained.items.lowerBound), \(trained.items.upperBound)], "factors": \(trained.userFactors.columns)\(mean)}\n
                 """
                 try AtomicFile.write(description, to: folder + "/shard.rank-\(rank).json")
                 if rank == 0 {
@@ -171,15 +201,16 @@ extension Train {
             let allItems = try communicator.allGather(trained.itemFactors.elements).flatMap { $0 }
             let allItemBias = try communicator.allGather(trained.itemBias).flatMap { $0 }
             let summary = try communicator.agree(Result {
+                try prepareFolder(folder, ranks: communicator.size, removing: ["part-"])
                 let items = try Matrix(rows: shard.itemIDs.count, columns: trained.itemFactors.columns, elements: allItems)
                 let local = SavedModel(model: trained.model(trained.userFactors, items, trained.userBias, allItemBias),
                                        userIDs: IDMap(trained.users.map { shard.userIDs.id(at: $0) }), itemIDs: shard.itemIDs,
                                        titles: [String](repeating: "", count: shard.itemIDs.count), history: trained.userRows)
-                return try BatchTopN.write(local, to: folder + "/part-\(rank).csv", count: distributed.recommendCount, threads: global.threads)
+                return try BatchTopN.write(local, to: folder + "/part-\(rank).csv", count: distributed.count, threads: global.threads)
             })
             var totals = [Double(summary.users), Double(summary.rows)]
             try communicator.allReduceSum(&totals)
-            if rank == 0 { global.log("wrote the top \(distributed.recommendCount) of \(Int(totals[0]).formatted()) users (\(Int(totals[1]).formatted()) rows) as \(communicator.size) part files in \(folder)") }
+            if rank == 0 { global.log("wrote the top \(distributed.count) of \(Int(totals[0]).formatted()) users (\(Int(totals[1]).formatted()) rows) as \(communicator.size) part files in \(folder)") }
         }
     }
 }
@@ -193,6 +224,8 @@ struct TrainedShard {
     var userRows: SparseMatrix
     var userBias: [Float]
     var itemBias: [Float]
+    /// Explicit ALS's global mean μ (nil for implicit ALS).
+    var globalMean: Float? = nil
     /// The recommender over these user rows and item rows (factors, then biases; empty biases
     /// for implicit ALS).
     var model: (Matrix<Float>, Matrix<Float>, [Float], [Float]) -> any Recommender
@@ -216,5 +249,40 @@ func runUnderMPI(_ body: (MPICommunicator) throws -> Void) throws {
     } catch {
         FileHandle.standardError.write(Data("rectrain: error: rank \(communicator.rank) of \(communicator.size): \(error)\n".utf8))
         communicator.abort(code: 1)
+    }
+}
+
+/// Refuses an output folder that cannot be used, before any work: an existing path must be a
+/// writable folder; a new one needs an existing, writable parent (it is created when written,
+/// so a run that fails early leaves nothing behind). `mustExist`: the folder must be there.
+func checkFolder(_ folder: String, option: String, mustExist: Bool = false) throws {
+    let manager = FileManager.default
+    var isDirectory: ObjCBool = false
+    if manager.fileExists(atPath: folder, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw ValidationError("\(option) \(folder): exists and is not a folder") }
+        guard manager.isWritableFile(atPath: folder) else { throw ValidationError("\(option) \(folder): the folder is not writable") }
+        return
+    }
+    if mustExist { throw ValidationError("\(option) \(folder): no such folder (nothing to resume from)") }
+    let parent = URL(fileURLWithPath: folder).deletingLastPathComponent().path
+    guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("\(option) \(folder): its folder \(parent) does not exist")
+    }
+    guard manager.isWritableFile(atPath: parent) else { throw ValidationError("\(option) \(folder): cannot create it, \(parent) is not writable") }
+}
+
+/// Creates `folder` if needed and removes what an earlier job with more ranks left in it: files
+/// named `PREFIX` + a rank ≥ `ranks` (each rank removes what it sees; on a shared folder the
+/// removals overlap harmlessly).
+func prepareFolder(_ folder: String, ranks: Int, removing prefixes: [String]) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    } catch {
+        throw DataError(file: folder, reason: "cannot create the folder (\((error as NSError).localizedDescription))")
+    }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+        guard let prefix = prefixes.first(where: { name.hasPrefix($0) }),
+              let stale = Int(name.dropFirst(prefix.count).prefix(while: \.isNumber)), stale >= ranks else { continue }
+        try? FileManager.default.removeItem(atPath: folder + "/" + name)
     }
 }
