@@ -13,7 +13,8 @@ for u in 1 2 3 4 5 6 7 8; do for i in 1 2 3 4 5 6; do
   [ $(( (u * 7 + i * 3) % 4 )) -ne 0 ] && printf 'u%s,t%s,%s,%s\n' $u $i $(( (u + i) % 5 + 1 )) $(( u * 100 + i )) >> "$work/r.csv"
 done; done
 printf 'item,title,genres\nt1,One,Comedy\nt2,Two,Comedy|Drama\nt3,Three,Drama\nt4,Four,Horror\nt5,Five,Horror|Drama\nt6,Six,\n' > "$work/items.csv"
-for m in popular itemknn userknn content svd nmf als ease session hybrid als-explicit; do
+# MODELS="kind …" records only those (a new model's fixture, leaving the others as recorded).
+for m in ${MODELS:-popular itemknn userknn content svd nmf als ease edlae session hybrid als-explicit}; do
   "$BIN" train --data "$work/r.csv" --items "$work/items.csv" --model $m --output "$out/$m.rec" --quiet > /dev/null
   {
     printf '{"recommend": {'

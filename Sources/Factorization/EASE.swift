@@ -9,9 +9,15 @@ public struct EASEConfiguration: Sendable, Equatable {
     public var threads: Int = 1
     /// Memory the dense item × item matrices may use; nil means the machine's available memory.
     public var memoryLimitBytes: Int? = nil
+    /// EDLAE's emphasised-denoising dropout probability p ∈ [0, 1) (Steck, "Autoencoders that
+    /// don't overfit towards the identity", NeurIPS 2020, full rank): the penalty becomes
+    /// Λ = λI + p/(1−p)·diag(XᵀX), so popular items' self-weights are held back in proportion to
+    /// their counts. 0 (the default) is EASE.
+    public var dropout: Float = 0
 
-    public init(regularization: Float = 500, threads: Int = 1, memoryLimitBytes: Int? = nil) {
+    public init(regularization: Float = 500, threads: Int = 1, memoryLimitBytes: Int? = nil, dropout: Float = 0) {
         self.regularization = regularization; self.threads = threads; self.memoryLimitBytes = memoryLimitBytes
+        self.dropout = dropout
     }
 }
 
@@ -20,7 +26,8 @@ public struct EASEConfiguration: Sendable, Equatable {
 /// ```
 /// P = (XᵀX + λI)⁻¹,   B = I − P·diag(1/diag(P)),   i.e. Bᵢⱼ = −Pᵢⱼ / Pⱼⱼ, Bⱼⱼ = 0
 /// ```
-/// Scores of a user are xᵤ·B.
+/// Scores of a user are xᵤ·B. With ``EASEConfiguration/dropout`` p > 0 the same closed form with
+/// Λ = λI + p/(1−p)·diag(XᵀX) in place of λI is full-rank EDLAE (Steck, NeurIPS 2020).
 public enum EASE {
     /// Bytes the dense matrices of a fit need for `items` items: XᵀX, its factor and the
     /// weights, in Float.
@@ -36,13 +43,22 @@ public enum EASE {
         try require(configuration.regularization > 0 && configuration.regularization.isFinite,
                     "regularization", configuration.regularization, "a finite value > 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
+        try require(configuration.dropout >= 0 && configuration.dropout < 1, "dropout", configuration.dropout, "a probability in [0, 1)")
         let needed = requiredBytes(items: x.columns)
         let available = configuration.memoryLimitBytes ?? availableMemoryBytes()
         guard needed <= available else {
             throw FactorizationError.tooLarge(operation: "EASE with \(x.columns) items", requiredBytes: needed, availableBytes: available)
         }
         var g = gram(x, threads: configuration.threads)
-        g.addToDiagonal(configuration.regularization)
+        if configuration.dropout > 0 {
+            // EDLAE: λ + p/(1−p)·(XᵀX)ᵢᵢ on the diagonal.
+            let emphasis = configuration.dropout / (1 - configuration.dropout), n = x.columns
+            g.withUnsafeMutableBufferPointer { gp in
+                for i in 0..<n { gp[i * n + i] += configuration.regularization + emphasis * gp[i * n + i] }
+            }
+        } else {
+            g.addToDiagonal(configuration.regularization)
+        }
         var p = try Parallel.withBLASThreads(configuration.threads) { try g.inversePositiveDefinite() }
         let n = x.columns
         p.withUnsafeMutableBufferPointer { pp in

@@ -45,6 +45,7 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α"))") var alpha: Float?
     @Option(parsing: .unconditional, help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
     @Option(parsing: .unconditional, help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
+    @Option(parsing: .unconditional, help: "\(help(.dropout, "Emphasised-denoising dropout probability p, in [0, 1)"))") var dropout: Float?
     @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
     var learnWeights = false
 
@@ -65,7 +66,7 @@ struct HyperparameterOptions: ParsableArguments {
     var modelOptions: ModelOptions {
         var o = ModelOptions()
         o.factors = factors; o.iterations = iterations; o.regularization = regularization
-        o.alpha = alpha; o.neighbors = neighbors; o.shrinkage = shrinkage; o.learnWeights = learnWeights
+        o.alpha = alpha; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.learnWeights = learnWeights
         return o
     }
 

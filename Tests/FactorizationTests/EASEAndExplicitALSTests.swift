@@ -3,16 +3,20 @@ import Testing
 @testable import Factorization
 
 @Suite struct EASEAndExplicitALSTests {
-    @Test func easeEqualsTheFormulaComputedNaively() throws {
+    /// EASE (p = 0) and full-rank EDLAE (p > 0: Λ = λI + p/(1−p)·diag(XᵀX)) against the formula
+    /// computed naively in double precision.
+    @Test(arguments: [Float(0), 0.25, 0.6])
+    func easeEqualsTheFormulaComputedNaively(dropout: Float) throws {
         let x = TestData.implicitMatrix(users: 40, items: 12, density: 0.3, seed: 2).mapValues { _ in 1 }
         let lambda: Float = 3
-        let b = try EASE.fit(x, configuration: .init(regularization: lambda, threads: 2))
-        // Naive, in Double: P = (XᵀX + λI)⁻¹ by Gauss–Jordan, B = −P/diag(P), diag 0.
+        let b = try EASE.fit(x, configuration: .init(regularization: lambda, threads: 2, dropout: dropout))
+        // Naive, in Double: P = (XᵀX + Λ)⁻¹ by Gauss–Jordan, B = −P/diag(P), diag 0.
         let d = x.toDense().converted(to: Double.self)
         let n = 12
         var g = [[Double]](repeating: [Double](repeating: 0, count: 2 * n), count: n)
         for i in 0..<n {
-            for j in 0..<n { g[i][j] = (0..<d.rows).reduce(0) { $0 + d[$1, i] * d[$1, j] } + (i == j ? Double(lambda) : 0) }
+            for j in 0..<n { g[i][j] = (0..<d.rows).reduce(0) { $0 + d[$1, i] * d[$1, j] } }
+            g[i][i] += Double(lambda) + Double(dropout) / (1 - Double(dropout)) * g[i][i]
             g[i][n + i] = 1
         }
         for c in 0..<n {
@@ -29,6 +33,13 @@ import Testing
                 #expect(abs(Double(b[i, j]) - want) < 1e-4, "B[\(i),\(j)]")
             }
         }
+    }
+
+    @Test func edlaeWithoutDropoutIsEASEAndRefusesAProbabilityOfOne() throws {
+        let x = TestData.implicitMatrix(users: 30, items: 9, density: 0.3, seed: 5).mapValues { _ in 1 }
+        #expect(try EASE.fit(x, configuration: .init(regularization: 2, dropout: 0)) == EASE.fit(x, configuration: .init(regularization: 2)))
+        #expect(try EASE.fit(x, configuration: .init(regularization: 2, dropout: 0.3)) != EASE.fit(x, configuration: .init(regularization: 2)))
+        #expect(throws: FactorizationError.self) { try EASE.fit(x, configuration: .init(regularization: 2, dropout: 1)) }
     }
 
     @Test func easeTooLargeSaysHowMuchMemory() throws {

@@ -12,13 +12,15 @@ public struct EASERecommender: Recommender, RegisteredModel {
      }
 
     public var regularization: Float = 500
+    /// EDLAE's dropout p (``EDLAERecommender``); 0 for EASE.
+    var dropout: Float = 0
     public internal(set) var weights: Matrix<Float>?
     var history: SparseMatrix?
 
     public init(regularization: Float = 500) { self.regularization = regularization }
 
     public mutating func fit(_ data: TrainingData) throws {
-        weights = try EASE.fit(data.binary, configuration: .init(regularization: regularization, threads: data.threads))
+        weights = try EASE.fit(data.binary, configuration: .init(regularization: regularization, threads: data.threads, dropout: dropout))
         history = data.binary
     }
 
@@ -26,13 +28,13 @@ public struct EASERecommender: Recommender, RegisteredModel {
 
     public func scores(user: Int) throws -> [Float] {
         try checkUser(user)
-        guard let weights, let history else { throw RecommenderError.notFitted(model: "ease") }
+        guard let weights, let history else { throw RecommenderError.notFitted(model: name) }
         return try history.rowSlice(user..<(user + 1)).multiply(weights).elements
     }
 
     public func recommend(users: [Int], count: Int, excluding seen: SparseMatrix?, threads: Int) throws -> NeighborList {
         for u in users { try checkUser(u) }
-        guard let weights, let history else { throw RecommenderError.notFitted(model: "ease") }
+        guard let weights, let history else { throw RecommenderError.notFitted(model: name) }
         // All users' scores at once: X·B (sparse × dense), then the shared selection.
         let scores = try history.selectingRows(users).multiply(weights, threads: threads)
         return try TopN.select(scores: scores, excluding: seen?.selectingRows(users), count: count)

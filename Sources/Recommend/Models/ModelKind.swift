@@ -11,7 +11,7 @@ public enum ModelTask: String, Sendable {
 
 /// A hyperparameter of ``ModelOptions`` that a model may read.
 public enum Hyperparameter: String, Sendable, CaseIterable {
-    case factors, iterations, regularization, alpha, neighbors, shrinkage, learnWeights
+    case factors, iterations, regularization, alpha, neighbors, shrinkage, dropout, learnWeights
 }
 
 /// Hyperparameters as a caller gives them; nil means the model's default.
@@ -28,6 +28,8 @@ public struct ModelOptions: Sendable {
     public var neighbors: Int?
     /// Similarity shrinkage (cosine · n / (n + shrinkage) for n common raters), ≥ 0.
     public var shrinkage: Float?
+    /// EDLAE's emphasised-denoising dropout probability, in [0, 1).
+    public var dropout: Float?
     /// hybrid: learn the weights on a validation split.
     public var learnWeights = false
     public init() {}
@@ -41,6 +43,7 @@ public struct ModelOptions: Sendable {
         if alpha != nil { out.append(.alpha) }
         if neighbors != nil { out.append(.neighbors) }
         if shrinkage != nil { out.append(.shrinkage) }
+        if dropout != nil { out.append(.dropout) }
         if learnWeights { out.append(.learnWeights) }
         return out
     }
@@ -102,6 +105,7 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
         NMFRecommender.self,
         ALSRecommender.self,
         EASERecommender.self,
+        EDLAERecommender.self,
         SessionRecommender.self,
         HybridRecommender.self,
         ExplicitALSRecommender.self,
@@ -178,6 +182,7 @@ extension ModelOptions {
         for (name, value) in [(Hyperparameter.regularization, o.regularization), (.alpha, o.alpha), (.shrinkage, o.shrinkage)] {
             if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
         }
+        if let p = o.dropout, !(p >= 0 && p < 1) { throw fail(.dropout, p, "a probability in [0, 1)") }
     }
 }
 

@@ -54,6 +54,9 @@ public struct HistoryScorer: Sendable {
         case let ease as EASERecommender:
             guard let b = ease.weights else { return nil }
             method = .itemWeights(b); items = b.rows
+        case let edlae as EDLAERecommender:
+            guard let b = edlae.weights else { return nil }
+            method = .itemWeights(b); items = b.rows
         case let knn as ItemKNNRecommender:
             guard knn.trainedUsers > 0 else { return nil }
             method = .neighbours(knn.similar); items = knn.similar.count
