@@ -42,7 +42,8 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.factors, "Latent factors"))") var factors: Int?
     @Option(parsing: .unconditional, help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
     @Option(parsing: .unconditional, help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
-    @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α"))") var alpha: Float?
+    @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α (als, hybrid) or transition exponent α (rp3beta)"))") var alpha: Float?
+    @Option(parsing: .unconditional, help: "\(help(.beta, "Popularity exponent β"))") var beta: Float?
     @Option(parsing: .unconditional, help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
     @Option(parsing: .unconditional, help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
     @Option(parsing: .unconditional, help: "\(help(.dropout, "Emphasised-denoising dropout probability p, in [0, 1)"))") var dropout: Float?
@@ -66,7 +67,7 @@ struct HyperparameterOptions: ParsableArguments {
     var modelOptions: ModelOptions {
         var o = ModelOptions()
         o.factors = factors; o.iterations = iterations; o.regularization = regularization
-        o.alpha = alpha; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.learnWeights = learnWeights
+        o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.learnWeights = learnWeights
         return o
     }
 

@@ -1,4 +1,5 @@
 import DenseLinalg
+import Foundation
 import Testing
 @testable import Factorization
 
@@ -70,5 +71,42 @@ import Testing
         #expect(se < 0.5 * seMean)
         let again = try ExplicitALS.fit(ratings, configuration: .init(factors: 4, regularization: 0.05, iterations: 10, threads: 1, trackLoss: true))
         #expect(abs(again.lossHistory.last! - model.lossHistory.last!) < 1e-3 * model.lossHistory.last!)
+    }
+}
+
+@Suite struct RP3BetaTests {
+    /// The kernel's weights against the formula computed naively, for several α, β and k.
+    @Test(arguments: [(Float(1), Float(0), 3), (0.5, 0.4, 5), (0.8, 1, 20)])
+    func rp3BetaEqualsTheFormulaComputedNaively(alpha: Float, beta: Float, k: Int) throws {
+        let x = TestData.implicitMatrix(users: 30, items: 11, density: 0.3, seed: 4).mapValues { _ in 1 }
+        let list = try RP3Beta.neighbors(x, alpha: alpha, beta: beta, k: k, threads: 2)
+        let d = x.toDense().converted(to: Double.self)
+        let n = 11
+        let itemCount = (0..<n).map { j in (0..<d.rows).reduce(0.0) { $0 + d[$1, j] } }
+        let userCount = (0..<d.rows).map { u in (0..<n).reduce(0.0) { $0 + d[u, $1] } }
+        for i in 0..<n {
+            var want: [(Int, Double)] = []
+            for j in 0..<n where j != i {
+                var walk = 0.0
+                for u in 0..<d.rows where d[u, i] > 0 && d[u, j] > 0 { walk += pow(userCount[u], -Double(alpha)) }
+                let w = walk == 0 ? 0 : pow(itemCount[i], -Double(alpha)) * walk * pow(itemCount[j], -Double(beta))
+                if w > 0 { want.append((j, w)) }
+            }
+            want.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+            let got = list.neighbors(of: i)
+            #expect(got.count == min(min(k, n - 1), want.count), "item \(i)")
+            for (g, w) in zip(got, want) {
+                #expect(abs(Double(g.score) - w.1) <= 1e-5 * w.1, "item \(i): \(g) against \(w)")
+            }
+            // The same set of the top weights (ties may order indices either way only when equal).
+            if let last = got.last { #expect(want.prefix(got.count).allSatisfy { $0.1 >= Double(last.score) * (1 - 1e-5) }) }
+        }
+    }
+
+    @Test func rp3BetaRefusesBadParameters() throws {
+        let x = TestData.implicitMatrix(users: 10, items: 5, density: 0.4, seed: 1)
+        #expect(throws: FactorizationError.self) { try RP3Beta.neighbors(x, alpha: -1, beta: 0, k: 3) }
+        #expect(throws: FactorizationError.self) { try RP3Beta.neighbors(x, alpha: 1, beta: .nan, k: 3) }
+        #expect(throws: FactorizationError.self) { try RP3Beta.neighbors(x, alpha: 1, beta: 0, k: 0) }
     }
 }

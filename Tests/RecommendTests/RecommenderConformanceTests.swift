@@ -23,7 +23,7 @@ import Testing
         return (try TrainingData(data, items: items, threads: 2, seed: 7), heldOut)
     }
 
-    static let personalised = ["itemknn", "userknn", "svd", "nmf", "als", "ease", "edlae", "hybrid"]
+    static let personalised = ["itemknn", "rp3beta", "userknn", "svd", "nmf", "als", "ease", "edlae", "hybrid"]
 
     @Test(arguments: personalised)
     func heldOutItemRanksFirst(model name: String) throws {

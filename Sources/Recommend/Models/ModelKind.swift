@@ -11,7 +11,7 @@ public enum ModelTask: String, Sendable {
 
 /// A hyperparameter of ``ModelOptions`` that a model may read.
 public enum Hyperparameter: String, Sendable, CaseIterable {
-    case factors, iterations, regularization, alpha, neighbors, shrinkage, dropout, learnWeights
+    case factors, iterations, regularization, alpha, beta, neighbors, shrinkage, dropout, learnWeights
 }
 
 /// Hyperparameters as a caller gives them; nil means the model's default.
@@ -24,6 +24,8 @@ public struct ModelOptions: Sendable {
     public var regularization: Float?
     /// Implicit ALS confidence slope α (confidence 1 + α·r), ≥ 0.
     public var alpha: Float?
+    /// RP3β's popularity exponent β, ≥ 0.
+    public var beta: Float?
     /// Neighbours kept per item, user or session.
     public var neighbors: Int?
     /// Similarity shrinkage (cosine · n / (n + shrinkage) for n common raters), ≥ 0.
@@ -41,6 +43,7 @@ public struct ModelOptions: Sendable {
         if iterations != nil { out.append(.iterations) }
         if regularization != nil { out.append(.regularization) }
         if alpha != nil { out.append(.alpha) }
+        if beta != nil { out.append(.beta) }
         if neighbors != nil { out.append(.neighbors) }
         if shrinkage != nil { out.append(.shrinkage) }
         if dropout != nil { out.append(.dropout) }
@@ -99,6 +102,7 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
     static let registry: [any RegisteredModel.Type] = [
         PopularityRecommender.self,
         ItemKNNRecommender.self,
+        RP3BetaRecommender.self,
         UserKNNRecommender.self,
         ContentRecommender.self,
         PureSVDRecommender.self,
@@ -179,7 +183,7 @@ extension ModelOptions {
         if let n = o.iterations, n > ModelKind.maximumIterations {
             throw fail(.iterations, n, "at most \(ModelKind.maximumIterations) (ALS and NMF converge in tens to hundreds)")
         }
-        for (name, value) in [(Hyperparameter.regularization, o.regularization), (.alpha, o.alpha), (.shrinkage, o.shrinkage)] {
+        for (name, value) in [(Hyperparameter.regularization, o.regularization), (.alpha, o.alpha), (.beta, o.beta), (.shrinkage, o.shrinkage)] {
             if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
         }
         if let p = o.dropout, !(p >= 0 && p < 1) { throw fail(.dropout, p, "a probability in [0, 1)") }

@@ -60,6 +60,9 @@ public struct HistoryScorer: Sendable {
         case let knn as ItemKNNRecommender:
             guard knn.trainedUsers > 0 else { return nil }
             method = .neighbours(knn.similar); items = knn.similar.count
+        case let rp3 as RP3BetaRecommender:
+            guard rp3.trainedUsers > 0 else { return nil }
+            method = .neighbours(rp3.similar); items = rp3.similar.count
         case let content as ContentRecommender:
             guard let vectors = content.itemVectors else { return nil }
             method = .content(content); items = vectors.rows

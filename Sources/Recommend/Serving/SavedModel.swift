@@ -146,7 +146,7 @@ extension SavedModel {
         let count = min(count, itemIDs.count)
         guard let i = itemIDs.index(of: id) else { throw RecommenderError.unknownItemID(id, items: itemIDs.count) }
         guard let list = try model.similarItems(to: i, count: count) else {
-            throw RecommenderError.noItemSimilarity(model: model.name, similar: ["itemknn", "content", "svd", "nmf", "als", "ease", "edlae"])
+            throw RecommenderError.noItemSimilarity(model: model.name, similar: ["itemknn", "rp3beta", "content", "svd", "nmf", "als", "ease", "edlae"])
         }
         return list.map { item($0.index, $0.score) }
     }
