@@ -105,12 +105,24 @@ public struct Matrix<Scalar: LinalgScalar>: Sendable, Equatable {
     /// A matrix of independent random entries drawn from `generator`.
     public static func random(rows: Int, columns: Int, distribution: Distribution,
                               using generator: inout SeededGenerator) -> Matrix {
-        var m = Matrix(rows: rows, columns: columns)
-        switch distribution {
-        case let .uniform(lower, upper):
-            for i in 0..<m.count { m.storage[i] = Scalar(lower + (upper - lower) * generator.nextUnit()) }
-        case let .normal(mean, sd):
-            for i in 0..<m.count { m.storage[i] = Scalar(mean + sd * generator.nextGaussian()) }
+        random(rows: rows, columns: columns, distribution: distribution, using: &generator, keepingRows: 0..<rows)
+    }
+
+    /// Rows `keep` of the `rows` × `columns` matrix ``random(rows:columns:distribution:using:)``
+    /// draws: the generator goes through every entry, so each process of a distributed job holds
+    /// its share of the one matrix a single process draws (keep.count × columns).
+    public static func random(rows: Int, columns: Int, distribution: Distribution,
+                              using generator: inout SeededGenerator, keepingRows keep: Range<Int>) -> Matrix {
+        precondition(keep.lowerBound >= 0 && keep.upperBound <= rows, "kept rows within the drawn rows")
+        var m = Matrix(rows: keep.count, columns: columns)
+        let skip = keep.lowerBound * columns, end = keep.upperBound * columns
+        for i in 0..<(rows * columns) {
+            let value: Scalar
+            switch distribution {
+            case let .uniform(lower, upper): value = Scalar(lower + (upper - lower) * generator.nextUnit())
+            case let .normal(mean, sd): value = Scalar(mean + sd * generator.nextGaussian())
+            }
+            if i >= skip && i < end { m.storage[i - skip] = value }
         }
         return m
     }

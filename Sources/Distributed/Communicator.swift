@@ -50,6 +50,13 @@ public enum CommunicatorError: Error, CustomStringConvertible, Equatable {
 extension Communicator {
     public func allToAll(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
                          receiveCounts: [Int]) throws {
+        try allToAllThroughBytes(send: send, sendCounts: sendCounts, receive: receive, receiveCounts: receiveCounts)
+    }
+
+    /// ``allToAll(send:sendCounts:receive:receiveCounts:)`` by way of ``allToAll(_:)`` (one
+    /// array per part): the default, and an implementation's path for what its own cannot take.
+    public func allToAllThroughBytes(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
+                                     receiveCounts: [Int]) throws {
         try checkCounts(send: send.count, sendCounts, receive: receive.count, receiveCounts)
         var parts: [[Float]] = [], start = 0
         for n in sendCounts { parts.append(Array(send[start..<(start + n)])); start += n }
@@ -63,7 +70,7 @@ extension Communicator {
         }
     }
 
-    func checkCounts(send: Int, _ sendCounts: [Int], receive: Int, _ receiveCounts: [Int]) throws {
+    package func checkCounts(send: Int, _ sendCounts: [Int], receive: Int, _ receiveCounts: [Int]) throws {
         guard sendCounts.count == size, receiveCounts.count == size, sendCounts.reduce(0, +) == send,
               receiveCounts.reduce(0, +) == receive else {
             throw CommunicatorError.invalidArgument("all-to-all of \(send) and \(receive) floats in parts \(sendCounts), \(receiveCounts) for \(size) ranks")

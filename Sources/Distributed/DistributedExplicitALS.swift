@@ -70,9 +70,11 @@ public enum DistributedExplicitALS {
         let userParts = try BlockPartition.balanced(count: users, parts: size, indices: userIndices, rowCost: rowCost, communicator: communicator)
         let itemParts = try BlockPartition.balanced(count: items, parts: size, indices: itemIndices, rowCost: rowCost, communicator: communicator)
         let myUsers = userParts.range(of: rank), myItems = itemParts.range(of: rank)
-        let order = timestamps.isEmpty ? [Int64](repeating: 0, count: values.count) : timestamps
-        let byUser = try shuffle(userIndices, itemIndices, values, order, owner: { userParts.owner(of: Int($0)) }, communicator)
-        let byItem = try shuffle(itemIndices, userIndices, values, order, owner: { itemParts.owner(of: Int($0)) }, communicator)
+        // (Without timestamps `.latest(order: [])` keeps the later rating in input order.)
+        let byUser = try DistributedImplicitALS.shuffle(userIndices, itemIndices, values, order: timestamps,
+                                                        owner: { userParts.owner(of: Int($0)) }, communicator)
+        let byItem = try DistributedImplicitALS.shuffle(itemIndices, userIndices, values, order: timestamps,
+                                                        owner: { itemParts.owner(of: Int($0)) }, communicator)
         let userRows = try SparseMatrix(rows: myUsers.count, columns: items, rowIndices: byUser.rows.map { $0 - Int32(myUsers.lowerBound) },
                                         columnIndices: byUser.columns, values: byUser.values, duplicates: .latest(order: byUser.order))
         let itemRows = try SparseMatrix(rows: myItems.count, columns: users, rowIndices: byItem.rows.map { $0 - Int32(myItems.lowerBound) },
@@ -104,17 +106,7 @@ public enum DistributedExplicitALS {
         // The single process's initial factors: one normal stream, users then items, each rank
         // keeping its rows.
         var generator = SeededGenerator(seed: configuration.seed)
-        let deviation = Double(configuration.initialScale)
-        func draw(_ total: Int, keep: Range<Int>) -> Matrix<Float> {
-            var m = Matrix<Float>(rows: keep.count, columns: k)
-            for row in 0..<total {
-                for j in 0..<k {
-                    let value = Float(0 + deviation * generator.nextGaussian())
-                    if keep.contains(row) { m[row - keep.lowerBound, j] = value }
-                }
-            }
-            return m
-        }
+        let initial = Matrix<Float>.Distribution.normal(mean: 0, standardDeviation: Double(configuration.initialScale))
         var shard = ExplicitALSShard(users: myUsers, items: myItems, userFactors: Matrix(rows: 0, columns: k), itemFactors: Matrix(rows: 0, columns: k),
                                      userBias: [Float](repeating: 0, count: myUsers.count), itemBias: [Float](repeating: 0, count: myItems.count),
                                      implicitFactors: implicit == nil ? nil : Matrix<Float>.zeros(rows: myItems.count, columns: k),
@@ -135,8 +127,8 @@ public enum DistributedExplicitALS {
                 if resume.iterations > 0 { offsets = try implicit.offsets(y) }
             }
         } else {
-            shard.userFactors = draw(users, keep: myUsers)
-            shard.itemFactors = draw(items, keep: myItems)
+            shard.userFactors = .random(rows: users, columns: k, distribution: initial, using: &generator, keepingRows: myUsers)
+            shard.itemFactors = .random(rows: items, columns: k, distribution: initial, using: &generator, keepingRows: myItems)
         }
         let itemCounts = (0..<itemRows.rows).map { itemRows.rowPointers[$0 + 1] - itemRows.rowPointers[$0] }
         func column(_ values: [Float]) throws -> Matrix<Float> { try Matrix(rows: values.count, columns: 1, elements: values) }
@@ -179,19 +171,5 @@ public enum DistributedExplicitALS {
         try requireFiniteResult(shard.itemFactors.elements, "explicit ALS", "item factors", advice: advice)
         try requireFiniteResult(shard.userBias + shard.itemBias + [mean], "explicit ALS", "biases", advice: advice)
         return shard
-    }
-
-    /// Sends each rating to `owner(key)` with its order; returns what this rank received, in
-    /// rank order.
-    static func shuffle(_ keys: [Int32], _ others: [Int32], _ values: [Float], _ order: [Int64], owner: (Int32) -> Int,
-                        _ communicator: some Communicator) throws -> (rows: [Int32], columns: [Int32], values: [Float], order: [Int64]) {
-        let size = communicator.size
-        var k = [[Int32]](repeating: [], count: size), o = k, v = [[Float]](repeating: [], count: size), t = [[Int64]](repeating: [], count: size)
-        for n in keys.indices {
-            let r = owner(keys[n])
-            k[r].append(keys[n]); o[r].append(others[n]); v[r].append(values[n]); t[r].append(order[n])
-        }
-        return (try communicator.allToAll(k).flatMap { $0 }, try communicator.allToAll(o).flatMap { $0 },
-                try communicator.allToAll(v).flatMap { $0 }, try communicator.allToAll(t).flatMap { $0 })
     }
 }

@@ -159,16 +159,7 @@ public enum DistributedImplicitALS {
         // 3. The single process's initial factors: the same generator stream, users then items,
         //    each rank keeping its rows.
         var generator = SeededGenerator(seed: configuration.seed)
-        func draw(_ total: Int, keep: Range<Int>) -> Matrix<Float> {
-            var m = Matrix<Float>(rows: keep.count, columns: k)
-            for row in 0..<total {
-                for j in 0..<k {
-                    let value = Float(0.01 * generator.nextUnit())
-                    if keep.contains(row) { m[row - keep.lowerBound, j] = value }
-                }
-            }
-            return m
-        }
+        let initial = Matrix<Float>.Distribution.uniform(lower: 0, upper: 0.01)
         var userFactors: Matrix<Float>, itemFactors: Matrix<Float>
         if let resume {
             let u = resume.matrices["user_factors"], v = resume.matrices["item_factors"]
@@ -177,8 +168,8 @@ public enum DistributedImplicitALS {
             }
             (userFactors, itemFactors) = (u, v)
         } else {
-            userFactors = draw(users, keep: myUsers)
-            itemFactors = draw(items, keep: myItems)
+            userFactors = .random(rows: users, columns: k, distribution: initial, using: &generator, keepingRows: myUsers)
+            itemFactors = .random(rows: items, columns: k, distribution: initial, using: &generator, keepingRows: myItems)
         }
         var shard = ImplicitALSShard(users: myUsers, items: myItems, userFactors: userFactors, itemFactors: itemFactors, userRows: userRows,
                                      iterations: resume?.iterations ?? 0, lossHistory: resume?.lossHistory ?? [],
@@ -228,17 +219,19 @@ public enum DistributedImplicitALS {
         return g
     }
 
-    /// Sends each triplet to `owner(key)`; returns what this rank received, in rank order.
-    static func shuffle(_ keys: [Int32], _ others: [Int32], _ values: [Float], owner: (Int32) -> Int,
-                        _ communicator: some Communicator) throws -> (rows: [Int32], columns: [Int32], values: [Float]) {
+    /// Sends each triplet (with its `order`, when given: one per triplet, or empty) to
+    /// `owner(key)`; returns what this rank received, in rank order then each rank's order.
+    static func shuffle(_ keys: [Int32], _ others: [Int32], _ values: [Float], order: [Int64] = [], owner: (Int32) -> Int,
+                        _ communicator: some Communicator) throws -> (rows: [Int32], columns: [Int32], values: [Float], order: [Int64]) {
         let size = communicator.size
-        var k = [[Int32]](repeating: [], count: size), o = k, v = [[Float]](repeating: [], count: size)
-        for t in keys.indices {
-            let r = owner(keys[t])
-            k[r].append(keys[t]); o[r].append(others[t]); v[r].append(values[t])
+        var k = [[Int32]](repeating: [], count: size), o = k, v = [[Float]](repeating: [], count: size), t = [[Int64]](repeating: [], count: size)
+        for n in keys.indices {
+            let r = owner(keys[n])
+            k[r].append(keys[n]); o[r].append(others[n]); v[r].append(values[n])
+            if !order.isEmpty { t[r].append(order[n]) }
         }
         return (try communicator.allToAll(k).flatMap { $0 }, try communicator.allToAll(o).flatMap { $0 },
-                try communicator.allToAll(v).flatMap { $0 })
+                try communicator.allToAll(v).flatMap { $0 }, order.isEmpty ? [] : try communicator.allToAll(t).flatMap { $0 })
     }
 
     /// The global loss of ``ImplicitALS/loss``: tr(XᵀX·YᵀY) from two all-reduced Grams, the

@@ -18,10 +18,11 @@ extension Communicator {
     /// every rank succeeded; otherwise every rank throws the same ``DistributedFailure`` naming
     /// the ranks that failed and why. Collective: every rank calls it.
     public func agree<T>(_ outcome: Result<T, any Error>) throws -> T {
-        let message: [UInt8]
-        switch outcome {
-        case .success: message = []
-        case let .failure(error): message = Array("\(error)".utf8).isEmpty ? Array("failed".utf8) : Array("\(error)".utf8)
+        var message: [UInt8] = []
+        if case let .failure(error) = outcome {
+            // Empty means success: a failure always says something.
+            message = Array("\(error)".utf8)
+            if message.isEmpty { message = Array("failed".utf8) }
         }
         let all = try allGather(message)
         let failures = all.enumerated().filter { !$0.element.isEmpty }.map { (rank: $0.offset, message: String(decoding: $0.element, as: UTF8.self)) }
@@ -41,11 +42,7 @@ extension Communicator {
     /// The rows of every rank's `local` (ranks' row blocks in rank order) on `root`; other
     /// ranks get nil. Collective.
     public func gatherRows(_ local: Matrix<Float>, root: Int = 0) throws -> Matrix<Float>? {
-        var send = [[Float]](repeating: [], count: size)
-        send[root] = local.elements
-        let parts = try allToAll(send)
-        guard rank == root else { return nil }
-        let all = parts.flatMap { $0 }
+        guard let all = try gather(local.elements, root: root) else { return nil }
         return try Matrix(rows: all.count / max(1, local.columns), columns: local.columns, elements: all)
     }
 

@@ -70,17 +70,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     public func allToAll(send: UnsafeBufferPointer<Float>, sendCounts: [Int], receive: UnsafeMutableBufferPointer<Float>,
                          receiveCounts: [Int]) throws {
-        guard sendCounts.count == size, receiveCounts.count == size, sendCounts.reduce(0, +) == send.count,
-              receiveCounts.reduce(0, +) == receive.count else {
-            throw CommunicatorError.invalidArgument("all-to-all of \(send.count) and \(receive.count) floats in parts \(sendCounts), \(receiveCounts)")
-        }
+        try checkCounts(send: send.count, sendCounts, receive: receive.count, receiveCounts)
         // MPI's counts and displacements are Int32: larger exchanges go by the chunked byte path.
         guard send.count < Int(Int32.max), receive.count < Int(Int32.max) else {
-            var parts: [[Float]] = [], start = 0
-            for n in sendCounts { parts.append(Array(send[start..<(start + n)])); start += n }
-            let received: [[Float]] = try allToAll(parts)
-            _ = UnsafeMutableBufferPointer(rebasing: receive[...]).initialize(from: received.joined())
-            return
+            return try allToAllThroughBytes(send: send, sendCounts: sendCounts, receive: receive, receiveCounts: receiveCounts)
         }
         let sc = sendCounts.map(Int32.init), rc = receiveCounts.map(Int32.init)
         var sd = [Int32](repeating: 0, count: size), rd = sd

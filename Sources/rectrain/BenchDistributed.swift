@@ -36,12 +36,10 @@ extension Bench {
             var records: [RankIteration] = []
             let fitStart = Date()
             var last = (time: Date(), communication: communicator.seconds, bytes: communicator.bytesSent)
-            var firstIterationStart: Date?
             let result = try DistributedImplicitALS.fit(
                 userIndices: shard.users, itemIndices: shard.items, values: shard.values, users: users, items: items,
                 configuration: config, communicator: communicator, duplicates: .one) { state in
                     let now = Date()
-                    if firstIterationStart == nil { firstIterationStart = last.time }
                     let elapsed = now.timeIntervalSince(last.time), communication = communicator.seconds - last.communication
                     records.append(RankIteration(rank: rank, iteration: state.iterations, seconds: elapsed,
                                                  computeSeconds: elapsed - communication, communicationSeconds: communication,
@@ -49,7 +47,6 @@ extension Bench {
                     last = (Date(), communicator.seconds, communicator.bytesSent)
                 }
             let totalSeconds = seconds(since: fitStart)
-            _ = firstIterationStart
             let shares = try communicator.allGather([Int64(result.users.count), Int64(result.items.count), Int64(result.userRows.nnz)])
             if rank == 0 && !json && !global.quiet {
                 for (r, s) in shares.enumerated() {

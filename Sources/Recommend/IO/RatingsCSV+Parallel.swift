@@ -59,23 +59,12 @@ extension RatingsCSV {
     static func loadParallel(path: String, file: UnsafeMutablePointer<FILE>, size: Int, options: RatingsCSVOptions,
                              into existing: Interactions) throws -> LoadedRatings? {
         let fd = fileno(file)
-        guard let headerEnd = try nextLineStart(fd: fd, from: 0, size: size, path: path, limit: 1 << 20) else { return nil }
-        var header = [UInt8](repeating: 0, count: headerEnd)
-        try readExactly(fd: fd, into: &header, at: 0, path: path)
-        if header.last == 10 { header.removeLast() }
-        var parser = RowParser(path: path, options: options)
-        try parser.readHeader(header, lineNumber: 1)
+        guard let (parser, headerEnd) = try readHeaderLine(fd: fd, size: size, path: path, options: options) else { return nil }
 
         // Cut points: the start of the first line at or after each even share of the bytes.
-        let body = size - headerEnd
-        let count = max(options.threads * 4, body / max(1, options.pieceBytes))
+        let count = max(options.threads * 4, (size - headerEnd) / max(1, options.pieceBytes))
         var cuts = [headerEnd]
-        for k in 1..<count {
-            let target = headerEnd + Int((Double(body) * Double(k) / Double(count)).rounded(.down))
-            let cut = max(cuts.last!, try nextLineStart(fd: fd, from: max(headerEnd, target - 1), size: size, path: path) ?? size)
-            cuts.append(cut)
-        }
-        cuts.append(size)
+        for k in 1...count { cuts.append(max(cuts.last!, try cut(k, of: count, fd: fd, path: path, headerEnd: headerEnd, size: size))) }
         let ranges = (0..<count).map { cuts[$0]..<cuts[$0 + 1] }
 
         // Pass 1: lines per range.
@@ -146,6 +135,28 @@ extension RatingsCSV {
             }
         }
         return try finish(path, result, existing: existing, tally: tally, parser: parser)
+    }
+
+    /// The header line (at most 1 MiB, else nil) read with a parser for the data lines, and the
+    /// offset just after it.
+    static func readHeaderLine(fd: Int32, size: Int, path: String, options: RatingsCSVOptions) throws -> (parser: RowParser, end: Int)? {
+        guard let headerEnd = try nextLineStart(fd: fd, from: 0, size: size, path: path, limit: 1 << 20) else { return nil }
+        var header = [UInt8](repeating: 0, count: headerEnd)
+        try readExactly(fd: fd, into: &header, at: 0, path: path)
+        if header.last == 10 { header.removeLast() }
+        var parser = RowParser(path: path, options: options)
+        try parser.readHeader(header, lineNumber: 1)
+        return (parser, headerEnd)
+    }
+
+    /// Cut point `s` of `shares` of the data lines after `headerEnd`: the start of the first line
+    /// at or after header + s·body/shares, as Hadoop's input splits are cut (0: the header's end,
+    /// `shares`: the file's end).
+    static func cut(_ s: Int, of shares: Int, fd: Int32, path: String, headerEnd: Int, size: Int) throws -> Int {
+        if s == 0 { return headerEnd }
+        if s == shares { return size }
+        let target = headerEnd + Int((Double(size - headerEnd) * Double(s) / Double(shares)).rounded(.down))
+        return try nextLineStart(fd: fd, from: max(headerEnd, target - 1), size: size, path: path) ?? size
     }
 
     /// Four uninitialised columns of `capacity` rows (the existing table's rows copied first),

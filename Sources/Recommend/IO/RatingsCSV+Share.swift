@@ -26,16 +26,14 @@ extension RatingsCSV {
             throw DataError(file: path, reason: "a binary interaction file cannot be split between processes: give the CSV it was converted from")
         }
         let fd = fileno(file)
-        guard let headerEnd = try nextLineStart(fd: fd, from: 0, size: size, path: path, limit: 1 << 20) else {
+        guard size > 0 else { throw DataError(file: path, reason: "empty file: expected a header line") }
+        guard let header = try readHeaderLine(fd: fd, size: size, path: path, options: options) else {
             throw DataError(file: path, line: 1, reason: "header line longer than 1 MiB")
         }
-        guard headerEnd > 0 else { throw DataError(file: path, reason: "empty file: expected a header line") }
-        var header = [UInt8](repeating: 0, count: headerEnd)
-        try readExactly(fd: fd, into: &header, at: 0, path: path)
-        if header.last == 10 { header.removeLast() }
-        var parser = RowParser(path: path, options: options)
-        try parser.readHeader(header, lineNumber: 1)
-        let bytes = try shareBytes(fd: fd, path: path, headerEnd: headerEnd, size: size, share: share, of: shares)
+        var parser = header.parser
+        let headerEnd = header.end
+        let lower = try cut(share, of: shares, fd: fd, path: path, headerEnd: headerEnd, size: size)
+        let bytes = lower..<max(lower, try cut(share + 1, of: shares, fd: fd, path: path, headerEnd: headerEnd, size: size))
 
         var result = Interactions()
         var tally = LineTally()
@@ -54,19 +52,6 @@ extension RatingsCSV {
         if !options.keepTimestamps { result.timestamps = [] }
         return LoadedRatings(interactions: result, unratedRows: tally.unrated, skippedLines: tally.skipped, skippedExamples: tally.examples,
                              hasRatings: parser.ratingField != nil, hasTimestamps: parser.timestampField != nil)
-    }
-
-    /// The bytes of share `share` of `shares` of the data lines after `headerEnd`.
-    static func shareBytes(fd: Int32, path: String, headerEnd: Int, size: Int, share: Int, of shares: Int) throws -> Range<Int> {
-        let body = size - headerEnd
-        func cut(_ s: Int) throws -> Int {
-            if s == 0 { return headerEnd }
-            if s == shares { return size }
-            let target = headerEnd + Int((Double(body) * Double(s) / Double(shares)).rounded(.down))
-            return try nextLineStart(fd: fd, from: max(headerEnd, target - 1), size: size, path: path) ?? size
-        }
-        let lower = try cut(share), upper = try cut(share + 1)
-        return lower..<max(lower, upper)
     }
 
     /// The lines of `bytes`.
