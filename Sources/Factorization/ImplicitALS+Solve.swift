@@ -351,19 +351,25 @@ extension ImplicitALS {
     /// fixed factors (G = YᵀY + λI): the per-row system of the Cholesky solver and of fold-in.
     static func exactRow(gram: Matrix<Float>, fixed y: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>,
                          confidences: UnsafePointer<Float>, count: Int) throws -> [Float] {
-        var a = gram
         var b = [Float](repeating: 0, count: k)
+        b.withUnsafeMutableBufferPointer { bp in
+            for q in 0..<count { UnsafeKernels.axpy(confidences[q], y + Int(indices[q]) * k, bp.baseAddress!, k) }
+        }
+        return try rowSystem(gram: gram, fixed: y, k: k, indices: indices, confidences: confidences, count: count).cholesky().solve(b)
+    }
+
+    /// The weighted Gram matrix of one row, G + Σᵢ (cᵢ − 1) yᵢyᵢᵀ (k × k): the left-hand side
+    /// of ``exactRow(gram:fixed:k:indices:confidences:count:)`` and of explanations.
+    static func rowSystem(gram: Matrix<Float>, fixed y: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>,
+                          confidences: UnsafePointer<Float>, count: Int) -> Matrix<Float> {
+        var a = gram
         a.withUnsafeMutableBufferPointer { ap in
-            b.withUnsafeMutableBufferPointer { bp in
-                for q in 0..<count {
-                    let yi = y + Int(indices[q]) * k
-                    let c = confidences[q]
-                    for j in 0..<k { UnsafeKernels.axpy((c - 1) * yi[j], yi, ap.baseAddress! + j * k, k) }
-                    UnsafeKernels.axpy(c, yi, bp.baseAddress!, k)
-                }
+            for q in 0..<count {
+                let yi = y + Int(indices[q]) * k
+                let c = confidences[q]
+                for j in 0..<k { UnsafeKernels.axpy((c - 1) * yi[j], yi, ap.baseAddress! + j * k, k) }
             }
         }
-        return try a.cholesky().solve(b)
+        return a
     }
 }
-

@@ -47,8 +47,12 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
     @Option(parsing: .unconditional, help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
     @Option(parsing: .unconditional, help: "\(help(.dropout, "Emphasised-denoising dropout probability p, in [0, 1)"))") var dropout: Float?
-    @Flag(help: "hybrid: learn the member weights on a validation split cut from the training data (grid, maximising nDCG@10) instead of 0.4/0.3/0.3.")
-    var learnWeights = false
+    @Option(parsing: .unconditional,
+            help: "\(help(.confidence, "Implicit ALS confidence: binary (1 + α on every pair), linear (1 + α·x on each pair's value x: a count column given by --rating-column, or the number of rows a pair repeats) or log[:ε] (1 + α·ln(1 + x/ε), ε default 1)"))")
+    var confidence: ConfidenceSource?
+    @Flag(inversion: .prefixedNo,
+          help: "hybrid: learn the member weights on a validation split cut from the training data (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
+    var learnWeights: Bool?
 
     /// "What (default: als 50, svd 50, …)": the models that read `parameter`, with their
     /// defaults; rating predictors that only `evaluate --task rating` trains are listed apart.
@@ -67,7 +71,7 @@ struct HyperparameterOptions: ParsableArguments {
     var modelOptions: ModelOptions {
         var o = ModelOptions()
         o.factors = factors; o.iterations = iterations; o.regularization = regularization
-        o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.learnWeights = learnWeights
+        o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.confidence = confidence; o.learnWeights = learnWeights
         return o
     }
 
@@ -120,3 +124,8 @@ func idList(_ text: String) -> [String] {
 
 /// Seconds since `start`.
 func seconds(since start: Date) -> Double { Date().timeIntervalSince(start) }
+
+extension ConfidenceSource: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}

@@ -92,6 +92,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         let fitStart = Date()
         try recommender.fit(training)  // BLAS on --threads: main set it
         let fitSeconds = seconds(since: fitStart)
+        if let hybrid = recommender as? HybridRecommender { global.log("hybrid weights: \(hybrid.weightsDescription)") }
         let saved = SavedModel(model: recommender, data: training)
         try saved.write(to: output)
         if let exportNpy { try exportFactors(recommender, to: exportNpy) }

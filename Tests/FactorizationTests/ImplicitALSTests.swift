@@ -100,6 +100,46 @@ import Testing
         #expect(throws: FactorizationError.self) { try model.foldIn(items: [1], strengths: [.nan]) }
     }
 
+    /// Explanations (Hu et al. §5): each history item's share cᵢ·yⱼᵀWᵤyᵢ, against the same
+    /// computed in double precision with an explicit inverse; the shares add up to the
+    /// fold-in score yⱼ·xᵤ.
+    @Test func explanationSharesMatchTheInverseAndAddUpToTheScore() throws {
+        var c = config(.cholesky)
+        c.confidence = .logarithmic(epsilon: 0.5)  // unequal confidences: shares must weigh them
+        let model = try ImplicitALS.fit(x, configuration: c)
+        let gram = try model.regularizedGram()
+        let y = model.itemFactors, k = y.columns
+        for (u, j) in [(0, 3), (7, 11), (33, 0)] {
+            let row = x.row(u)
+            let items = row.columns.map(Int.init), strengths = Array(row.values).map { $0 * 3 }
+            let shares = try model.explain(items: items, strengths: strengths, item: j, gram: gram)
+            // Reference: A = YᵀY + λI + Σ (cᵢ − 1) yᵢyᵢᵀ in double, W = A⁻¹ by Gauss–Jordan.
+            var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+            for p in 0..<k { for q in 0..<k { a[p][q] = Double(gram[p, q]) } }
+            let conf = strengths.map { Double(c.confidence(of: $0)) }
+            for (i, ci) in zip(items, conf) { for p in 0..<k { for q in 0..<k { a[p][q] += (ci - 1) * Double(y[i, p]) * Double(y[i, q]) } } }
+            var inv = (0..<k).map { p in (0..<k).map { q in p == q ? 1.0 : 0.0 } }
+            for col in 0..<k {
+                let pivot = a[col][col]
+                for q in 0..<k { a[col][q] /= pivot; inv[col][q] /= pivot }
+                for r in 0..<k where r != col {
+                    let f = a[r][col]
+                    for q in 0..<k { a[r][q] -= f * a[col][q]; inv[r][q] -= f * inv[col][q] }
+                }
+            }
+            let reference = zip(items, conf).map { i, ci in
+                ci * (0..<k).reduce(0.0) { s, p in s + Double(y[j, p]) * (0..<k).reduce(0.0) { t, q in t + inv[p][q] * Double(y[i, q]) } }
+            }
+            let scale = reference.map(abs).max()!
+            #expect(zip(shares, reference).allSatisfy { abs(Double($0) - $1) <= 1e-3 * scale })
+            let folded = try model.foldIn(items: items, strengths: strengths, gram: gram)
+            let score = zip(folded, y.row(j)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(abs(Double(shares.reduce(0, +) - score)) <= 1e-3 * max(Double(abs(score)), scale))
+        }
+        #expect(throws: FactorizationError.self) { try model.explain(items: [0], strengths: [1], item: 999, gram: gram) }
+        #expect(throws: FactorizationError.self) { try model.explain(items: [0], strengths: [-1], item: 1, gram: gram) }
+    }
+
     @Test func sameSeedSameResultAndThreadsAgree() throws {
         let a = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 3), threads: 1))
         let b = try ImplicitALS.fit(x, configuration: config(.conjugateGradient(steps: 3), threads: 1))

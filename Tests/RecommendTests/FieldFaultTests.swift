@@ -221,8 +221,13 @@ import Testing
         try als.fit(data)
         let saved = SavedModel(model: als, data: data)
         #expect(throws: RecommenderError.self) { try saved.recommend(user: "u1", count: 3, history: ["c"]) }
-        #expect(throws: RecommenderError.self) { try saved.recommend(user: "u1", count: 3, explain: true) }
         #expect(try saved.recommend(user: "stranger", count: 3, history: ["c"]).strategy == "cold-start: als-fold-in")
+        // ALS explains (each history item's share of the score); PureSVD cannot, and says so.
+        let explained = try saved.recommend(user: "u1", count: 3, explain: true)
+        #expect(explained.items.allSatisfy { !$0.because.isEmpty })
+        var svd = try ModelKind("svd").makeRecommender()
+        try svd.fit(data)
+        #expect(throws: RecommenderError.self) { try SavedModel(model: svd, data: data).recommend(user: "u1", count: 3, explain: true) }
         #expect(ModelKind("svd").hyperparameters == [.factors])
         #expect(ModelKind("popular").hyperparameters.isEmpty)
     }

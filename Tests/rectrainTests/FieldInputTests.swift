@@ -156,7 +156,10 @@ import Testing
         try Self.clean(["train", "--model", "als", "--factors", "4"] + data)
         let model = dir + "/o.model"
         try Self.clean(["recommend", "--model", model, "--user", "p1", "--history", "t3"], mustFail: true, naming: "known")
-        try Self.clean(["recommend", "--model", model, "--user", "p1", "--explain"], mustFail: true, naming: "explain")
+        let explained = try Self.clean(["recommend", "--model", model, "--user", "p1", "--explain", "--json"])
+        #expect(explained.status == 0 && explained.out.contains("because"))
+        try Self.clean(["train", "--model", "svd", "--factors", "2", "--data", dir + "/views.csv", "--output", dir + "/svd.model", "--quiet"])
+        try Self.clean(["recommend", "--model", dir + "/svd.model", "--user", "p1", "--explain"], mustFail: true, naming: "explain")
         try Self.clean(["recommend", "--model", model, "--session", "t1", "--history", "t3"], mustFail: true, naming: "--history")
         let cold = try Self.clean(["recommend", "--model", model, "--user", "nobody", "--history", "t3", "--json"])
         #expect(cold.status == 0 && cold.out.contains("als-fold-in"))

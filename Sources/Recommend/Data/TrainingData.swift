@@ -9,6 +9,10 @@ public struct TrainingData: Sendable {
     public var binary: SparseMatrix
     /// The latest value of each pair (ratings for rating data).
     public var ratings: SparseMatrix
+    /// The summed value of each pair: a count column, or the number of rows a repeated pair has
+    /// (plays, views, purchases). Implicit ALS's confidence from values reads it. Shares
+    /// ``ratings``' storage when no pair repeats.
+    public var strengths: SparseMatrix
     public var items: [ItemMetadata?]
     /// Browsing sessions (inner item indices, oldest first) when the data has them; the
     /// session model cuts sessions out of the views otherwise.
@@ -25,6 +29,7 @@ public struct TrainingData: Sendable {
         binary = try interactions.matrix(.binary, threads: compute.threads)
         // Views (every value 1) have the binary matrix as their latest values: shared, not rebuilt.
         ratings = interactions.values.allSatisfy({ $0 == 1 }) ? binary : try interactions.matrix(.lastValue, threads: compute.threads)
+        strengths = binary.nnz == interactions.count ? ratings : try interactions.matrix(.value, threads: compute.threads)
         self.items = items
         self.compute = compute
         self.seed = seed

@@ -2,21 +2,31 @@ import DenseLinalg
 import Factorization
 
 /// Implicit ALS (Hu, Koren & Volinsky, ICDM 2008) for ranking: confidence 1 + α·r on the
-/// binary matrix, user factors X (users × k) and item factors Y (items × k), scores X·Yᵀ.
-public struct ALSRecommender: FactorRecommender, RegisteredModel {
+/// binary matrix (or on the pairs' values, ``ConfidenceSource``), user factors X (users × k)
+/// and item factors Y (items × k), scores X·Yᵀ. Explains a recommendation by each history
+/// item's share of the score (``ImplicitALSModel/explain(items:strengths:item:gram:)``).
+public struct ALSRecommender: FactorRecommender, ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("als", .ranking, "implicit ALS: weighted matrix factorization (Hu, Koren & Volinsky, ICDM 2008)",
-                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2"])
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2", .confidence: "binary"])
     public static func make(_ o: ModelOptions) throws -> Self {
         var c = defaults
         if let v = o.factors { c.factors = v }
         if let v = o.iterations { c.iterations = v }
         if let v = o.regularization { c.regularization = v }
         if let v = o.alpha { c.alpha = v }
-        return Self(configuration: c)
+        if case let .values(scale)? = o.confidence { c.confidence = scale }
+        var m = Self(configuration: c)
+        m.confidenceSource = o.confidence ?? .binary
+        return m
     }
 
     public var configuration: ImplicitALSConfiguration
+    /// Whether confidence comes from the binary matrix (default) or the pairs' values.
+    public var confidenceSource: ConfidenceSource = .binary
     public internal(set) var model: ImplicitALSModel?
+    /// The training matrix the factors were fitted on (binary, or the strengths): explanations
+    /// of training users read their rows.
+    var history: SparseMatrix?
     var userFactors: Matrix<Float>? { model?.userFactors }
     var itemFactors: Matrix<Float>? { model?.itemFactors }
 
@@ -25,6 +35,26 @@ public struct ALSRecommender: FactorRecommender, RegisteredModel {
     /// A fitted recommender from its model (trained elsewhere, e.g. by distributed ALS).
     public init(model: ImplicitALSModel) { configuration = model.configuration; self.model = model }
 
+    /// The history items that add most to the user's score for `item`, by their share
+    /// cᵢ·yⱼᵀWᵤyᵢ of it (positive shares only, largest first).
+    public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        guard let history, user >= 0, user < history.rows else { return [] }
+        let row = history.row(user)
+        return explain(items: row.columns.map(Int.init), strengths: Array(row.values), item: item, count: count)
+    }
+
+    /// The same for any history (inner title indices), each of strength 1.
+    public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        let items = Array(Set(history.filter { $0 >= 0 && $0 < (itemFactors?.rows ?? 0) })).sorted()
+        return explain(items: items, strengths: [Float](repeating: 1, count: items.count), item: item, count: count)
+    }
+
+    func explain(items: [Int], strengths: [Float], item: Int, count: Int) -> [(index: Int, contribution: Float)] {
+        guard let model, !items.isEmpty, let gram = try? model.regularizedGram(),
+              let shares = try? model.explain(items: items, strengths: strengths, item: item, gram: gram) else { return [] }
+        return strongestShares(zip(items, shares).map { (index: $0, contribution: $1) }, count: count)
+    }
+
     /// 50 factors (the original system's default), λ = 0.1, α = 2, 15 iterations.
     public static var defaults: ImplicitALSConfiguration {
         ImplicitALSConfiguration(factors: 50, regularization: 0.1, alpha: 2, iterations: 15, threads: 1)
@@ -32,7 +62,9 @@ public struct ALSRecommender: FactorRecommender, RegisteredModel {
 
     public mutating func fit(_ data: TrainingData) throws {
         let config = trainingConfiguration(users: data.users, items: data.itemCount, compute: data.compute, seed: data.seed)
-        model = try ImplicitALS.fit(data.binary, configuration: config)
+        let matrix = confidenceSource == .binary ? data.binary : data.strengths
+        model = try ImplicitALS.fit(matrix, configuration: config)
+        history = matrix
     }
 
     /// The configuration ``fit(_:)`` trains with on `users` × `items` data: this one with the
@@ -63,8 +95,13 @@ extension ALSRecommender: PersistentModel {
         case .cholesky: t["solver"] = "cholesky"
         case let .conjugateGradient(steps): t["solver"] = "cg:\(steps)"
         }
+        // Files from before confidence from values have no "confidence_source": binary.
+        if confidenceSource != .binary { t["confidence_source"] = "values" }
         w.table(t)
         w.matrix(model.userFactors); w.matrix(model.itemFactors)
+        // A model trained on values keeps them (the history's pattern, one value per entry) so
+        // that explanations of training users weigh their items as training did.
+        if confidenceSource != .binary, let history { w.floats(history.values) }
     }
 
     static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
@@ -79,6 +116,15 @@ extension ALSRecommender: PersistentModel {
         try c.check(config.factors == u.columns && config.alpha.isFinite && config.regularization >= 0, "hyperparameters")
         var m = Self(configuration: config)
         m.model = ImplicitALSModel(userFactors: u, itemFactors: v, configuration: config, lossHistory: [])
+        m.history = c.history
+        if let source = p.table["confidence_source"] {
+            try c.check(source == "values", "confidence source \(source)")
+            m.confidenceSource = .values(config.confidence)
+            let values = try r.floats()
+            try c.check(values.count == c.history.nnz && values.allSatisfy { $0.isFinite && $0 >= 0 }, "strengths")
+            m.history = try SparseMatrix(rows: c.history.rows, columns: c.history.columns, rowPointers: c.history.rowPointers,
+                                     columnIndices: c.history.columnIndices, values: values)
+        }
         return m
     }
 }

@@ -2,8 +2,9 @@ import DenseLinalg
 import Factorization
 import Foundation
 
-/// EASE (Steck 2019): scores xᵤ·B with the closed-form item weights.
-public struct EASERecommender: Recommender, RegisteredModel {
+/// EASE (Steck 2019): scores xᵤ·B with the closed-form item weights. A score is a sum over
+/// the history, Σᵢ Bᵢⱼ, so each history item's weight Bᵢⱼ is its share (explanations).
+public struct EASERecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("ease", .ranking, "EASE: closed-form item-item weights (Steck, WWW 2019)",
                                                   hyperparameters: [.regularization: "500"])
     public static func make(_ o: ModelOptions) throws -> Self { 
@@ -38,6 +39,18 @@ public struct EASERecommender: Recommender, RegisteredModel {
         // All users' scores at once: X·B (sparse × dense), then the shared selection.
         let scores = try history.selectingRows(users).multiply(weights, threads: threads)
         return try TopN.select(scores: scores, excluding: seen?.selectingRows(users), count: count)
+    }
+
+    /// The history items with the largest positive weights Bᵢⱼ towards `item`.
+    public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        guard let history, user >= 0, user < history.rows else { return [] }
+        return explain(history: history.row(user).columns.map(Int.init), item: item, count: count)
+    }
+
+    public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
+        guard let weights, item >= 0, item < weights.columns else { return [] }
+        let items = Set(history.filter { $0 >= 0 && $0 < weights.rows && $0 != item })
+        return strongestShares(items.map { (index: $0, contribution: weights[$0, item]) }, count: count)
     }
 
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {

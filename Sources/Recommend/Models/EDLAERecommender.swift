@@ -6,7 +6,7 @@ import Foundation
 /// 2020): EASE's closed form with the emphasised-denoising penalty Λ = λI + p/(1−p)·diag(XᵀX),
 /// which holds back the self-reconstruction of popular items in proportion to their counts.
 /// Scoring, recommending and similar items are EASE's (``EASERecommender``).
-public struct EDLAERecommender: Recommender, RegisteredModel {
+public struct EDLAERecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("edlae", .ranking,
                                                        "EDLAE: EASE with emphasised-denoising regularisation (Steck, NeurIPS 2020)",
                                                        hyperparameters: [.regularization: "\(defaultRegularization.formatted())", .dropout: "\(defaultDropout)"])
@@ -40,6 +40,8 @@ public struct EDLAERecommender: Recommender, RegisteredModel {
         try ease.recommend(users: users, count: count, excluding: seen, threads: threads)
     }
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? { try ease.similarItems(to: item, count: count) }
+    public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] { ease.explain(user: user, item: item, count: count) }
+    public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] { ease.explain(history: history, item: item, count: count) }
 }
 
 extension EDLAERecommender: PersistentModel {

@@ -4,16 +4,35 @@ import Foundation
 
 /// A weighted ensemble: each member's scores are min–max normalised per user over the items
 /// not yet seen, then combined with the weights.
+///
+/// The default members are the strongest of the other families: EDLAE (the EASE family), PureSVD
+/// of rank 20 and implicit ALS (factor models) and RP3β (a neighbourhood model). Their weights are
+/// learned on a validation split cut from the training data (``learnWeights``); the grid holds
+/// every member alone, so on the validation split the blend is never below its best member.
 public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
-    public static let registration = ModelRegistration("hybrid", .ranking, "item-kNN 0.4, content 0.3 and ALS 0.3 on min-max normalised scores",
-                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2", .neighbors: "20", .shrinkage: "0", .learnWeights: "off"],
+    public static let registration = ModelRegistration("hybrid", .ranking,
+                                                       "EDLAE, PureSVD (rank 20), ALS and RP3beta on min-max normalised scores, weights learned on a validation split",
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2",
+                                                                    .beta: "\(RP3BetaRecommender.defaults.beta)", .neighbors: "\(RP3BetaRecommender.defaults.neighbors)",
+                                                                    .dropout: "\(EDLAERecommender.defaultDropout)", .learnWeights: "on"],
                                                   readsRows: true)
-    public static func make(_ o: ModelOptions) throws -> Self { 
-        // The original system's weights: collaborative 0.4, content 0.3, factorisation 0.3
-        // (content drops out, the others keeping 4:3, where there is no item metadata).
-        Self(members: [(try ItemKNNRecommender.make(o), 0.4), (try ContentRecommender.make(o), 0.3), (try ALSRecommender.make(o), 0.3)],
-             learnWeights: o.learnWeights)
-     }
+    /// The weights with learning off (`--no-learn-weights`): EDLAE 0.7, PureSVD, ALS and RP3β 0.1 each.
+    public static let fixedWeights: [Float] = [0.7, 0.1, 0.1, 0.1]
+    public static let fixedWeightsText = "edlae 0.7, svd 0.1, als 0.1, rp3beta 0.1"
+    /// PureSVD's rank inside the hybrid: a coarse view of taste that the item-item members lack.
+    public static let svdRank = 20
+
+    /// Each member reads its own options: ALS `factors`, `iterations`, `regularization` and
+    /// `alpha`; RP3β `neighbors` and `beta`; EDLAE `dropout`. The rest keep their defaults.
+    public static func make(_ o: ModelOptions) throws -> Self {
+        var als = ModelOptions(), rp3 = ModelOptions(), edlae = ModelOptions()
+        als.factors = o.factors; als.iterations = o.iterations; als.regularization = o.regularization; als.alpha = o.alpha
+        rp3.neighbors = o.neighbors; rp3.beta = o.beta
+        edlae.dropout = o.dropout
+        let members: [any Recommender] = [try EDLAERecommender.make(edlae), PureSVDRecommender(factors: svdRank),
+                                          try ALSRecommender.make(als), try RP3BetaRecommender.make(rp3)]
+        return Self(members: Array(zip(members, fixedWeights)), learnWeights: o.learnWeights ?? true)
+    }
 
     public var members: [(model: any Recommender, weight: Float)]
     /// Learn the weights on a validation split cut from the training data (a grid over the
@@ -27,6 +46,11 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     }
 
     public var trainedUsers: Int { history?.rows ?? 0 }
+
+    /// "edlae 0.1, svd 0.2, als 0.1, rp3beta 0.6": the members and their weights, in order.
+    public var weightsDescription: String {
+        members.map { "\($0.model.name) \(($0.weight * 100).rounded() / 100)" }.joined(separator: ", ")
+    }
 
     public mutating func fit(_ data: TrainingData) throws {
         guard !members.isEmpty, members.allSatisfy({ $0.weight >= 0 && $0.weight.isFinite }),
@@ -60,15 +84,18 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
         return nil
     }
 
-    /// The history items that contributed most, from the item-kNN member when there is one.
+    /// The history items that contributed most, from the first member with a weight that can
+    /// explain (in member order).
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        for (model, _) in members { if let knn = model as? ItemKNNRecommender { return knn.explain(user: user, item: item, count: count) } }
-        return []
+        explainer?.explain(user: user, item: item, count: count) ?? []
     }
 
     public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        for (model, _) in members { if let knn = model as? ItemKNNRecommender { return knn.explain(history: history, item: item, count: count) } }
-        return []
+        explainer?.explain(history: history, item: item, count: count) ?? []
+    }
+
+    var explainer: (any ExplainingRecommender)? {
+        members.lazy.filter { $0.weight > 0 }.compactMap { $0.model as? any ExplainingRecommender }.first
     }
 }
 

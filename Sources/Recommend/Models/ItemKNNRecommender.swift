@@ -41,11 +41,11 @@ public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
 
     /// The titles of `history` whose neighbour lists hold `item`, by similarity.
     public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        var parts: [(Int, Float)] = []
+        var parts: [(index: Int, contribution: Float)] = []
         for i in Set(history) where i >= 0 && i < similar.count {
             if let hit = similar.neighbors(of: i).first(where: { $0.index == item }) { parts.append((i, hit.score)) }
         }
-        return parts.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(count).map { ($0.0, $0.1) }
+        return strongestShares(parts, count: count)
     }
 
     public func similarItems(to item: Int, count: Int) throws -> [(index: Int, score: Float)]? {

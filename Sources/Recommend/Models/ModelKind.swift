@@ -11,7 +11,7 @@ public enum ModelTask: String, Sendable {
 
 /// A hyperparameter of ``ModelOptions`` that a model may read.
 public enum Hyperparameter: String, Sendable, CaseIterable {
-    case factors, iterations, regularization, alpha, beta, neighbors, shrinkage, dropout, learnWeights
+    case factors, iterations, regularization, alpha, beta, neighbors, shrinkage, dropout, confidence, learnWeights
 }
 
 /// Hyperparameters as a caller gives them; nil means the model's default.
@@ -32,8 +32,10 @@ public struct ModelOptions: Sendable {
     public var shrinkage: Float?
     /// EDLAE's emphasised-denoising dropout probability, in [0, 1).
     public var dropout: Float?
-    /// hybrid: learn the weights on a validation split.
-    public var learnWeights = false
+    /// Implicit ALS: what its confidence is computed from (nil: the binary matrix).
+    public var confidence: ConfidenceSource?
+    /// hybrid: learn the weights on a validation split (nil: the model's default, on).
+    public var learnWeights: Bool?
     public init() {}
 
     /// The hyperparameters set to a value other than the default.
@@ -47,7 +49,8 @@ public struct ModelOptions: Sendable {
         if neighbors != nil { out.append(.neighbors) }
         if shrinkage != nil { out.append(.shrinkage) }
         if dropout != nil { out.append(.dropout) }
-        if learnWeights { out.append(.learnWeights) }
+        if confidence != nil { out.append(.confidence) }
+        if learnWeights != nil { out.append(.learnWeights) }
         return out
     }
 }
@@ -187,6 +190,9 @@ extension ModelOptions {
             if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
         }
         if let p = o.dropout, !(p >= 0 && p < 1) { throw fail(.dropout, p, "a probability in [0, 1)") }
+        if case let .values(.logarithmic(epsilon))? = o.confidence, !(epsilon > 0 && epsilon.isFinite) {
+            throw fail(.confidence, "log:\(epsilon)", "log:ε with a finite ε > 0")
+        }
     }
 }
 

@@ -71,3 +71,11 @@ public protocol ExplainingRecommender: Recommender {
     /// The same for any history (inner title indices): a user whose history grew since training.
     func explain(history: [Int], item: Int, count: Int) -> [(index: Int, contribution: Float)]
 }
+
+/// The shares that explain a score: the `count` largest positive ones, largest first (ties by
+/// index), as (history item, share).
+func strongestShares(_ shares: [(index: Int, contribution: Float)], count: Int) -> [(index: Int, contribution: Float)] {
+    let positive = shares.filter { $0.contribution > 0 }
+    let sorted = positive.sorted { a, b in a.contribution > b.contribution || (a.contribution == b.contribution && a.index < b.index) }
+    return Array(sorted.prefix(count))
+}
