@@ -25,6 +25,8 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
     @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; \(ModelKind.rating.map(\.rawValue).joined(separator: ", "))).") var task = "ranking"
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write every test user's top-K as CSV user,rank,item,score.") var dumpRecs: String?
+    @Option(help: "Also train this ranking model (with its defaults) on the same files and report the difference in nDCG@K with a paired bootstrap 95% interval over the test users (10,000 resamples, --seed): whether the difference is more than chance.")
+    var baseline: String?
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -34,28 +36,40 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
             guard ModelKind(model).task == .rating else {
                 throw ValidationError("--task rating needs a rating predictor: --model \(ModelKind.rating.map(\.rawValue).joined(separator: ", "))")
             }
-            for (flag, given) in [("--k", k != nil), ("--dump-recs", dumpRecs != nil), ("--items", items != nil)] where given {
+            for (flag, given) in [("--k", k != nil), ("--dump-recs", dumpRecs != nil), ("--items", items != nil), ("--baseline", baseline != nil)] where given {
                 throw ValidationError("\(flag) has no effect with --task rating (it measures RMSE and MAE of rating predictions)")
             }
         } else if ModelKind(model).task != .ranking {
             throw ValidationError("unknown ranking model \"\(model)\": expected one of \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")) (or --task rating)")
         }
         try hyper.checkUsed(by: model)
+        if let baseline, task == "ranking", ModelKind(baseline).task != .ranking {
+            throw ValidationError("--baseline: unknown ranking model \"\(baseline)\": expected one of \(ModelKind.ranking.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         if task == "rating" { return try runRating() }
         let seed = global.seed
         var recommender = try ModelKind(model).makeRecommender(hyper.modelOptions)
-        var options = RatingsCSVOptions(implicit: true)
+        var options = RatingsCSVOptions(implicit: hyper.keptValueColumn == nil)
         options.threads = global.threads
+        if let column = hyper.keptValueColumn, !column.isEmpty { options.ratingColumn = column }
         let trainData = try RatingsCSV.load(path: train, options: options).interactions
+        options.implicit = true; options.ratingColumn = nil  // the test needs pairs only
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         var metadata: [ItemMetadata?] = []
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
         let training = try TrainingData(trainData, items: metadata, compute: global.compute, seed: seed)
+        hyper.warnIfNoValues(training, global)
         let report = try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10)
+        var comparison: (report: RankingReport, interval: PairedBootstrap.Interval)?
+        if let baseline, !report.userNDCG.isEmpty {
+            var other = try ModelKind(baseline).makeRecommender()
+            let base = try Evaluator.ranking(&other, train: training, test: testData, k: k ?? 10)
+            comparison = (base, PairedBootstrap.interval(report.userNDCG, base.userNDCG, level: 0.95, resamples: 10_000, seed: seed))
+        }
         if let dumpRecs {
             try AtomicFile.write(to: dumpRecs) { handle in
                 var out = BufferedWriter(handle)
@@ -67,7 +81,11 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
             }
         }
         if json {
-            print(report.json)
+            var form = report.jsonForm
+            if let (base, interval) = comparison {
+                form.baseline = .init(model: base.model, ndcg: base.ndcg, interval: interval, level: 0.95, resamples: 10_000)
+            }
+            print(JSONOutput.string(form))
         } else {
             if report.skippedUsers > 0 {
                 print("\(report.skippedUsers) test users skipped: unknown to the training data")
@@ -77,6 +95,11 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
             print(String(format: "coverage %.3f, diversity %.3f, novelty %.2f bits; fit %.2f s, recommend %.2f s",
                          report.coverage, report.diversity, report.novelty, report.fitSeconds, report.recommendSeconds))
             print("nDCG by training history: " + report.segments.map { String(format: "%@ titles %.3f (%ld users)", $0.name, $0.ndcg, $0.users) }.joined(separator: ", "))
+            if let (base, i) = comparison {
+                print(String(format: "against %@ (nDCG %.4f): difference %+.4f, paired bootstrap 95%% interval [%+.4f, %+.4f] over %ld users: %@",
+                             base.model, base.ndcg, i.difference, i.low, i.high, report.users,
+                             i.isSignificant ? "a real difference" : "within chance"))
+            }
         }
     }
 }

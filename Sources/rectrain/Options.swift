@@ -48,8 +48,17 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
     @Option(parsing: .unconditional, help: "\(help(.dropout, "Emphasised-denoising dropout probability p, in [0, 1)"))") var dropout: Float?
     @Option(parsing: .unconditional,
-            help: "\(help(.confidence, "Implicit ALS confidence: binary (1 + α on every pair), linear (1 + α·x on each pair's value x: a count column given by --rating-column, or the number of rows a pair repeats) or log[:ε] (1 + α·ln(1 + x/ε), ε default 1)"))")
+            help: "\(help(.confidence, "Implicit ALS confidence: binary (1 + α on every pair), linear (1 + α·x on each pair's value x: the file's rating column or --value-column, summed over the rows a pair repeats) or log[:ε] (1 + α·ln(1 + x/ε), ε default 1)"))")
     var confidence: ConfidenceSource?
+    @Option(help: "The CSV column holding each pair's strength (plays, views, purchases) for --confidence linear|log (default: rating when present; without one every row counts 1 and repeated rows add up).")
+    var valueColumn: String?
+
+    /// What the data loader keeps: the value column when ALS's confidence comes from values
+    /// ("" for the default column), nil otherwise.
+    var keptValueColumn: String? {
+        if case .values? = confidence { return valueColumn ?? "" }
+        return nil
+    }
     @Flag(inversion: .prefixedNo,
           help: "hybrid: learn the member weights on a validation split cut from the training data (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
     var learnWeights: Bool?
@@ -76,8 +85,17 @@ struct HyperparameterOptions: ParsableArguments {
     }
 
     func validate() throws {
+        if valueColumn != nil, keptValueColumn == nil {
+            throw ValidationError("--value-column has no effect without --confidence linear or log")
+        }
         // Bounds every model shares (the registry's check, here with the flags' names).
         do { try modelOptions.validate() } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
+    }
+
+    /// Confidence from values on data whose every pair has strength 1 is the binary model: say so.
+    func warnIfNoValues(_ data: TrainingData, _ global: GlobalOptions) {
+        guard keptValueColumn != nil, data.strengths.values.allSatisfy({ $0 == 1 }) else { return }
+        global.warn("--confidence \(confidence!): every pair has strength 1 (no \(valueColumn ?? "rating") column and no repeated rows), so confidence is the binary matrix's")
     }
 
     /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).

@@ -58,7 +58,8 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         var recommender = try kind.makeRecommender(hyper.modelOptions)
         var (dataset, sessions): (Dataset, Sessions?)
         do {
-            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit, threads: global.threads,
+            (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit,
+                                                      valueColumn: hyper.keptValueColumn, threads: global.threads,
                                                       timestamps: explicit || kind.readsRows || feedback != nil)
         } catch let error as DataError where error.argument == "format" {
             // The library names the format; the command line names its option.
@@ -82,6 +83,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
             global.log("added \(events.count.formatted()) feedback events from \(feedback)")
         }
         var training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
+        hyper.warnIfNoValues(training, global)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
                           training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))
         if !kind.readsRows {

@@ -1,3 +1,4 @@
+import DenseLinalg
 import Foundation
 import Testing
 @testable import Recommend
@@ -79,3 +80,24 @@ import Testing
     }
 }
 
+
+@Suite struct PairedBootstrapTests {
+    @Test func intervalsMatchTheNormalApproximationAndTheObviousCases() {
+        // Equal values: no difference, never significant; a constant shift: exactly the shift.
+        let a = (0..<500).map { Double($0 % 7) / 7 }
+        let same = PairedBootstrap.interval(a, a)
+        #expect(same.difference == 0 && same.low == 0 && same.high == 0 && !same.isSignificant)
+        let shifted = PairedBootstrap.interval(a.map { $0 + 0.01 }, a)
+        #expect(abs(shifted.low - 0.01) < 1e-12 && abs(shifted.high - 0.01) < 1e-12 && shifted.isSignificant)
+        // Noisy differences: the percentile interval ≈ mean ± 1.96·sd/√n.
+        var g = SeededGenerator(seed: 9)
+        let x = (0..<900).map { _ in g.nextUnit() }, y = x.map { $0 + 0.02 * (g.nextUnit() - 0.4) * 10 - 0.02 }
+        let d = zip(x, y).map { $0 - $1 }, mean = d.reduce(0, +) / 900
+        let sd = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 899).squareRoot()
+        let i = PairedBootstrap.interval(x, y, resamples: 4_000, seed: 3)
+        #expect(abs(i.difference - mean) < 1e-12)
+        #expect(abs((i.high - i.low) - 2 * 1.96 * sd / 30) < 0.1 * (2 * 1.96 * sd / 30))
+        #expect(abs((i.low + i.high) / 2 - mean) < 0.1 * sd / 30 * 1.96)
+        #expect(PairedBootstrap.interval(x, y, resamples: 4_000, seed: 3) == i)
+    }
+}

@@ -17,6 +17,8 @@ public struct RankingReport: Sendable {
     public var segments: [(name: String, users: Int, ndcg: Double)] = []
     /// Each evaluated user's list: (raw user id, [(raw item id, score)]).
     public var lists: [(user: String, items: [(item: String, score: Float)])] = []
+    /// nDCG@K of each evaluated user, in the order of ``lists`` (for paired comparisons).
+    public var userNDCG: [Double] = []
 
     /// The report as `rectrain evaluate --json` prints it: metrics at K, seconds, and the
     /// per-history nDCG; NaN as null.
@@ -26,11 +28,27 @@ public struct RankingReport: Sendable {
             public var users: Int
             public var ndcg: JSONOutput.Number
         }
+        /// `evaluate --baseline`: the baseline's nDCG@K and the paired bootstrap interval of
+        /// this model's difference to it.
+        public struct Baseline: Codable, Equatable, Sendable {
+            public var model: String
+            public var ndcg, ndcg_difference, interval_low, interval_high: JSONOutput.Number
+            public var level: Double
+            public var resamples: Int
+            public var significant: Bool
+
+            public init(model: String, ndcg: Double, interval: PairedBootstrap.Interval, level: Double, resamples: Int) {
+                self.model = model; self.ndcg = .init(ndcg); ndcg_difference = .init(interval.difference)
+                interval_low = .init(interval.low); interval_high = .init(interval.high)
+                self.level = level; self.resamples = resamples; significant = interval.isSignificant
+            }
+        }
         public var model: String
         public var k, users, skipped_users: Int
         public var skipped_reason = "unknown to the training data"
         public var precision, recall, f1, ndcg, map, hit_rate, mrr, coverage, diversity, novelty: JSONOutput.Number
         public var fit_seconds, recommend_seconds: JSONOutput.Number
+        public var baseline: Baseline? = nil
         public var segments: [Segment]
     }
 
@@ -91,6 +109,7 @@ public enum Evaluator {
             report.precision += p; report.recall += rc; report.f1 += RankingMetrics.f1(precision: p, recall: rc)
             let ndcg = RankingMetrics.ndcg(items, relevant[u], k: k)
             report.ndcg += ndcg
+            report.userNDCG.append(ndcg)
             if let band = Evaluator.historyBands.firstIndex(where: { $0.range.contains(historyLengths[u]) }) {
                 bandTotals[band] += ndcg; bandUsers[band] += 1
             }

@@ -20,12 +20,16 @@ public enum DataSource {
     ///   - items: an item metadata CSV (id, title, `|`-separated genres) for a ratings CSV.
     ///   - ratings: keep rating values (for rating prediction); a world then reads its rated
     ///     views only.
+    ///   - valueColumn: keep a ratings file's values without requiring them (implicit ALS's
+    ///     confidence from values): the column of this name, or `rating` when given as "";
+    ///     nil reads every row as 1.
     ///   - threads: threads parsing a large ratings file (the result does not depend on them).
     ///   - timestamps: keep a ratings file's timestamps (false: ``Interactions/timestamps`` stays
     ///     empty, for a model that trains on the matrices alone).
     /// - Throws: ``DataError`` naming the file, line and problem.
     public static func load(path: String, format: DataFormat = .auto, items: String? = nil,
-                            ratings: Bool = false, threads: Int = 1, timestamps: Bool = true) throws -> (dataset: Dataset, sessions: Sessions?) {
+                            ratings: Bool = false, valueColumn: String? = nil, threads: Int = 1,
+                            timestamps: Bool = true) throws -> (dataset: Dataset, sessions: Sessions?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError(file: path, reason: "no such file or folder")
@@ -34,8 +38,9 @@ public enum DataSource {
         var result: (dataset: Dataset, sessions: Sessions?)
         switch resolved {
         case .csv, .auto:
-            var options = RatingsCSVOptions(implicit: !ratings)
+            var options = RatingsCSVOptions(implicit: !ratings && valueColumn == nil)
             options.requireRating = ratings
+            if let valueColumn, !valueColumn.isEmpty { options.ratingColumn = valueColumn }
             options.threads = threads
             options.keepTimestamps = timestamps
             let loaded = try RatingsCSV.load(path: path, options: options).interactions
