@@ -55,14 +55,18 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
         var options = RatingsCSVOptions(implicit: hyper.keptValueColumn == nil)
         options.threads = global.threads
         if let column = hyper.keptValueColumn, !column.isEmpty { options.ratingColumn = column }
-        let trainData = try RatingsCSV.load(path: train, options: options).interactions
+        let loadedTrain = try RatingsCSV.load(path: train, options: options)
+        if hyper.keptValueColumn != nil, loadedTrain.unratedRows > 0 {
+            throw ValidationError("--train \(train): \(loadedTrain.unratedRows) rows have an empty \(options.ratingColumn ?? "rating") value: confidence from values needs one on every row")
+        }
+        let trainData = loadedTrain.interactions
         options.implicit = true; options.ratingColumn = nil  // the test needs pairs only
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         var metadata: [ItemMetadata?] = []
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
         let training = try TrainingData(trainData, items: metadata, compute: global.compute, seed: seed)
-        hyper.warnIfNoValues(training, global)
+        try hyper.checkValues(training, global)
         let report = try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10)
         var comparison: (report: RankingReport, interval: PairedBootstrap.Interval)?
         if let baseline, !report.userNDCG.isEmpty {

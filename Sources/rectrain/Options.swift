@@ -92,10 +92,25 @@ struct HyperparameterOptions: ParsableArguments {
         do { try modelOptions.validate() } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
     }
 
-    /// Confidence from values on data whose every pair has strength 1 is the binary model: say so.
-    func warnIfNoValues(_ data: TrainingData, _ global: GlobalOptions) {
-        guard keptValueColumn != nil, data.strengths.values.allSatisfy({ $0 == 1 }) else { return }
-        global.warn("--confidence \(confidence!): every pair has strength 1 (no \(valueColumn ?? "rating") column and no repeated rows), so confidence is the binary matrix's")
+    /// Confidence from values: every row's value finite and ≥ 0 (a play count), every pair's sum
+    /// finite; a warning when every pair still has strength 1 (the binary model).
+    func checkValues(_ data: TrainingData, _ global: GlobalOptions) throws {
+        guard keptValueColumn != nil else { return }
+        let column = valueColumn ?? "rating", t = data.interactions
+        func pair(_ u: Int, _ i: Int) -> String { "user \(t.userIDs.id(at: u)), item \(t.itemIDs.id(at: i))" }
+        if let r = t.values.indices.first(where: { !(t.values[$0] >= 0 && t.values[$0].isFinite) }) {
+            throw ValidationError("--confidence \(confidence!): the \(column) value of \(pair(Int(t.users[r]), Int(t.items[r]))) is \(t.values[r]); counts must be finite and ≥ 0")
+        }
+        let s = data.strengths
+        for u in 0..<s.rows {
+            let row = s.row(u)
+            if let q = row.values.indices.first(where: { !row.values[$0].isFinite }) {
+                throw ValidationError("--confidence \(confidence!): the \(column) values of \(pair(u, Int(row.columns[q]))) add up past the largest single-precision number")
+            }
+        }
+        if s.values.allSatisfy({ $0 == 1 }) {
+            global.warn("--confidence \(confidence!): every pair's \(column) value is 1 and no pair repeats, so confidence is the binary matrix's")
+        }
     }
 
     /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).

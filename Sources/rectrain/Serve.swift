@@ -43,7 +43,7 @@ struct RecommendCommand: ParsableCommand, UsesGlobalOptions {
     @Option(help: "Comma-separated title ids of the current browsing session, oldest first (session models).") var session: String?
     @Option(help: "Comma-separated title ids a user unknown to the model has watched (cold start).") var history: String?
     @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Number of titles.") var count = 10
-    @Flag(help: "Say which titles in the user's history led to each one (itemknn, hybrid).") var explain = false
+    @Flag(help: "Say which titles in the user's history led to each one (\(ModelKind.explaining.map(\.rawValue).joined(separator: ", "))).") var explain = false
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var global: GlobalOptions
 

@@ -83,7 +83,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
             global.log("added \(events.count.formatted()) feedback events from \(feedback)")
         }
         var training = try TrainingData(dataset, sessions: sessions, compute: global.compute, seed: global.seed)
-        hyper.warnIfNoValues(training, global)
+        try hyper.checkValues(training, global)
         global.log(String(format: "loaded %@ users × %@ items, %@ interactions in %.2f s", training.users.formatted(),
                           training.itemCount.formatted(), training.interactions.count.formatted(), seconds(since: start)))
         if !kind.readsRows {

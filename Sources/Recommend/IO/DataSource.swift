@@ -43,8 +43,11 @@ public enum DataSource {
             if let valueColumn, !valueColumn.isEmpty { options.ratingColumn = valueColumn }
             options.threads = threads
             options.keepTimestamps = timestamps
-            let loaded = try RatingsCSV.load(path: path, options: options).interactions
-            result = (Dataset(interactions: loaded), nil)
+            let loaded = try RatingsCSV.load(path: path, options: options)
+            if valueColumn != nil, loaded.unratedRows > 0 {
+                throw DataError(file: path, reason: "\(loaded.unratedRows) rows have an empty \(options.ratingColumn ?? "rating") value: confidence from values needs one on every row")
+            }
+            result = (Dataset(interactions: loaded.interactions), nil)
         case .movielens:
             guard isDirectory.boolValue else { throw DataError(file: path, reason: "the movielens format needs the MovieLens folder", argument: "format") }
             let exists = { FileManager.default.fileExists(atPath: path + "/" + $0) }

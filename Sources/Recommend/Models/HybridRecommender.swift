@@ -84,8 +84,8 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
         return nil
     }
 
-    /// The history items that contributed most, from the first member with a weight that can
-    /// explain (in member order).
+    /// The history items that contributed most, from the explaining member with the largest
+    /// weight (the first of equals).
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
         explainer?.explain(user: user, item: item, count: count) ?? []
     }
@@ -95,7 +95,11 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     }
 
     var explainer: (any ExplainingRecommender)? {
-        members.lazy.filter { $0.weight > 0 }.compactMap { $0.model as? any ExplainingRecommender }.first
+        var best: (model: any ExplainingRecommender, weight: Float)?
+        for (model, weight) in members where weight > (best?.weight ?? 0) {
+            if let explaining = model as? any ExplainingRecommender { best = (explaining, weight) }
+        }
+        return best?.model
     }
 }
 

@@ -190,8 +190,8 @@ extension ModelOptions {
             if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
         }
         if let p = o.dropout, !(p >= 0 && p < 1) { throw fail(.dropout, p, "a probability in [0, 1)") }
-        if case let .values(.logarithmic(epsilon))? = o.confidence, !(epsilon > 0 && epsilon.isFinite) {
-            throw fail(.confidence, "log:\(epsilon)", "log:ε with a finite ε > 0")
+        if case let .values(.logarithmic(epsilon))? = o.confidence, !(epsilon >= 1e-6 && epsilon.isFinite) {
+            throw fail(.confidence, "log:\(epsilon)", "log:ε with a finite ε ≥ 10⁻⁶ (x/ε must stay within single precision)")
         }
     }
 }
