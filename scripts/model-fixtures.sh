@@ -14,7 +14,7 @@ for u in 1 2 3 4 5 6 7 8; do for i in 1 2 3 4 5 6; do
 done; done
 printf 'item,title,genres\nt1,One,Comedy\nt2,Two,Comedy|Drama\nt3,Three,Drama\nt4,Four,Horror\nt5,Five,Horror|Drama\nt6,Six,\n' > "$work/items.csv"
 # MODELS="kind …" records only those (a new model's fixture, leaving the others as recorded).
-for m in ${MODELS:-popular itemknn rp3beta userknn content svd nmf als ease edlae session hybrid als-explicit}; do
+for m in ${MODELS:-popular itemknn rp3beta userknn content svd nmf als ease edlae sansa session hybrid als-explicit}; do
   "$BIN" train --data "$work/r.csv" --items "$work/items.csv" --model $m --output "$out/$m.rec" --quiet > /dev/null
   {
     printf '{"recommend": {'

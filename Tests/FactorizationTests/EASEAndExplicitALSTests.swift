@@ -110,3 +110,49 @@ import Testing
         #expect(throws: FactorizationError.self) { try RP3Beta.neighbors(x, alpha: 1, beta: 0, k: 0) }
     }
 }
+
+@Suite struct SparseEASETests {
+    /// With every item a neighbour (and every pair co-occurring) it is EASE / EDLAE exactly.
+    @Test(arguments: [Float(0), 0.6])
+    func allNeighboursIsTheDenseClosedForm(dropout: Float) throws {
+        let x = TestData.implicitMatrix(users: 200, items: 14, density: 0.5, seed: 7).mapValues { _ in 1 }
+        let sparse = try SparseEASE.fit(x, configuration: .init(regularization: 5, dropout: dropout, neighbors: 100, threads: 2)).toDense()
+        let dense = try EASE.fit(x, configuration: .init(regularization: 5, threads: 1, dropout: dropout))
+        let scale = dense.elements.map(abs).max()!
+        for i in 0..<14 { for j in 0..<14 { #expect(abs(sparse[i, j] - dense[i, j]) <= 1e-4 * scale, "B[\(i), \(j)]") } }
+    }
+
+    /// With m neighbours, column j is the ridge regression on j's m most co-occurring items,
+    /// computed here in double precision by Gauss–Jordan; thread counts agree bit for bit.
+    @Test func fewNeighboursAreTheLocalRegression() throws {
+        let x = TestData.implicitMatrix(users: 80, items: 16, density: 0.25, seed: 3).mapValues { _ in 1 }
+        let m = 5, lambda = 3.0, p = 0.5
+        let b = try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 1))
+        #expect(try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 2)) == b)
+        let d = x.toDense().converted(to: Double.self), n = 16
+        var g = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        for u in 0..<d.rows { for a in 0..<n where d[u, a] > 0 { for c in 0..<n where d[u, c] > 0 { g[a][c] += 1 } } }
+        let dense = b.toDense()
+        for j in 0..<n {
+            let chosen = (0..<n).filter { $0 != j && g[$0][j] > 0 }.sorted { g[$0][j] > g[$1][j] || (g[$0][j] == g[$1][j] && $0 < $1) }.prefix(m).map { $0 }
+            let k = chosen.count
+            var a = (0..<k).map { r in (0..<k).map { c in g[chosen[r]][chosen[c]] + (r == c ? lambda + p / (1 - p) * g[chosen[r]][chosen[r]] : 0) } }
+            var rhs = chosen.map { g[$0][j] }
+            for col in 0..<k {
+                let pivot = a[col][col]
+                for c in 0..<k { a[col][c] /= pivot }; rhs[col] /= pivot
+                for r in 0..<k where r != col {
+                    let f = a[r][col]
+                    for c in 0..<k { a[r][c] -= f * a[col][c] }; rhs[r] -= f * rhs[col]
+                }
+            }
+            for i in 0..<n {
+                let want = chosen.firstIndex(of: i).map { rhs[$0] } ?? 0
+                #expect(abs(Double(dense[i, j]) - want) <= 1e-4 * max(1, abs(want)), "B[\(i), \(j)]")
+            }
+        }
+        #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(regularization: 0)) }
+        #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(dropout: 1)) }
+        #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(neighbors: 0)) }
+    }
+}

@@ -21,7 +21,7 @@ import Testing
         return try TrainingData(data, items: items, threads: 2, seed: 3)
     }
 
-    static let similarityModels = ["itemknn", "rp3beta", "content", "svd", "nmf", "als", "ease", "edlae", "hybrid"]
+    static let similarityModels = ["itemknn", "rp3beta", "content", "svd", "nmf", "als", "ease", "edlae", "sansa", "hybrid"]
 
     // MARK: 1. Sizes larger than the data
 

@@ -22,7 +22,7 @@ import Testing
         return try TrainingData(data, items: items, compute: ComputeSettings(threads: 1), seed: 5)
     }
 
-    @Test(arguments: ["ease", "edlae", "itemknn", "rp3beta", "svd", "popular", "als", "content", "hybrid"])
+    @Test(arguments: ["ease", "edlae", "sansa", "itemknn", "rp3beta", "svd", "popular", "als", "content", "hybrid"])
     func trainingHistoryReproducesTheModel(kind: String) throws {
         let data = try Self.data()
         var options = ModelOptions()

@@ -7,7 +7,7 @@ import Testing
 /// format and what each model computes from it stay as they were.
 @Suite struct ModelFileFixtureTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/models").standardized
-    static let kinds = ["popular", "itemknn", "rp3beta", "userknn", "content", "svd", "nmf", "als", "ease", "edlae", "session", "hybrid", "als-explicit"]
+    static let kinds = ["popular", "itemknn", "rp3beta", "userknn", "content", "svd", "nmf", "als", "ease", "edlae", "sansa", "session", "hybrid", "als-explicit"]
 
     struct Answer: Decodable { var item: String; var score: Double; var rank: Int }
     struct Listing: Decodable { var items: [Answer]; var strategy: String? }

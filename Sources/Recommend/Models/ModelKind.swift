@@ -113,6 +113,7 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
         ALSRecommender.self,
         EASERecommender.self,
         EDLAERecommender.self,
+        SparseEASERecommender.self,
         SessionRecommender.self,
         HybridRecommender.self,
         ExplicitALSRecommender.self,

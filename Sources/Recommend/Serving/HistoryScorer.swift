@@ -24,6 +24,7 @@ public struct HistoryScorer: Sendable {
         case foldIn(ImplicitALSModel, gram: Matrix<Float>)
         case projection(itemFactors: Matrix<Float>)
         case itemWeights(Matrix<Float>)
+        case sparseItemWeights(SparseMatrix)
         case neighbours(NeighborList)
         case content(ContentRecommender)
         case popularity([Float])
@@ -57,6 +58,9 @@ public struct HistoryScorer: Sendable {
         case let edlae as EDLAERecommender:
             guard let b = edlae.weights else { return nil }
             method = .itemWeights(b); items = b.rows
+        case let sansa as SparseEASERecommender:
+            guard let b = sansa.weights else { return nil }
+            method = .sparseItemWeights(b); items = b.rows
         case let knn as ItemKNNRecommender:
             guard knn.trainedUsers > 0 else { return nil }
             method = .neighbours(knn.similar); items = knn.similar.count
@@ -98,7 +102,7 @@ public struct HistoryScorer: Sendable {
             return Profile(factors: [x])
         case let .weighted(members):
             return Profile(factors: try members.map { try $0.scorer.profile(history: known).factors.first ?? nil })
-        case .itemWeights, .neighbours, .content, .popularity:
+        case .itemWeights, .sparseItemWeights, .neighbours, .content, .popularity:
             return Profile(factors: [nil])
         }
     }
@@ -126,6 +130,8 @@ public struct HistoryScorer: Sendable {
                 }
             }
             return s
+        case let .sparseItemWeights(b):
+            return SparseEASERecommender.scores(history: known, weights: b)
         case let .neighbours(similar):
             var s = [Float](repeating: 0, count: items)
             for i in Set(known) { for (j, sim) in similar.neighbors(of: i) { s[j] += sim } }
