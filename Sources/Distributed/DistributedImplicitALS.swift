@@ -184,13 +184,13 @@ public enum DistributedImplicitALS {
                 let usersNeeded = try itemHalf.gather(userFactors, k: k, communicator, bytesSent: &bytes)
                 try ImplicitALS.updateRows(&itemFactors, fixed: usersNeeded, gram: userGram, rowPointers: itemRows.rowPointers,
                                            columnIndices: itemHalf.localColumns, confidences: itemConfidences,
-                                           uniformConfidence: uniform, configuration: configuration)
+                                           uniformConfidence: uniform, fixedSideRows: users, configuration: configuration)
                 // Users from items.
                 let itemGram = try gram(itemFactors, configuration, communicator)
                 let itemsNeeded = try userHalf.gather(itemFactors, k: k, communicator, bytesSent: &bytes)
                 try ImplicitALS.updateRows(&userFactors, fixed: itemsNeeded, gram: itemGram, rowPointers: userRows.rowPointers,
                                            columnIndices: userHalf.localColumns, confidences: userConfidences,
-                                           uniformConfidence: uniform, configuration: configuration)
+                                           uniformConfidence: uniform, fixedSideRows: items, configuration: configuration)
                 shard.bytesSentPerIteration.append(bytes)
                 if configuration.trackLoss {
                     shard.lossHistory.append(try globalLoss(userFactors: userFactors, itemFactors: itemFactors, userRows: userRows,

@@ -44,7 +44,8 @@ extension ImplicitALSModel {
         let indices = items.map { Int32($0) }
         let confidences = strengths.map { configuration.confidence(of: $0) }
         let system = itemFactors.withUnsafeBufferPointer { y in
-            ImplicitALS.rowSystem(gram: gram, fixed: y.baseAddress!, k: k, indices: indices, confidences: confidences, count: indices.count)
+            ImplicitALS.rowSystem(gram: gram, fixed: y.baseAddress!, k: k, indices: indices, confidences: confidences, count: indices.count,
+                                  extraDiagonal: extraDiagonal(entries: indices.count))
         }
         let weighted = try system.cholesky().solve(itemFactors.row(item))  // Wᵤ yⱼ
         return itemFactors.withUnsafeBufferPointer { y in
@@ -65,8 +66,13 @@ extension ImplicitALSModel {
         let confidences = strengths.map { configuration.confidence(of: $0) }
         return try itemFactors.withUnsafeBufferPointer { y in
             try ImplicitALS.exactRow(gram: gram, fixed: y.baseAddress!, k: itemFactors.columns, indices: indices,
-                                     confidences: confidences, count: indices.count)
+                                     confidences: confidences, count: indices.count, extraDiagonal: extraDiagonal(entries: indices.count))
         }
+    }
+
+    /// λᵤ − λ of a user with `entries` interactions (0 unless ν ≠ 0), as training regularised them.
+    func extraDiagonal(entries: Int) -> Float {
+        configuration.rowRegularization(entries: entries, otherSide: itemFactors.rows) - configuration.regularization
     }
 
     /// The arguments of a fold-in: a k × k Gram matrix, one strength ≥ 0 per item, items in the catalogue.

@@ -12,18 +12,41 @@ struct ConfidenceRows: Sendable {
     /// Per-entry confidences; empty when `uniform` is set.
     var values: [Float]
     var uniform: Float?
+    /// Each row's regularisation beyond the Gram matrix's λ, λᵤ − λ
+    /// (``ImplicitALSConfiguration/rowRegularization(entries:otherSide:)``); empty when
+    /// ν = 0 (every row has λ).
+    var extraDiagonal: [Float] = []
+
+    /// λᵤ − λ of every row of a CSR pattern whose columns are `otherSide` rows; empty when ν = 0.
+    static func extraDiagonal(rowPointers: [Int], otherSide: Int, _ configuration: ImplicitALSConfiguration) -> [Float] {
+        guard configuration.regularizationExponent != 0 else { return [] }
+        return (0..<(rowPointers.count - 1)).map { r in
+            configuration.rowRegularization(entries: rowPointers[r + 1] - rowPointers[r], otherSide: otherSide) - configuration.regularization
+        }
+    }
 
     /// The user half (rows of `x`) and the item half (its transpose).
     static func halves(_ x: SparseMatrix, _ configuration: ImplicitALSConfiguration) -> (users: ConfidenceRows, items: ConfidenceRows) {
+        var halves: (users: ConfidenceRows, items: ConfidenceRows)
         if let first = x.values.first, x.values.allSatisfy({ $0 == first }) {
             let c = configuration.confidence(of: first)
             let t = x.transposedPattern()
-            return (ConfidenceRows(rows: x.rows, rowPointers: x.rowPointers, columnIndices: x.columnIndices, values: [], uniform: c),
-                    ConfidenceRows(rows: x.columns, rowPointers: t.rowPointers, columnIndices: t.columnIndices, values: [], uniform: c))
+            halves = (ConfidenceRows(rows: x.rows, rowPointers: x.rowPointers, columnIndices: x.columnIndices, values: [], uniform: c),
+                      ConfidenceRows(rows: x.columns, rowPointers: t.rowPointers, columnIndices: t.columnIndices, values: [], uniform: c))
+        } else {
+            let c = x.mapValues { configuration.confidence(of: $0) }, t = c.transposed()
+            halves = (ConfidenceRows(rows: c.rows, rowPointers: c.rowPointers, columnIndices: c.columnIndices, values: c.values, uniform: nil),
+                      ConfidenceRows(rows: t.rows, rowPointers: t.rowPointers, columnIndices: t.columnIndices, values: t.values, uniform: nil))
         }
-        let c = x.mapValues { configuration.confidence(of: $0) }, t = c.transposed()
-        return (ConfidenceRows(rows: c.rows, rowPointers: c.rowPointers, columnIndices: c.columnIndices, values: c.values, uniform: nil),
-                ConfidenceRows(rows: t.rows, rowPointers: t.rowPointers, columnIndices: t.columnIndices, values: t.values, uniform: nil))
+        halves.users.extraDiagonal = extraDiagonal(rowPointers: halves.users.rowPointers, otherSide: x.columns, configuration)
+        halves.items.extraDiagonal = extraDiagonal(rowPointers: halves.items.rowPointers, otherSide: x.rows, configuration)
+        return halves
+    }
+
+    /// The buffers of ``extraDiagonal``, valid inside `body`: nil when every row has λ.
+    func withExtraDiagonal<R>(_ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+        if extraDiagonal.isEmpty { return try body(nil) }
+        return try extraDiagonal.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
     /// The buffers, valid inside `body` (which may hand them to worker threads).
@@ -61,15 +84,18 @@ extension ImplicitALS {
     ///   - gram: k × k, G = YᵀY + λI over the whole fixed side.
     ///   - rowPointers, columnIndices: target-rows × fixed-rows CSR pattern (columns sorted per row).
     ///   - confidences: cᵤᵢ per entry, or empty with `uniformConfidence` set when all are equal.
+    ///   - fixedSideRows: the number of rows of the whole fixed side (N of the frequency-scaled
+    ///     regularisation, ``ImplicitALSConfiguration/regularizationExponent``).
     /// - Throws: ``FactorizationError`` when a Cholesky system is not positive definite.
     public static func updateRows(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
                                   rowPointers: [Int], columnIndices: [Int32], confidences: [Float], uniformConfidence: Float?,
-                                  configuration: ImplicitALSConfiguration) throws {
+                                  fixedSideRows: Int, configuration: ImplicitALSConfiguration) throws {
         precondition(rowPointers.count == target.rows + 1 && gram.rows == fixed.columns && target.columns == fixed.columns,
                      "updateRows: shapes do not match")
         precondition(uniformConfidence != nil || confidences.count == columnIndices.count, "updateRows: one confidence per entry")
-        let rows = ConfidenceRows(rows: target.rows, rowPointers: rowPointers, columnIndices: columnIndices,
+        var rows = ConfidenceRows(rows: target.rows, rowPointers: rowPointers, columnIndices: columnIndices,
                                   values: uniformConfidence == nil ? confidences : [], uniform: uniformConfidence)
+        rows.extraDiagonal = ConfidenceRows.extraDiagonal(rowPointers: rowPointers, otherSide: fixedSideRows, configuration)
         try solveRows(&target, fixed: fixed, gram: gram, confidence: rows, configuration)
     }
 
@@ -110,6 +136,7 @@ extension ImplicitALS {
         let uniform = confidence.uniform
         let bits = halfPrecisionGathers ? fixed.roundedToHalf(threads: threads) : []
         confidence.withUnsafeBuffers { rowPointers, columnIndices, values in
+        confidence.withExtraDiagonal { extra in
         fixed.withUnsafeBufferPointer { yp in
         bits.withUnsafeBufferPointer { hp in
         gram.withUnsafeBufferPointer { gp in
@@ -117,9 +144,9 @@ extension ImplicitALS {
             // (An empty array's buffer may still have a base address: test the flag.)
             let half = halfPrecisionGathers ? hp.baseAddress : nil
             let shared = UncheckedSendable((rowPointers, columnIndices, values, Rows(y: yp.baseAddress!, half: half, k: k, simd: simd),
-                                            gp.baseAddress!, xp.baseAddress!))
+                                            gp.baseAddress!, xp.baseAddress!, extra))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: blockRows) { range in
-                let (rp, ci, cv, y, g, x) = shared.value
+                let (rp, ci, cv, y, g, x, extra) = shared.value
                 var start = range.lowerBound
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * blockRows * k)
                 let rsold = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
@@ -134,13 +161,13 @@ extension ImplicitALS {
                         end = start + 1
                         while end < limit && (rp[end + 1] - rp[start]) * rowBytes <= blockBytes { end += 1 }
                     }
-                    cgBlock(start..<end, k: k, rp: rp, ci: ci, cv: cv, uniform: uniform, y: y, g: g, x: x, steps: steps,
+                    cgBlock(start..<end, k: k, rp: rp, ci: ci, cv: cv, uniform: uniform, y: y, g: g, extra: extra, x: x, steps: steps,
                             r: scratch, p: scratch + blockRows * k, ap: scratch + 2 * blockRows * k, rsold: rsold,
                             weights: weights)
                     start = end
                 }
             }
-        }}}}}
+        }}}}}}
     }
 
     /// The fixed side's rows as CG gathers them: single precision, or a half-precision copy.
@@ -200,7 +227,7 @@ extension ImplicitALS {
     @inline(__always)
     static func cgBlock(_ block: Range<Int>, k: Int, rp: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>,
                         cv: UnsafeBufferPointer<Float>, uniform: Float?, y: Rows, g: UnsafePointer<Float>,
-                        x: UnsafeMutablePointer<Float>, steps: Int,
+                        extra: UnsafePointer<Float>?, x: UnsafeMutablePointer<Float>, steps: Int,
                         r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>,
                         ap: UnsafeMutablePointer<Float>, rsold: UnsafeMutablePointer<Float>,
                         weights w: UnsafeMutablePointer<Float>) {
@@ -213,6 +240,8 @@ extension ImplicitALS {
         for row in 0..<n {
             let u = block.lowerBound + row
             prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
+            // A row regularised by λᵤ ≠ λ: its system is G + (λᵤ − λ)I + ….
+            if let extra { UnsafeKernels.axpy(-extra[u], xb + row * k, r + row * k, k) }
             terms.add(.residual, rp[u]..<rp[u + 1], x: xb + row * k, into: r + row * k)
         }
         for row in 0..<n { rsold[row] = UnsafeKernels.dot(r + row * k, r + row * k, k) }
@@ -224,6 +253,7 @@ extension ImplicitALS {
             for row in 0..<n where rsold[row] > cgConverged {
                 let u = block.lowerBound + row
                 prefetchFirstRows(of: u + 1, in: block, rp: rp, ci: ci, y: y)
+                if let extra { UnsafeKernels.axpy(extra[u], p + row * k, ap + row * k, k) }
                 terms.add(.curvature, rp[u]..<rp[u + 1], x: p + row * k, into: ap + row * k)
                 cgStep(row: row, k: k, x: xb, r: r, p: p, ap: ap, rsold: rsold)
             }
@@ -312,7 +342,7 @@ extension ImplicitALS {
         }
     }
 
-    /// Exact solves: every row's system by ``exactRow(gram:fixed:k:indices:confidences:count:)``.
+    /// Exact solves: every row's system by ``exactRow(gram:fixed:k:indices:confidences:count:extraDiagonal:)``.
     static func cholesky(_ target: inout Matrix<Float>, fixed: Matrix<Float>, gram: Matrix<Float>,
                          confidence: ConfidenceRows, threads: Int) throws {
         let k = target.columns
@@ -320,21 +350,24 @@ extension ImplicitALS {
         let failure = Mutex<(any Error)?>(nil)
         let uniform = confidence.uniform
         confidence.withUnsafeBuffers { rowPointers, columnIndices, values in
+        confidence.withExtraDiagonal { extra in
         fixed.withUnsafeBufferPointer { yp in
         target.withUnsafeMutableBufferPointer { xp in
-            let shared = UncheckedSendable((rowPointers, columnIndices, values, yp.baseAddress!, xp.baseAddress!))
+            let shared = UncheckedSendable((rowPointers, columnIndices, values, yp.baseAddress!, xp.baseAddress!, extra))
             Parallel.forEachBlock(count: rows, threads: threads, minimumBlock: 16) { range in
-                let (rp, ci, cv, y, x) = shared.value
+                let (rp, ci, cv, y, x, extra) = shared.value
                 for u in range {
                     let start = rp[u], count = rp[u + 1] - rp[u]
+                    let diagonal = extra?[u] ?? 0
                     do {
                         let solution: [Float]
                         if let c = uniform {
                             let same = [Float](repeating: c, count: count)
-                            solution = try exactRow(gram: gram, fixed: y, k: k, indices: ci.baseAddress! + start, confidences: same, count: count)
+                            solution = try exactRow(gram: gram, fixed: y, k: k, indices: ci.baseAddress! + start, confidences: same, count: count,
+                                                    extraDiagonal: diagonal)
                         } else {
                             solution = try exactRow(gram: gram, fixed: y, k: k, indices: ci.baseAddress! + start,
-                                                    confidences: cv.baseAddress! + start, count: count)
+                                                    confidences: cv.baseAddress! + start, count: count, extraDiagonal: diagonal)
                         }
                         for j in 0..<k { x[u * k + j] = solution[j] }
                     } catch {
@@ -343,26 +376,29 @@ extension ImplicitALS {
                     }
                 }
             }
-        }}}
+        }}}}
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    /// The exact solution of (G + Σᵢ (cᵢ − 1) yᵢyᵢᵀ) x = Σᵢ cᵢ yᵢ over the given rows of the
-    /// fixed factors (G = YᵀY + λI): the per-row system of the Cholesky solver and of fold-in.
+    /// The exact solution of (G + (λᵤ − λ)I + Σᵢ (cᵢ − 1) yᵢyᵢᵀ) x = Σᵢ cᵢ yᵢ over the given rows
+    /// of the fixed factors (G = YᵀY + λI; `extraDiagonal` λᵤ − λ, 0 unless ν ≠ 0): the per-row
+    /// system of the Cholesky solver and of fold-in.
     static func exactRow(gram: Matrix<Float>, fixed y: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>,
-                         confidences: UnsafePointer<Float>, count: Int) throws -> [Float] {
+                         confidences: UnsafePointer<Float>, count: Int, extraDiagonal: Float = 0) throws -> [Float] {
         var b = [Float](repeating: 0, count: k)
         b.withUnsafeMutableBufferPointer { bp in
             for q in 0..<count { UnsafeKernels.axpy(confidences[q], y + Int(indices[q]) * k, bp.baseAddress!, k) }
         }
-        return try rowSystem(gram: gram, fixed: y, k: k, indices: indices, confidences: confidences, count: count).cholesky().solve(b)
+        return try rowSystem(gram: gram, fixed: y, k: k, indices: indices, confidences: confidences, count: count,
+                             extraDiagonal: extraDiagonal).cholesky().solve(b)
     }
 
-    /// The weighted Gram matrix of one row, G + Σᵢ (cᵢ − 1) yᵢyᵢᵀ (k × k): the left-hand side
-    /// of ``exactRow(gram:fixed:k:indices:confidences:count:)`` and of explanations.
+    /// The weighted Gram matrix of one row, G + (λᵤ − λ)I + Σᵢ (cᵢ − 1) yᵢyᵢᵀ (k × k): the
+    /// left-hand side of ``exactRow(gram:fixed:k:indices:confidences:count:extraDiagonal:)`` and of explanations.
     static func rowSystem(gram: Matrix<Float>, fixed y: UnsafePointer<Float>, k: Int, indices: UnsafePointer<Int32>,
-                          confidences: UnsafePointer<Float>, count: Int) -> Matrix<Float> {
+                          confidences: UnsafePointer<Float>, count: Int, extraDiagonal: Float = 0) -> Matrix<Float> {
         var a = gram
+        if extraDiagonal != 0 { a.addToDiagonal(extraDiagonal) }
         a.withUnsafeMutableBufferPointer { ap in
             for q in 0..<count {
                 let yi = y + Int(indices[q]) * k

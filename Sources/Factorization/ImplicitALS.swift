@@ -40,6 +40,12 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
     public var alpha: Float = 1
     /// Confidence scaling. Default linear.
     public var confidence: Confidence = .linear
+    /// ν, the exponent of frequency-scaled regularisation (Rendle et al., "Revisiting the
+    /// Performance of iALS on Item Recommendation Benchmarks", RecSys 2022, §3.3): a row with n
+    /// entries is regularised by λ·(1 + n/(α₀·N))^ν (``rowRegularization(entries:otherSide:)``),
+    /// so users and items with more interactions get a larger penalty. 0 (the default) is plain
+    /// λ on every row, bit for bit.
+    public var regularizationExponent: Float = 0
     /// Full iterations (items then users). Default 15.
     public var iterations: Int = 15
     /// Default: conjugate gradient with 3 steps.
@@ -82,11 +88,23 @@ public struct ImplicitALSConfiguration: Sendable, Equatable {
         try require(factors > 0, "factors", factors, "a positive integer")
         try require(regularization >= 0 && regularization.isFinite, "regularization", regularization, "a finite value ≥ 0")
         try require(alpha >= 0 && alpha.isFinite, "alpha", alpha, "a finite value ≥ 0")
+        try require(regularizationExponent >= 0 && regularizationExponent <= 4, "regularization exponent", regularizationExponent, "a value in [0, 4]")
         try require(iterations >= 0, "iterations", iterations, "an integer ≥ 0")
         try require(threads > 0, "threads", threads, "a positive integer")
         try require(blockGatherBytes >= 0, "block gather bytes", blockGatherBytes, "an integer ≥ 0")
         if case let .conjugateGradient(steps) = solver { try require(steps > 0, "cg steps", steps, "a positive integer") }
         if case let .logarithmic(epsilon) = confidence { try require(epsilon > 0, "epsilon", epsilon, "a value > 0") }
+    }
+
+    /// λᵤ, the regularisation of a row with `entries` interactions whose other side has
+    /// `otherSide` rows (N: items for a user, users for an item): Rendle et al.'s λ·(n + α₀N)^ν
+    /// divided by (α₀N)^ν, so that λ keeps its meaning at every ν:
+    /// λ·(1 + n/(α₀·N))^ν, with α₀ = 1/(1 + α) the weight of an unobserved pair relative to an
+    /// observed one (Hu et al. weigh them 1 and 1 + α). λ when ν = 0.
+    public func rowRegularization(entries: Int, otherSide: Int) -> Float {
+        guard regularizationExponent != 0, otherSide > 0 else { return regularization }
+        let relative = Double(entries) * Double(1 + alpha) / Double(otherSide)
+        return Float(Double(regularization) * pow(1 + relative, Double(regularizationExponent)))
     }
 
     /// Confidence of an interaction of strength `x`.
@@ -172,7 +190,7 @@ public enum ImplicitALS {
                 var loss: Double?
                 if configuration.trackLoss {
                     loss = try ImplicitALS.loss(users: users, items: items, confidence: lossConfidence!, regularization: configuration.regularization,
-                                                threads: configuration.threads)
+                                                extraDiagonal: (cui.extraDiagonal, ciu.extraDiagonal), threads: configuration.threads)
                     losses.append(loss!)
                 }
                 progress?(iteration, loss)
@@ -186,8 +204,11 @@ public enum ImplicitALS {
 
     /// Σᵤᵢ cᵤᵢ (pᵤᵢ − xᵤ·yᵢ)² + λ(‖X‖² + ‖Y‖²), computed as
     /// tr(XᵀX·YᵀY) + Σ_nz [c(1 − s)² − s²] + λ(‖X‖² + ‖Y‖²) with s = xᵤ·yᵢ, in O(nnz·k + (m + n)k²).
+    /// `extraDiagonal`: each user's and item's λᵤ − λ under frequency-scaled regularisation
+    /// (empty arrays: none), whose Σ (λᵤ − λ)‖xᵤ‖² terms are added.
     public static func loss(users: Matrix<Float>, items: Matrix<Float>, confidence: SparseMatrix,
-                            regularization: Float, threads: Int = 1) throws -> Double {
+                            regularization: Float, extraDiagonal: (users: [Float], items: [Float]) = ([], []),
+                            threads: Int = 1) throws -> Double {
         let xtx = try users.gram(), yty = try items.gram()
         var total = 0.0
         for (a, b) in zip(xtx.elements, yty.elements) { total += Double(a) * Double(b) }
@@ -212,7 +233,14 @@ public enum ImplicitALS {
         }
         total += parts.reduce(0, +)
         let norms = Double(users.frobeniusNorm * users.frobeniusNorm + items.frobeniusNorm * items.frobeniusNorm)
-        return total + Double(regularization) * norms
+        var extra = 0.0
+        for (factors, weights) in [(users, extraDiagonal.users), (items, extraDiagonal.items)] where !weights.isEmpty {
+            for r in 0..<factors.rows {
+                let row = factors.row(r)
+                extra += Double(weights[r]) * row.reduce(0.0) { $0 + Double($1) * Double($1) }
+            }
+        }
+        return total + Double(regularization) * norms + extra
     }
 }
 
