@@ -176,6 +176,14 @@ public enum DistributedImplicitALS {
                                      bytesSentPerIteration: [])
         let userConfidences = uniform == nil ? userRows.values.map { configuration.confidence(of: $0) } : []
         let itemConfidences = uniform == nil ? itemRows.values.map { configuration.confidence(of: $0) } : []
+        // λᵤ − λ of this rank's users and items under frequency-scaled regularisation (empty at
+        // ν = 0): the solves compute it themselves, the loss needs it for its penalty terms.
+        func extra(_ rows: SparseMatrix, otherSide: Int) -> [Float] {
+            configuration.regularizationExponent == 0 ? [] : rows.rowCounts.map {
+                configuration.rowRegularization(entries: $0, otherSide: otherSide) - configuration.regularization
+            }
+        }
+        let extraDiagonal = (users: extra(userRows, otherSide: items), items: extra(itemRows, otherSide: users))
         try Parallel.withBLASThreads(1) {
             for _ in stride(from: shard.iterations + 1, through: configuration.iterations, by: 1) {
                 var bytes = 0
@@ -193,7 +201,7 @@ public enum DistributedImplicitALS {
                                            uniformConfidence: uniform, fixedSideRows: items, configuration: configuration)
                 shard.bytesSentPerIteration.append(bytes)
                 if configuration.trackLoss {
-                    shard.lossHistory.append(try globalLoss(userFactors: userFactors, itemFactors: itemFactors, userRows: userRows,
+                    shard.lossHistory.append(try globalLoss(userFactors: userFactors, itemFactors: itemFactors, extraDiagonal: extraDiagonal, userRows: userRows,
                                                             localColumns: userHalf.localColumns, itemsNeeded: itemsNeeded,
                                                             configuration: configuration, communicator))
                 }
@@ -236,14 +244,15 @@ public enum DistributedImplicitALS {
 
     /// The global loss of ``ImplicitALS/loss``: tr(XᵀX·YᵀY) from two all-reduced Grams, the
     /// nonzeros' terms summed over each rank's user rows, the norms all-reduced.
-    static func globalLoss(userFactors: Matrix<Float>, itemFactors: Matrix<Float>, userRows: SparseMatrix, localColumns: [Int32],
+    static func globalLoss(userFactors: Matrix<Float>, itemFactors: Matrix<Float>, extraDiagonal: (users: [Float], items: [Float]) = ([], []),
+                           userRows: SparseMatrix, localColumns: [Int32],
                            itemsNeeded: Matrix<Float>, configuration: ImplicitALSConfiguration, _ communicator: some Communicator) throws -> Double {
         let k = configuration.factors
         var xtx = userFactors.rows > 0 ? try userFactors.gram().elements : [Float](repeating: 0, count: k * k)
         var yty = itemFactors.rows > 0 ? try itemFactors.gram().elements : [Float](repeating: 0, count: k * k)
         try communicator.allReduceSum(&xtx)
         try communicator.allReduceSum(&yty)
-        var parts = [0.0, 0.0]
+        var parts = [0.0, 0.0, 0.0]
         for u in 0..<userRows.rows {
             let x = userFactors.row(u)
             for p in userRows.rowPointers[u]..<userRows.rowPointers[u + 1] {
@@ -256,10 +265,14 @@ public enum DistributedImplicitALS {
         }
         let norms = userFactors.frobeniusNorm * userFactors.frobeniusNorm + itemFactors.frobeniusNorm * itemFactors.frobeniusNorm
         parts[1] = Double(norms)
+        // Σ (λᵤ − λ)‖xᵤ‖² over this rank's users and items (frequency-scaled regularisation).
+        for (factors, weights) in [(userFactors, extraDiagonal.users), (itemFactors, extraDiagonal.items)] where !weights.isEmpty {
+            for r in 0..<factors.rows { parts[2] += Double(weights[r]) * factors.row(r).reduce(0.0) { $0 + Double($1) * Double($1) } }
+        }
         try communicator.allReduceSum(&parts)
         var trace = 0.0
         for (a, b) in zip(xtx, yty) { trace += Double(a) * Double(b) }
-        return trace + parts[0] + Double(configuration.regularization) * parts[1]
+        return trace + parts[0] + Double(configuration.regularization) * parts[1] + parts[2]
     }
 }
 

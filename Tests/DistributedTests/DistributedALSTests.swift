@@ -142,6 +142,22 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
         }
     }
 
+    /// Frequency-scaled regularisation (ν = 1): each rank regularises its rows with the global
+    /// counts, so 3 ranks give the single process's factors and loss (Cholesky, to rounding).
+    @Test func frequencyScaledRegularisationAgreesWithTheSingleProcess() throws {
+        var config = Self.configuration(iterations: 2)
+        config.solver = .cholesky; config.regularizationExponent = 1
+        let reference = try Self.single(config)
+        var plain = config
+        plain.regularizationExponent = 0
+        #expect(try Self.single(plain).userFactors != reference.userFactors)
+        let got = try Self.distributed(ranks: 3, config)
+        let users = max(1, reference.userFactors.elements.map(abs).max()!), items = max(1, reference.itemFactors.elements.map(abs).max()!)
+        #expect(maxDifference(got.users.elements, reference.userFactors.elements) < 5e-5 * users)
+        #expect(maxDifference(got.items.elements, reference.itemFactors.elements) < 5e-5 * items)
+        for (a, b) in zip(got.losses, reference.lossHistory) { #expect(abs(a - b) / b < 1e-5, "loss \(a) vs \(b)") }
+    }
+
     /// Each rank receives only the factor rows its rows touch: fewer bytes than every rank
     /// gathering every other rank's factors.
     @Test func exchangesOnlyTheRowsTouched() throws {
