@@ -18,7 +18,10 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
 
     @Option(help: "Training CSV (or its binary form from `rectrain convert`).") var train: String
     @Option(help: "Test CSV (or its binary form).") var test: String
-    @Option(help: "Model: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")), or with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")).") var model: String
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")), or with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")). Optional with --config (the configuration's model).", valueName: "model"))
+    var modelOption: String?
+    /// --model, or the model of --config.
+    var model: String { modelOption ?? hyper.configuredModel ?? "" }
     @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(parsing: .unconditional, help: "Recommendations per user (ranking task; default 10).") var k: Int?
@@ -30,6 +33,10 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        if modelOption == nil {
+            guard hyper.config != nil else { throw ValidationError("Missing expected argument '--model <model>'") }
+            _ = try hyper.tunedConfiguration()
+        }
         if let k, k <= 0 { throw ValidationError("--k must be positive, got \(k)") }
         guard task == "ranking" || task == "rating" else { throw ValidationError("--task must be ranking or rating, got \(task)") }
         if task == "rating" {
@@ -52,15 +59,10 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
         if task == "rating" { return try runRating() }
         let seed = global.seed
         var recommender = try ModelKind(model).makeRecommender(hyper.modelOptions)
-        var options = RatingsCSVOptions(implicit: hyper.keptValueColumn == nil)
+        // The training file as `train` reads it (values kept and checked for confidence from values).
+        let trainData = try DataSource.load(path: train, format: .csv, valueColumn: hyper.keptValueColumn, threads: global.threads).dataset.interactions
+        var options = RatingsCSVOptions(implicit: true)  // the test needs pairs only
         options.threads = global.threads
-        if let column = hyper.keptValueColumn, !column.isEmpty { options.ratingColumn = column }
-        let loadedTrain = try RatingsCSV.load(path: train, options: options)
-        if hyper.keptValueColumn != nil, loadedTrain.unratedRows > 0 {
-            throw ValidationError("--train \(train): \(loadedTrain.unratedRows) rows have an empty \(options.ratingColumn ?? "rating") value: confidence from values needs one on every row")
-        }
-        let trainData = loadedTrain.interactions
-        options.implicit = true; options.ratingColumn = nil  // the test needs pairs only
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         var metadata: [ItemMetadata?] = []

@@ -42,6 +42,8 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.factors, "Latent factors"))") var factors: Int?
     @Option(parsing: .unconditional, help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
     @Option(parsing: .unconditional, help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
+    @Option(parsing: .unconditional, help: "\(help(.regularizationExponent, "Frequency-scaled regularisation ν (Rendle et al. 2022): a user or item with n interactions gets λ·(1 + n/(α₀·N))^ν, α₀ = 1/(1 + α), N the other side's count; 0 is plain λ"))")
+    var regularizationExponent: Float?
     @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α (als, hybrid) or transition exponent α (rp3beta)"))") var alpha: Float?
     @Option(parsing: .unconditional, help: "\(help(.beta, "Popularity exponent β"))") var beta: Float?
     @Option(parsing: .unconditional, help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
@@ -53,12 +55,37 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(help: "The CSV column holding each pair's strength (plays, views, purchases) for --confidence linear|log (default: rating when present; without one every row counts 1 and repeated rows add up).")
     var valueColumn: String?
 
+    @Option(help: "A configuration saved by `rectrain tune --output`: its model (when --model is not given) and hyperparameters; a hyperparameter given on the command line overrides the file's.")
+    var config: String?
+
     /// What the data loader keeps: the value column when ALS's confidence comes from values
     /// ("" for the default column), nil otherwise.
     var keptValueColumn: String? {
-        if case .values? = confidence { return valueColumn ?? "" }
+        if case .values? = modelOptions.confidence { return valueColumn ?? "" }
         return nil
     }
+
+    /// The configuration of --config, nil without one.
+    /// - Throws: `ValidationError` naming the file when it cannot be read or is not a
+    ///   configuration `rectrain tune` writes.
+    func tunedConfiguration() throws -> TunedConfiguration? {
+        guard let config else { return nil }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
+            throw ValidationError("--config \(config): cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        let tuned: TunedConfiguration
+        do { tuned = try JSONDecoder().decode(TunedConfiguration.self, from: data) } catch {
+            throw ValidationError("--config \(config): not a configuration written by `rectrain tune --output` (\(jsonProblem(error)))")
+        }
+        do { _ = try tuned.options() } catch let error as RecommenderError {
+            throw ValidationError("--config \(config): \(cliMessage(error))")
+        }
+        return tuned
+    }
+
+    /// The model named by --config, when there is one.
+    var configuredModel: String? { (try? tunedConfiguration())??.model }
     @Flag(inversion: .prefixedNo,
           help: "hybrid: learn the member weights on a validation split cut from the training data (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
     var learnWeights: Bool?
@@ -77,14 +104,22 @@ struct HyperparameterOptions: ParsableArguments {
         "--" + parameter.reduce(into: "") { out, c in if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) } }
     }
 
+    /// The hyperparameters: --config's, overridden by those given on the command line.
     var modelOptions: ModelOptions {
+        let saved = ((try? tunedConfiguration()) ?? nil).flatMap { try? $0.options() } ?? ModelOptions()
+        return saved.overridden(by: commandLineOptions)
+    }
+
+    /// The hyperparameters given on the command line.
+    var commandLineOptions: ModelOptions {
         var o = ModelOptions()
-        o.factors = factors; o.iterations = iterations; o.regularization = regularization
+        o.factors = factors; o.iterations = iterations; o.regularization = regularization; o.regularizationExponent = regularizationExponent
         o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.confidence = confidence; o.learnWeights = learnWeights
         return o
     }
 
     func validate() throws {
+        _ = try tunedConfiguration()
         if valueColumn != nil, keptValueColumn == nil {
             throw ValidationError("--value-column has no effect without --confidence linear or log")
         }
@@ -99,22 +134,26 @@ struct HyperparameterOptions: ParsableArguments {
         let column = valueColumn ?? "rating", t = data.interactions
         func pair(_ u: Int, _ i: Int) -> String { "user \(t.userIDs.id(at: u)), item \(t.itemIDs.id(at: i))" }
         if let r = t.values.indices.first(where: { !(t.values[$0] >= 0 && t.values[$0].isFinite) }) {
-            throw ValidationError("--confidence \(confidence!): the \(column) value of \(pair(Int(t.users[r]), Int(t.items[r]))) is \(t.values[r]); counts must be finite and ≥ 0")
+            throw ValidationError("--confidence \(modelOptions.confidence!): the \(column) value of \(pair(Int(t.users[r]), Int(t.items[r]))) is \(t.values[r]); counts must be finite and ≥ 0")
         }
         let s = data.strengths
         for u in 0..<s.rows {
             let row = s.row(u)
             if let q = row.values.indices.first(where: { !row.values[$0].isFinite }) {
-                throw ValidationError("--confidence \(confidence!): the \(column) values of \(pair(u, Int(row.columns[q]))) add up past the largest single-precision number")
+                throw ValidationError("--confidence \(modelOptions.confidence!): the \(column) values of \(pair(u, Int(row.columns[q]))) add up past the largest single-precision number")
             }
         }
         if s.values.allSatisfy({ $0 == 1 }) {
-            global.warn("--confidence \(confidence!): every pair's \(column) value is 1 and no pair repeats, so confidence is the binary matrix's")
+            global.warn("--confidence \(modelOptions.confidence!): every pair's \(column) value is 1 and no pair repeats, so confidence is the binary matrix's")
         }
     }
 
-    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored).
+    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored), and
+    /// a --config tuned for another model.
     func checkUsed(by model: String) throws {
+        if let config, let tuned = try tunedConfiguration(), tuned.model != model {
+            throw ValidationError("--config \(config) holds hyperparameters of the \(tuned.model) model, not of \(model)")
+        }
         do { try ModelKind(model).checkUsed(modelOptions) } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
     }
 }
@@ -161,4 +200,19 @@ func seconds(since start: Date) -> Double { Date().timeIntervalSince(start) }
 extension ConfidenceSource: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String { description }
+}
+
+/// What is wrong with a JSON document, in one line: the key path and the problem.
+func jsonProblem(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "\(error)" }
+    func path(_ context: DecodingError.Context) -> String {
+        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        return keys.isEmpty ? "" : " at \(keys)"
+    }
+    switch error {
+    case let .keyNotFound(key, context): return "missing key \"\(key.stringValue)\"\(path(context))"
+    case let .typeMismatch(_, context), let .valueNotFound(_, context): return "wrong type\(path(context)): \(context.debugDescription)"
+    case let .dataCorrupted(context): return "invalid JSON\(path(context)): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
+    @unknown default: return "\(error)"
+    }
 }

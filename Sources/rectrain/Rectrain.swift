@@ -15,7 +15,7 @@ struct Rectrain: ParsableCommand {
         once with OPENBLAS_CORETYPE set to the fastest family the CPU supports. Set \
         OPENBLAS_CORETYPE yourself, or RECOMMEND_BLAS_CORE=keep, to decide.
         """,
-        subcommands: [PipelineCommand.self, Generate.self, Train.self, Evaluate.self, RecommendCommand.self, RecommendAll.self, Predict.self, Similar.self, Convert.self, ServeCommand.self, Bench.self, SynthMatrix.self]
+        subcommands: [PipelineCommand.self, Generate.self, Train.self, Evaluate.self, Tune.self, RecommendCommand.self, RecommendAll.self, Predict.self, Similar.self, Convert.self, ServeCommand.self, Bench.self, SynthMatrix.self]
     )
 
     static func main() {

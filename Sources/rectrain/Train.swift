@@ -26,7 +26,10 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     var items: String?
     @Option(help: "A feedback store written by `rectrain serve`: its events are added after the data's rows (a pair in both takes the feedback's value). Rating models take only events of kind \"rating\", whose values must lie within the data's ratings.")
     var feedback: String?
-    @Option(help: "Model: \(Train.models.joined(separator: ", ")).") var model: String
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: \(Train.models.joined(separator: ", ")). Optional with --config (the configuration's model).", valueName: "model"))
+    var modelOption: String?
+    /// --model, or the model of --config.
+    var model: String { modelOption ?? hyper.configuredModel ?? "" }
 
     /// The models that can be saved, from the registry.
     static var models: [String] { ModelKind.allCases.filter(\.isPersistent).map(\.rawValue) }
@@ -38,6 +41,10 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        if modelOption == nil {
+            guard hyper.config != nil else { throw ValidationError("Missing expected argument '--model <model>'") }
+            _ = try hyper.tunedConfiguration()
+        }
         guard Train.models.contains(model) else {
             throw ValidationError("unknown model \"\(model)\": expected one of \(Train.models.joined(separator: ", "))")
         }

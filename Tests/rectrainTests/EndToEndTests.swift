@@ -174,6 +174,52 @@ enum CLI {
         #expect((json["ndcg"] as! Double) > 0)
     }
 
+    /// tune → best.json → train/evaluate --config: the saved hyperparameters are the ones used,
+    /// the command line overrides them, and bad files or mismatched models are one-line errors.
+    @Test func tunedConfigurationsDriveTrainAndEvaluate() throws {
+        let dir = try CLI.folder("e2e-tune")
+        let (dataset, _) = try DataSource.load(path: CLI.world)
+        let pairs = dataset.interactions.distinctPairs()
+        let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
+        try pairs.subset(split.train).writeCSV(to: dir + "/train.csv")
+        try pairs.subset(split.test).writeCSV(to: dir + "/test.csv")
+        let tune = try CLI.run(["tune", "--model", "edlae", "--train", dir + "/train.csv", "--budget", "4", "--splits", "1",
+                                "--output", dir + "/best.json", "--quiet"])
+        #expect(tune.status == 0, "\(tune.err)")
+        #expect(tune.out.contains("defaults") && tune.out.contains("best: trial"), "\(tune.out)")
+        let saved = try JSONDecoder().decode(TunedConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/best.json")))
+        #expect(saved.model == "edlae" && saved.trials == 4 && saved.validationScore > 0)
+        let lambda = try #require(saved.hyperparameters["regularization"]), p = try #require(saved.hyperparameters["dropout"])
+        func ndcg(_ arguments: [String]) throws -> Double {
+            let r = try CLI.run(["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--json"] + arguments)
+            #expect(r.status == 0, "\(arguments): \(r.err)")
+            return (try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any])["ndcg"] as! Double
+        }
+        let configured = try ndcg(["--config", dir + "/best.json"])
+        #expect(configured == (try ndcg(["--model", "edlae", "--regularization", lambda, "--dropout", p])))
+        // The command line wins over the file.
+        #expect((try ndcg(["--config", dir + "/best.json", "--dropout", "0"])) == (try ndcg(["--model", "edlae", "--regularization", lambda, "--dropout", "0"])))
+        let train = try CLI.run(["train", "--data", dir + "/train.csv", "--config", dir + "/best.json", "--output", dir + "/m.model", "--quiet"])
+        #expect(train.status == 0, "\(train.err)")
+        #expect(try SavedModel.read(path: dir + "/m.model").model.name == "edlae")
+        try #"{"model": "ease", "hyperparameters": {"lambda": 3}}"#.write(toFile: dir + "/unknown.json", atomically: true, encoding: .utf8)
+        try "{not json".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["train", "--data", dir + "/train.csv", "--config", dir + "/best.json", "--model", "als", "--output", dir + "/x.model"], "not of als"),
+            (["train", "--data", dir + "/train.csv", "--config", dir + "/missing.json", "--output", dir + "/x.model"], "cannot read"),
+            (["train", "--data", dir + "/train.csv", "--config", dir + "/unknown.json", "--output", dir + "/x.model"], "lambda"),
+            (["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--config", dir + "/broken.json"], "not a configuration"),
+            (["train", "--data", dir + "/train.csv", "--output", dir + "/x.model"], "--model"),
+            (["tune", "--model", "popular", "--train", dir + "/train.csv"], "no hyperparameters to search"),
+            (["tune", "--model", "ease", "--train", dir + "/train.csv", "--budget", "0"], "--budget"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try CLI.run(arguments)
+            #expect(r.status != 0 && r.err.split(separator: "\n").count == 1 && r.err.contains(expected), "\(arguments): \(r.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/x.model"))
+    }
+
     /// Each bad input exits non-zero with one line naming the problem, never a stack trace.
     @Test func badInputsAreOneLineErrors() throws {
         let dir = try CLI.folder("e2e-bad")

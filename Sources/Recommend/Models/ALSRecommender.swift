@@ -7,12 +7,16 @@ import Factorization
 /// item's share of the score (``ImplicitALSModel/explain(items:strengths:item:gram:)``).
 public struct ALSRecommender: FactorRecommender, ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("als", .ranking, "implicit ALS: weighted matrix factorization (Hu, Koren & Volinsky, ICDM 2008)",
-                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2", .confidence: "binary"])
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .regularizationExponent: "0",
+                                                                    .alpha: "2", .confidence: "binary"],
+                                                  search: [.factors: .integers(16, 256), .regularization: .logUniform(0.01, 100),
+                                                           .regularizationExponent: .uniform(0, 1.5), .alpha: .logUniform(0.5, 50)])
     public static func make(_ o: ModelOptions) throws -> Self {
         var c = defaults
         if let v = o.factors { c.factors = v }
         if let v = o.iterations { c.iterations = v }
         if let v = o.regularization { c.regularization = v }
+        if let v = o.regularizationExponent { c.regularizationExponent = v }
         if let v = o.alpha { c.alpha = v }
         if case let .values(scale)? = o.confidence { c.confidence = scale }
         var m = Self(configuration: c)
@@ -23,7 +27,10 @@ public struct ALSRecommender: FactorRecommender, ExplainingRecommender, Register
     public var configuration: ImplicitALSConfiguration
     /// Whether confidence comes from the binary matrix (default) or the pairs' values.
     public var confidenceSource: ConfidenceSource = .binary
-    public internal(set) var model: ImplicitALSModel?
+    public internal(set) var model: ImplicitALSModel? { didSet { gram = try? model?.regularizedGram() } }
+    /// YᵀY + λI of the model's item factors (k × k), computed once per fitted model: every
+    /// explanation solves against it.
+    private var gram: Matrix<Float>?
     /// The training matrix the factors were fitted on (binary, or the strengths): explanations
     /// of training users read their rows.
     var history: SparseMatrix?
@@ -33,13 +40,15 @@ public struct ALSRecommender: FactorRecommender, ExplainingRecommender, Register
     public init(configuration: ImplicitALSConfiguration = ALSRecommender.defaults) { self.configuration = configuration }
 
     /// A fitted recommender from its model (trained elsewhere, e.g. by distributed ALS).
-    public init(model: ImplicitALSModel) { configuration = model.configuration; self.model = model }
+    public init(model: ImplicitALSModel) {
+        configuration = model.configuration; self.model = model; gram = try? model.regularizedGram()
+    }
 
     /// The history items that add most to the user's score for `item`, by their share
     /// cᵢ·yⱼᵀWᵤyᵢ of it (positive shares only, largest first).
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
         guard let history, user >= 0, user < history.rows else { return [] }
-        let row = history.row(user)
+        let row = history.row(user)  // the training strengths, not 1s: as the fit weighed them
         return explain(items: row.columns.map(Int.init), strengths: Array(row.values), item: item, count: count)
     }
 
@@ -50,7 +59,7 @@ public struct ALSRecommender: FactorRecommender, ExplainingRecommender, Register
     }
 
     func explain(items: [Int], strengths: [Float], item: Int, count: Int) -> [(index: Int, contribution: Float)] {
-        guard let model, !items.isEmpty, let gram = try? model.regularizedGram(),
+        guard let model, !items.isEmpty, let gram,
               let shares = try? model.explain(items: items, strengths: strengths, item: item, gram: gram) else { return [] }
         return strongestShares(zip(items, shares).map { (index: $0, contribution: $1) }, count: count)
     }
@@ -95,6 +104,8 @@ extension ALSRecommender: PersistentModel {
         case .cholesky: t["solver"] = "cholesky"
         case let .conjugateGradient(steps): t["solver"] = "cg:\(steps)"
         }
+        // Files from before frequency-scaled regularisation have no exponent: 0.
+        if c.regularizationExponent != 0 { t["regularization_exponent"] = "\(c.regularizationExponent)" }
         // Files from before confidence from values have no "confidence_source": binary.
         if confidenceSource != .binary { t["confidence_source"] = "values" }
         w.table(t)
@@ -108,12 +119,14 @@ extension ALSRecommender: PersistentModel {
         var config = defaults
         config.factors = try p.int("factors"); config.regularization = try p.float("regularization")
         config.alpha = try p.float("alpha"); config.iterations = try p.int("iterations")
+        if p.table["regularization_exponent"] != nil { config.regularizationExponent = try p.float("regularization_exponent") }
         let confidence = try p.string("confidence"), solver = try p.string("solver")
         if confidence.hasPrefix("log:"), let e = Float(confidence.dropFirst(4)) { config.confidence = .logarithmic(epsilon: e) }
         if solver == "cholesky" { config.solver = .cholesky } else if solver.hasPrefix("cg:"), let s = Int(solver.dropFirst(3)) { config.solver = .conjugateGradient(steps: s) }
         let (u, v) = try decodeFactors(&r, c)
         // The fold-in of cold-start users runs with these settings: they must match the factors.
-        try c.check(config.factors == u.columns && config.alpha.isFinite && config.regularization >= 0, "hyperparameters")
+        try c.check(config.factors == u.columns && config.alpha.isFinite && config.regularization >= 0
+                    && config.regularizationExponent >= 0 && config.regularizationExponent <= 4, "hyperparameters")
         var m = Self(configuration: config)
         m.model = ImplicitALSModel(userFactors: u, itemFactors: v, configuration: config, lossHistory: [])
         m.history = c.history

@@ -6,7 +6,7 @@ import Foundation
 /// the history, Σᵢ Bᵢⱼ, so each history item's weight Bᵢⱼ is its share (explanations).
 public struct EASERecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("ease", .ranking, "EASE: closed-form item-item weights (Steck, WWW 2019)",
-                                                  hyperparameters: [.regularization: "500"])
+                                                  hyperparameters: [.regularization: "500"], search: [.regularization: .logUniform(10, 5000)])
     public static func make(_ o: ModelOptions) throws -> Self { 
         if let r = o.regularization, r <= 0 { throw RecommenderError.invalidParameter(model: "ease", name: "regularization", value: "\(r)", expected: "a value > 0 (EASE's closed form needs λ > 0)") }
         return Self(regularization: o.regularization ?? 500)
@@ -43,8 +43,7 @@ public struct EASERecommender: ExplainingRecommender, RegisteredModel {
 
     /// The history items with the largest positive weights Bᵢⱼ towards `item`.
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        guard let history, user >= 0, user < history.rows else { return [] }
-        return explain(history: history.row(user).columns.map(Int.init), item: item, count: count)
+        explain(trainingRowOf: user, in: history, item: item, count: count)
     }
 
     public func explain(history: [Int], item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {

@@ -9,7 +9,8 @@ import Foundation
 public struct EDLAERecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("edlae", .ranking,
                                                        "EDLAE: EASE with emphasised-denoising regularisation (Steck, NeurIPS 2020)",
-                                                       hyperparameters: [.regularization: "\(defaultRegularization.formatted())", .dropout: "\(defaultDropout)"])
+                                                       hyperparameters: [.regularization: "\(defaultRegularization.formatted())", .dropout: "\(defaultDropout)"],
+                                                       search: [.regularization: .logUniform(10, 5000), .dropout: .uniform(0, 0.9)])
     /// Defaults (measured on ML-100K: docs/benchmarks.md, "Beyond EASE").
     public static let defaultRegularization: Float = 200
     public static let defaultDropout: Float = 0.7

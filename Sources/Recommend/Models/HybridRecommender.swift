@@ -12,7 +12,7 @@ import Foundation
 public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("hybrid", .ranking,
                                                        "EDLAE, PureSVD (rank 20), ALS and RP3beta on min-max normalised scores, weights learned on a validation split",
-                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .alpha: "2",
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .regularizationExponent: "0", .alpha: "2",
                                                                     .beta: "\(RP3BetaRecommender.defaults.beta)", .neighbors: "\(RP3BetaRecommender.defaults.neighbors)",
                                                                     .dropout: "\(EDLAERecommender.defaultDropout)", .learnWeights: "on"],
                                                   readsRows: true)
@@ -22,11 +22,12 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     /// PureSVD's rank inside the hybrid: a coarse view of taste that the item-item members lack.
     public static let svdRank = 20
 
-    /// Each member reads its own options: ALS `factors`, `iterations`, `regularization` and
-    /// `alpha`; RP3β `neighbors` and `beta`; EDLAE `dropout`. The rest keep their defaults.
+    /// Each member reads its own options: ALS `factors`, `iterations`, `regularization`,
+    /// `regularizationExponent` and `alpha`; RP3β `neighbors` and `beta`; EDLAE `dropout`. The rest keep their defaults.
     public static func make(_ o: ModelOptions) throws -> Self {
         var als = ModelOptions(), rp3 = ModelOptions(), edlae = ModelOptions()
         als.factors = o.factors; als.iterations = o.iterations; als.regularization = o.regularization; als.alpha = o.alpha
+        als.regularizationExponent = o.regularizationExponent
         rp3.neighbors = o.neighbors; rp3.beta = o.beta
         edlae.dropout = o.dropout
         let members: [any Recommender] = [try EDLAERecommender.make(edlae), PureSVDRecommender(factors: svdRank),

@@ -6,7 +6,8 @@ import Foundation
 /// user is the sum of sim(i, j) over the user's items i that have j among their `neighbors`.
 public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("itemknn", .ranking, "item-based k-NN: cosine neighbours of the user's titles (Sarwar et al., WWW 2001)",
-                                                  hyperparameters: [.neighbors: "20", .shrinkage: "0"])
+                                                  hyperparameters: [.neighbors: "20", .shrinkage: "0"],
+                                                  search: [.neighbors: .integers(5, 500), .shrinkage: .uniform(0, 200)])
 
     public var neighbors = 20
     public var shrinkage: Float = 0
@@ -35,8 +36,7 @@ public struct ItemKNNRecommender: ExplainingRecommender, RegisteredModel {
 
     /// The history items that contributed most to `item`'s score for `user`: "because you watched …".
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        guard let history, user >= 0, user < history.rows else { return [] }
-        return explain(history: history.row(user).columns.map(Int.init), item: item, count: count)
+        explain(trainingRowOf: user, in: history, item: item, count: count)
     }
 
     /// The titles of `history` whose neighbour lists hold `item`, by similarity.

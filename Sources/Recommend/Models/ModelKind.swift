@@ -11,7 +11,7 @@ public enum ModelTask: String, Sendable {
 
 /// A hyperparameter of ``ModelOptions`` that a model may read.
 public enum Hyperparameter: String, Sendable, CaseIterable {
-    case factors, iterations, regularization, alpha, beta, neighbors, shrinkage, dropout, confidence, learnWeights
+    case factors, iterations, regularization, regularizationExponent, alpha, beta, neighbors, shrinkage, dropout, confidence, learnWeights
 }
 
 /// Hyperparameters as a caller gives them; nil means the model's default.
@@ -22,6 +22,8 @@ public struct ModelOptions: Sendable {
     public var iterations: Int?
     /// L2 regularization λ, ≥ 0.
     public var regularization: Float?
+    /// Implicit ALS's frequency-scaled regularisation exponent ν in [0, 4] (Rendle et al. 2022).
+    public var regularizationExponent: Float?
     /// Implicit ALS confidence slope α (confidence 1 + α·r), ≥ 0.
     public var alpha: Float?
     /// RP3β's popularity exponent β, ≥ 0.
@@ -44,6 +46,7 @@ public struct ModelOptions: Sendable {
         if factors != nil { out.append(.factors) }
         if iterations != nil { out.append(.iterations) }
         if regularization != nil { out.append(.regularization) }
+        if regularizationExponent != nil { out.append(.regularizationExponent) }
         if alpha != nil { out.append(.alpha) }
         if beta != nil { out.append(.beta) }
         if neighbors != nil { out.append(.neighbors) }
@@ -66,11 +69,14 @@ public struct ModelRegistration: Sendable {
     /// only the matrices built from them: a model that does not lets a large training run
     /// release the table (and never load its timestamps) before it trains.
     public let readsRows: Bool
+    /// The ranges `rectrain tune` searches (``Tuner``): the hyperparameters worth tuning and
+    /// their sensible values. Empty: nothing to tune.
+    public let search: KeyValuePairs<Hyperparameter, SearchRange>
 
     public init(_ kind: String, _ task: ModelTask, _ summary: String, hyperparameters: KeyValuePairs<Hyperparameter, String> = [:],
-                readsRows: Bool = false) {
+                readsRows: Bool = false, search: KeyValuePairs<Hyperparameter, SearchRange> = [:]) {
         self.kind = ModelKind(kind); self.task = task; self.summary = summary; self.hyperparameters = hyperparameters
-        self.readsRows = readsRows
+        self.readsRows = readsRows; self.search = search
     }
 }
 
@@ -153,6 +159,11 @@ public struct ModelKind: RawRepresentable, Hashable, Sendable, CaseIterable, Cus
     /// Whether training reads the interaction rows (``ModelRegistration/readsRows``); true for an
     /// unregistered kind.
     public var readsRows: Bool { (try? type().registration.readsRows) ?? true }
+    /// The ranges `rectrain tune` searches (``ModelRegistration/search``), empty for an
+    /// unregistered kind.
+    public var searchSpace: [(parameter: Hyperparameter, range: SearchRange)] {
+        ((try? type().registration.search) ?? [:]).map { (parameter: $0.key, range: $0.value) }
+    }
     /// Whether the model can be saved to a model file.
     public var isPersistent: Bool { (try? type()) is any PersistentModel.Type }
 
@@ -191,6 +202,7 @@ extension ModelOptions {
             if let value, !(value >= 0 && value.isFinite) { throw fail(name, value, "a finite value ≥ 0") }
         }
         if let p = o.dropout, !(p >= 0 && p < 1) { throw fail(.dropout, p, "a probability in [0, 1)") }
+        if let v = o.regularizationExponent, !(v >= 0 && v <= 4) { throw fail(.regularizationExponent, v, "a value in [0, 4]") }
         if case let .values(.logarithmic(epsilon))? = o.confidence, !(epsilon >= 1e-6 && epsilon.isFinite) {
             throw fail(.confidence, "log:\(epsilon)", "log:ε with a finite ε ≥ 10⁻⁶ (x/ε must stay within single precision)")
         }

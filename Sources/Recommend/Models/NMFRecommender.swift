@@ -5,7 +5,7 @@ import Factorization
 /// (users × k), item factors Hᵀ (items × k), both non-negative.
 public struct NMFRecommender: FactorRecommender, RegisteredModel {
     public static let registration = ModelRegistration("nmf", .ranking, "non-negative matrix factorization by HALS (Cichocki & Phan, 2009)",
-                                                  hyperparameters: [.factors: "50", .iterations: "100"])
+                                                  hyperparameters: [.factors: "50", .iterations: "100"], search: [.factors: .integers(4, 128)])
     public static func make(_ o: ModelOptions) throws -> Self { Self(factors: o.factors ?? 50, iterations: o.iterations ?? 100) }
 
     public var factors = 50

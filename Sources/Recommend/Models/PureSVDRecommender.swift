@@ -6,7 +6,7 @@ import Factorization
 /// (items × k).
 public struct PureSVDRecommender: FactorRecommender, RegisteredModel {
     public static let registration = ModelRegistration("svd", .ranking, "PureSVD: truncated SVD of the interaction matrix (Cremonesi et al., RecSys 2010)",
-                                                  hyperparameters: [.factors: "50"])
+                                                  hyperparameters: [.factors: "50"], search: [.factors: .integers(4, 256)])
     public static func make(_ o: ModelOptions) throws -> Self { Self(factors: o.factors ?? 50) }
 
     public var factors = 50

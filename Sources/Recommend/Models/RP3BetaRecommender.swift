@@ -8,7 +8,8 @@ import Foundation
 public struct RP3BetaRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("rp3beta", .ranking,
                                                        "RP3beta: popularity-penalised random walk item to user to item (Paudel et al., TiiS 2016)",
-                                                       hyperparameters: [.alpha: "\(defaults.alpha)", .beta: "\(defaults.beta)", .neighbors: "\(defaults.neighbors)"])
+                                                       hyperparameters: [.alpha: "\(defaults.alpha)", .beta: "\(defaults.beta)", .neighbors: "\(defaults.neighbors)"],
+                                                       search: [.alpha: .uniform(0.2, 1.5), .beta: .uniform(0, 1), .neighbors: .integers(20, 1000)])
     /// Defaults chosen on validation splits of ML-100K's training file (docs/benchmarks.md, "Beyond EASE").
     public static let defaults = (alpha: Float(0.7), beta: Float(0.6), neighbors: 400)
 

@@ -72,6 +72,14 @@ public protocol ExplainingRecommender: Recommender {
     func explain(history: [Int], item: Int, count: Int) -> [(index: Int, contribution: Float)]
 }
 
+extension ExplainingRecommender {
+    /// ``explain(history:item:count:)`` of a training user's row of `history` (no user outside it).
+    func explain(trainingRowOf user: Int, in history: SparseMatrix?, item: Int, count: Int) -> [(index: Int, contribution: Float)] {
+        guard let history, user >= 0, user < history.rows else { return [] }
+        return explain(history: history.row(user).columns.map(Int.init), item: item, count: count)
+    }
+}
+
 /// The shares that explain a score: the `count` largest positive ones, largest first (ties by
 /// index), as (history item, share).
 func strongestShares(_ shares: [(index: Int, contribution: Float)], count: Int) -> [(index: Int, contribution: Float)] {

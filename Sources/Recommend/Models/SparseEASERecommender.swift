@@ -10,7 +10,9 @@ public struct SparseEASERecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("sansa", .ranking,
                                                        "EASE at large catalogues: per-item EDLAE regressions on the most co-occurring items, sparse weights",
                                                        hyperparameters: [.regularization: "\(defaults.regularization.formatted())",
-                                                                         .dropout: "\(defaults.dropout)", .neighbors: "\(defaults.neighbors)"])
+                                                                         .dropout: "\(defaults.dropout)", .neighbors: "\(defaults.neighbors)"],
+                                                       search: [.regularization: .logUniform(10, 5000), .dropout: .uniform(0, 0.9),
+                                                                .neighbors: .integers(64, 512)])
     /// λ 200 and p 0.7 as EDLAE; 256 neighbours (ML-100K: docs/benchmarks.md, "EASE at large catalogues").
     public static let defaults = SparseEASEConfiguration()
 
@@ -59,8 +61,7 @@ public struct SparseEASERecommender: ExplainingRecommender, RegisteredModel {
     }
 
     public func explain(user: Int, item: Int, count: Int = 3) -> [(index: Int, contribution: Float)] {
-        guard let history, user >= 0, user < history.rows else { return [] }
-        return explain(history: history.row(user).columns.map(Int.init), item: item, count: count)
+        explain(trainingRowOf: user, in: history, item: item, count: count)
     }
 
     /// The history items with the largest positive weights Bᵢⱼ towards `item`.

@@ -6,7 +6,8 @@ import Foundation
 /// `neighbors` most similar users v (cosine with shrinkage) who interacted with j.
 public struct UserKNNRecommender: Recommender, RegisteredModel {
     public static let registration = ModelRegistration("userknn", .ranking, "user-based k-NN: titles of the most similar users (Herlocker et al., SIGIR 1999)",
-                                                  hyperparameters: [.neighbors: "20", .shrinkage: "0"])
+                                                  hyperparameters: [.neighbors: "20", .shrinkage: "0"],
+                                                  search: [.neighbors: .integers(5, 500), .shrinkage: .uniform(0, 200)])
 
     public var neighbors = 20
     public var shrinkage: Float = 0

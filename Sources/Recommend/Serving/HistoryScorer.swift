@@ -97,7 +97,7 @@ public struct HistoryScorer: Sendable {
             var x = [Float](repeating: 0, count: v.columns)
             let k = v.columns
             v.withUnsafeBufferPointer { factors in
-                for i in Set(known) { for j in 0..<k { x[j] += factors[i * k + j] } }
+                for i in Self.distinctInOrder(known) { for j in 0..<k { x[j] += factors[i * k + j] } }
             }
             return Profile(factors: [x])
         case let .weighted(members):
@@ -123,7 +123,7 @@ public struct HistoryScorer: Sendable {
             var s = [Float](repeating: 0, count: items)
             b.withUnsafeBufferPointer { weights in
                 s.withUnsafeMutableBufferPointer { out in
-                    for i in Set(known) {
+                    for i in Self.distinctInOrder(known) {
                         let row = weights.baseAddress! + i * items
                         for j in 0..<items { out[j] += row[j] }
                     }
@@ -134,10 +134,10 @@ public struct HistoryScorer: Sendable {
             return SparseEASERecommender.scores(history: known, weights: b)
         case let .neighbours(similar):
             var s = [Float](repeating: 0, count: items)
-            for i in Set(known) { for (j, sim) in similar.neighbors(of: i) { s[j] += sim } }
+            for i in Self.distinctInOrder(known) { for (j, sim) in similar.neighbors(of: i) { s[j] += sim } }
             return s
         case let .content(content):
-            return try content.scores(history: Array(Set(known)).sorted())
+            return try content.scores(history: Self.distinctInOrder(known))
         case let .popularity(counts):
             return counts
         case let .weighted(members):
@@ -151,4 +151,8 @@ public struct HistoryScorer: Sendable {
             return total
         }
     }
+
+    /// The distinct indices of a history in increasing order: rows summed in this order round
+    /// the same way for the same history, whatever order it came in.
+    static func distinctInOrder(_ history: [Int]) -> [Int] { Array(Set(history)).sorted() }
 }

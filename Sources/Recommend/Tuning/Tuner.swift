@@ -1,0 +1,241 @@
+import DenseLinalg
+import Foundation
+
+/// What a tuning run maximises: a ranking metric at K on the validation users.
+public enum TuningMetric: String, Sendable, CaseIterable {
+    case ndcg, recall, precision, map
+
+    /// The metric of a report.
+    public func value(in report: RankingReport) -> Double {
+        switch self {
+        case .ndcg: return report.ndcg
+        case .recall: return report.recall
+        case .precision: return report.precision
+        case .map: return report.map
+        }
+    }
+
+    /// "nDCG@10".
+    public func name(k: Int) -> String {
+        switch self {
+        case .ndcg: return "nDCG@\(k)"
+        case .recall: return "recall@\(k)"
+        case .precision: return "precision@\(k)"
+        case .map: return "MAP@\(k)"
+        }
+    }
+}
+
+/// One configuration a tuning run tried.
+public struct TuningTrial: Sendable {
+    /// 1-based; trial 1 is the model's defaults.
+    public var number: Int
+    /// The options trained with: the held values and this trial's values.
+    public var options: ModelOptions
+    /// The metric averaged over the validation splits; nil when training failed.
+    public var score: Double?
+    /// Why training failed (a diverging configuration, a matrix that was not positive definite).
+    public var failure: String?
+    /// Seconds for every split's fit and evaluation.
+    public var seconds: Double
+    /// How the values were chosen: "defaults", "random" or "refine" (near the best so far).
+    public var phase: String
+}
+
+/// Hyperparameter search that never sees the test: every trial trains on validation splits cut
+/// from the training data alone and is scored on their held-out interactions.
+///
+/// Search: trial 1 is the model's defaults; the first half of the budget samples uniformly over
+/// each searched hyperparameter's ``SearchRange`` (log scale where the range is); the second
+/// half perturbs the best configuration so far, each value by a Gaussian step in the range's
+/// coordinates whose width shrinks from 15% to 5% of the range (a (1+1) evolution strategy;
+/// random search alone rarely lands in a narrow optimum of four parameters at once, Bergstra &
+/// Bengio, JMLR 2012, explain why it still beats grids). Everything is seeded: the same data,
+/// seed and budget give the same trials.
+public struct Tuner: Sendable {
+    /// The model tuned (a ranking model with a ``ModelKind/searchSpace``).
+    public var kind: ModelKind
+    /// Trials, the defaults included. Default 30.
+    public var budget = 30
+    public var metric: TuningMetric = .ndcg
+    /// K of the metric. Default 10.
+    public var k = 10
+    /// Validation splits each trial is scored on (its metric is their mean). Default 2.
+    public var splits = 2
+    /// Share of each user's interactions held out for validation. Default 0.2.
+    public var validationFraction = 0.2
+    /// Hyperparameters held at these values (not searched).
+    public var held = ModelOptions()
+
+    public init(kind: ModelKind) { self.kind = kind }
+
+    /// The hyperparameters searched: the model's search space without the held ones.
+    public var searched: [(parameter: Hyperparameter, range: SearchRange)] {
+        let held = Set(self.held.given)
+        return kind.searchSpace.filter { !held.contains($0.parameter) }
+    }
+
+    /// Runs the search on `data` (the training data only), calling `progress` after each trial.
+    /// - Returns: every trial, in order.
+    /// - Throws: ``RecommenderError`` when the model is not a ranking model, has nothing to
+    ///   search, or the data cannot be split; a failing trial is recorded, not thrown.
+    public func run(_ data: TrainingData, seed: UInt64, progress: (TuningTrial) -> Void = { _ in }) throws -> [TuningTrial] {
+        guard kind.task == .ranking else {
+            throw RecommenderError.evaluation("tune searches ranking models (\(ModelKind.ranking.map(\.rawValue).joined(separator: ", "))); \(kind) is not one")
+        }
+        let tunable = ModelKind.ranking.filter { !$0.searchSpace.isEmpty }.map(\.rawValue).joined(separator: ", ")
+        guard !kind.searchSpace.isEmpty else {
+            throw RecommenderError.evaluation("the \(kind) model has no hyperparameters to search (tunable: \(tunable))")
+        }
+        guard !searched.isEmpty else {
+            throw RecommenderError.evaluation("every hyperparameter tune searches for \(kind) is held on the command line: nothing left to search")
+        }
+        guard budget >= 1, splits >= 1, k >= 1, validationFraction > 0, validationFraction < 1 else {
+            throw RecommenderError.evaluation("tune needs a budget, splits and K ≥ 1 and a validation fraction in (0, 1)")
+        }
+        try kind.validate(held)
+        let folds = try (0..<splits).map { s -> (train: TrainingData, test: Interactions) in
+            let split = try Splitter.randomPerUser(data.interactions, testFraction: validationFraction, seed: seed &+ 7_919 &* UInt64(s + 1))
+            guard !split.test.isEmpty else { throw RecommenderError.evaluation("no interaction can be held out for validation: every user has too few") }
+            let train = try TrainingData(data.interactions.subset(split.train), items: data.items, compute: data.compute, seed: data.seed)
+            return (train, data.interactions.subset(split.test))
+        }
+        var generator = SeededGenerator(seed: seed, stream: 0x7475_6E65)  // "tune"
+        let space = searched
+        var trials: [TuningTrial] = []
+        var tried = Set<[String]>()
+        let randomTrials = max(1, budget / 2)
+        for number in 1...budget {
+            var options = held, phase = "defaults"
+            if number > 1 {
+                let best = trials.filter { $0.score != nil }.max { $0.score! < $1.score! }
+                let refine = number > randomTrials && best != nil
+                phase = refine ? "refine" : "random"
+                // A configuration already tried is drawn again (a few times at most).
+                for _ in 0..<20 {
+                    options = held
+                    let width = refine ? 0.15 - 0.10 * Double(number - randomTrials - 1) / Double(max(1, budget - randomTrials - 1)) : 0
+                    for (parameter, range) in space {
+                        var u = generator.nextUnit()
+                        if refine, let text = best!.options.text(of: parameter) ?? kind.defaultValue(of: parameter), let x = Double(text) {
+                            u = range.position(of: x) + width * Self.gaussian(&generator)
+                        }
+                        try options.set(parameter, text: SearchRange.text(range.value(at: u)))
+                    }
+                    if !tried.contains(key(options)) { break }
+                }
+            }
+            tried.insert(key(options))
+            let start = Date()
+            var trial = TuningTrial(number: number, options: options, score: nil, failure: nil, seconds: 0, phase: phase)
+            do {
+                var total = 0.0
+                for fold in folds {
+                    var model = try kind.makeRecommender(options)
+                    let report = try Evaluator.ranking(&model, train: fold.train, test: fold.test, k: k)
+                    total += metric.value(in: report)
+                }
+                let score = total / Double(folds.count)
+                if score.isFinite { trial.score = score } else { trial.failure = "the metric is not finite" }
+            } catch {
+                trial.failure = "\(error)"
+            }
+            trial.seconds = Date().timeIntervalSince(start)
+            trials.append(trial)
+            progress(trial)
+        }
+        return trials
+    }
+
+    /// The best trial: the highest score, the earliest among equals (the defaults win a tie).
+    public static func best(_ trials: [TuningTrial]) -> TuningTrial? {
+        trials.filter { $0.score != nil }.max { a, b in a.score! < b.score! || (a.score! == b.score! && a.number > b.number) }
+    }
+
+    func key(_ options: ModelOptions) -> [String] {
+        searched.map { options.text(of: $0.parameter) ?? "-" }
+    }
+
+    /// A standard normal draw (Box–Muller).
+    static func gaussian(_ g: inout SeededGenerator) -> Double {
+        let u1 = max(g.nextUnit(), 1e-300), u2 = g.nextUnit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}
+
+/// A tuned configuration as `rectrain tune --output` saves it and `train`/`evaluate --config`
+/// read it: the model, its hyperparameters, and how they were chosen.
+public struct TunedConfiguration: Codable, Equatable, Sendable {
+    /// The model kind.
+    public var model: String
+    /// Hyperparameters by ``Hyperparameter/jsonKey``, as text ("128", "0.05", "log:1").
+    public var hyperparameters: [String: String]
+    /// The metric maximised ("nDCG@10"), its mean over the validation splits for these values
+    /// and for the model's defaults.
+    public var metric: String
+    public var validationScore: Double
+    public var defaultScore: Double?
+    /// How the values were found: trials run, validation splits, held-out share, seed, data.
+    public var trials: Int
+    public var splits: Int
+    public var validationFraction: Double
+    public var seed: UInt64
+    public var train: String
+
+    enum CodingKeys: String, CodingKey {
+        case model, hyperparameters, metric, trials, splits, seed, train
+        case validationScore = "validation_score", defaultScore = "default_score", validationFraction = "validation_fraction"
+    }
+
+    public init(model: String, options: ModelOptions, metric: String, validationScore: Double, defaultScore: Double?,
+                trials: Int, splits: Int, validationFraction: Double, seed: UInt64, train: String) {
+        self.model = model
+        var values: [String: String] = [:]
+        for parameter in options.given { values[parameter.jsonKey] = options.text(of: parameter) }
+        hyperparameters = values
+        self.metric = metric; self.validationScore = validationScore; self.defaultScore = defaultScore
+        self.trials = trials; self.splits = splits; self.validationFraction = validationFraction; self.seed = seed; self.train = train
+    }
+
+    /// Decodes hyperparameter values written as JSON strings, numbers or booleans (a file
+    /// edited by hand may hold `"factors": 128`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        let raw = try c.decode([String: FlexibleValue].self, forKey: .hyperparameters)
+        hyperparameters = raw.mapValues(\.text)
+        metric = try c.decodeIfPresent(String.self, forKey: .metric) ?? ""
+        validationScore = try c.decodeIfPresent(Double.self, forKey: .validationScore) ?? .nan
+        defaultScore = try c.decodeIfPresent(Double.self, forKey: .defaultScore)
+        trials = try c.decodeIfPresent(Int.self, forKey: .trials) ?? 0
+        splits = try c.decodeIfPresent(Int.self, forKey: .splits) ?? 0
+        validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? 0
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        train = try c.decodeIfPresent(String.self, forKey: .train) ?? ""
+    }
+
+    /// The hyperparameters as options for ``ModelKind/make(_:)``.
+    /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)`` for an
+    ///   unknown key or a value of the wrong type.
+    public func options() throws -> ModelOptions {
+        var o = ModelOptions()
+        for (key, text) in hyperparameters.sorted(by: { $0.key < $1.key }) {
+            guard let parameter = Hyperparameter(jsonKey: key) else {
+                throw RecommenderError.invalidParameter(model: model, name: key, value: text,
+                                                        expected: "a hyperparameter: \(Hyperparameter.allCases.map(\.jsonKey).joined(separator: ", "))")
+            }
+            try o.set(parameter, text: text)
+        }
+        return o
+    }
+
+    /// A JSON string, number or boolean, kept as text.
+    struct FlexibleValue: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { text = s } else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" }
+            else if let i = try? c.decode(Int.self) { text = String(i) } else { text = "\(try c.decode(Double.self))" }
+        }
+    }
+}
