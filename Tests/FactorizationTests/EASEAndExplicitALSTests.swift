@@ -123,12 +123,18 @@ import Testing
     }
 
     /// With m neighbours, column j is the ridge regression on j's m most co-occurring items,
-    /// computed here in double precision by Gauss–Jordan; thread counts agree bit for bit.
-    @Test func fewNeighboursAreTheLocalRegression() throws {
+    /// computed here in double precision by Gauss–Jordan; thread counts agree bit for bit, and
+    /// so do the paths of the popular items' cached counts: none cached, some, all.
+    @Test(arguments: [0, 6, 16])
+    func fewNeighboursAreTheLocalRegression(cachedItems: Int) throws {
         let x = TestData.implicitMatrix(users: 80, items: 16, density: 0.25, seed: 3).mapValues { _ in 1 }
         let m = 5, lambda = 3.0, p = 0.5
-        let b = try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 1))
-        #expect(try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 2)) == b)
+        let b = try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 1,
+                                                           cachedItems: cachedItems))
+        #expect(try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 2,
+                                                           cachedItems: cachedItems)) == b)
+        #expect(try SparseEASE.fit(x, configuration: .init(regularization: Float(lambda), dropout: Float(p), neighbors: m, threads: 1,
+                                                           cachedItems: 16 - cachedItems)) == b)
         let d = x.toDense().converted(to: Double.self), n = 16
         var g = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         for u in 0..<d.rows { for a in 0..<n where d[u, a] > 0 { for c in 0..<n where d[u, c] > 0 { g[a][c] += 1 } } }
@@ -154,5 +160,6 @@ import Testing
         #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(regularization: 0)) }
         #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(dropout: 1)) }
         #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(neighbors: 0)) }
+        #expect(throws: FactorizationError.self) { try SparseEASE.fit(x, configuration: .init(cachedItems: -1)) }
     }
 }
