@@ -20,9 +20,11 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
     @Option(help: "Test CSV (or its binary form).") var test: String
     @Option(name: .customLong("model"), help: ArgumentHelp("Model: \(ModelKind.ranking.map(\.rawValue).joined(separator: ", ")), or with --task rating \(ModelKind.rating.map(\.rawValue).joined(separator: ", ")). Optional with --config (the configuration's model).", valueName: "model"))
     var modelOption: String?
+    /// K saved by `tune` in --config.
+    var configuredK: Int? { (try? hyper.tunedConfiguration())??.k }
     /// --model, or the model of --config.
     var model: String { modelOption ?? hyper.configuredModel ?? "" }
-    @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
+    @OptionGroup(title: "Model hyperparameters") var hyper: ModelSettings
     @Option(help: "Item metadata CSV with an id column and a |-separated genres column (for diversity).") var items: String?
     @Option(parsing: .unconditional, help: "Recommendations per user (ranking task; default 10).") var k: Int?
     @Option(help: "ranking, or rating (RMSE and MAE of rating predictions; \(ModelKind.rating.map(\.rawValue).joined(separator: ", "))).") var task = "ranking"
@@ -58,7 +60,8 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
     func run() throws {
         if task == "rating" { return try runRating() }
         let seed = global.seed
-        var recommender = try ModelKind(model).makeRecommender(hyper.modelOptions)
+        var recommender = try ModelKind(model).makeRecommender(hyper.effectiveOptions)
+        if let config = hyper.config { global.log("\(model) with --config \(config): \(hyper.effectiveDescription(for: model))") }
         // The training file as `train` reads it (values kept and checked for confidence from values).
         let trainData = try DataSource.load(path: train, format: .csv, valueColumn: hyper.keptValueColumn, threads: global.threads).dataset.interactions
         var options = RatingsCSVOptions(implicit: true)  // the test needs pairs only
@@ -69,11 +72,11 @@ struct Evaluate: ParsableCommand, UsesGlobalOptions {
         if let items { metadata = try ItemCatalogCSV.load(path: items, ids: trainData.itemIDs) }
         let training = try TrainingData(trainData, items: metadata, compute: global.compute, seed: seed)
         try hyper.checkValues(training, global)
-        let report = try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? 10)
+        let report = try Evaluator.ranking(&recommender, train: training, test: testData, k: k ?? configuredK ?? 10)
         var comparison: (report: RankingReport, interval: PairedBootstrap.Interval)?
         if let baseline, !report.userNDCG.isEmpty {
             var other = try ModelKind(baseline).makeRecommender()
-            let base = try Evaluator.ranking(&other, train: training, test: testData, k: k ?? 10)
+            let base = try Evaluator.ranking(&other, train: training, test: testData, k: k ?? configuredK ?? 10)
             comparison = (base, PairedBootstrap.interval(report.userNDCG, base.userNDCG, level: 0.95, resamples: 10_000, seed: seed))
         }
         if let dumpRecs {
@@ -121,7 +124,7 @@ extension Evaluate {
         let testData = try RatingsCSV.load(path: test, options: options,
                                            into: Interactions(userIDs: trainData.userIDs, itemIDs: trainData.itemIDs)).interactions
         let seed = global.seed
-        var predictor = try ModelKind(model).makePredictor(hyper.modelOptions)
+        var predictor = try ModelKind(model).makePredictor(hyper.effectiveOptions)
         let training = try TrainingData(trainData, compute: global.compute, seed: seed)
         let report = try Evaluator.rating(&predictor, train: training, test: testData)
         if json {

@@ -42,7 +42,7 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.factors, "Latent factors"))") var factors: Int?
     @Option(parsing: .unconditional, help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
     @Option(parsing: .unconditional, help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
-    @Option(parsing: .unconditional, help: "\(help(.regularizationExponent, "Frequency-scaled regularisation ν (Rendle et al. 2022): a user or item with n interactions gets λ·(1 + n/(α₀·N))^ν, α₀ = 1/(1 + α), N the other side's count; 0 is plain λ"))")
+    @Option(parsing: .unconditional, help: "\(help(.regularizationExponent, "Frequency-scaled regularisation ν in [0, 4] (Rendle et al. 2022): a user or item with n interactions gets λ·(1 + n/(α₀·N))^ν, α₀ = 1/(1 + α), N the other side's count; 0 is plain λ"))")
     var regularizationExponent: Float?
     @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α (als, hybrid) or transition exponent α (rp3beta)"))") var alpha: Float?
     @Option(parsing: .unconditional, help: "\(help(.beta, "Popularity exponent β"))") var beta: Float?
@@ -55,37 +55,6 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(help: "The CSV column holding each pair's strength (plays, views, purchases) for --confidence linear|log (default: rating when present; without one every row counts 1 and repeated rows add up).")
     var valueColumn: String?
 
-    @Option(help: "A configuration saved by `rectrain tune --output`: its model (when --model is not given) and hyperparameters; a hyperparameter given on the command line overrides the file's.")
-    var config: String?
-
-    /// What the data loader keeps: the value column when ALS's confidence comes from values
-    /// ("" for the default column), nil otherwise.
-    var keptValueColumn: String? {
-        if case .values? = modelOptions.confidence { return valueColumn ?? "" }
-        return nil
-    }
-
-    /// The configuration of --config, nil without one.
-    /// - Throws: `ValidationError` naming the file when it cannot be read or is not a
-    ///   configuration `rectrain tune` writes.
-    func tunedConfiguration() throws -> TunedConfiguration? {
-        guard let config else { return nil }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
-            throw ValidationError("--config \(config): cannot read the file (\((error as NSError).localizedDescription))")
-        }
-        let tuned: TunedConfiguration
-        do { tuned = try JSONDecoder().decode(TunedConfiguration.self, from: data) } catch {
-            throw ValidationError("--config \(config): not a configuration written by `rectrain tune --output` (\(jsonProblem(error)))")
-        }
-        do { _ = try tuned.options() } catch let error as RecommenderError {
-            throw ValidationError("--config \(config): \(cliMessage(error))")
-        }
-        return tuned
-    }
-
-    /// The model named by --config, when there is one.
-    var configuredModel: String? { (try? tunedConfiguration())??.model }
     @Flag(inversion: .prefixedNo,
           help: "hybrid: learn the member weights on a validation split cut from the training data (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
     var learnWeights: Bool?
@@ -104,58 +73,130 @@ struct HyperparameterOptions: ParsableArguments {
         "--" + parameter.reduce(into: "") { out, c in if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) } }
     }
 
-    /// The hyperparameters: --config's, overridden by those given on the command line.
-    var modelOptions: ModelOptions {
-        let saved = ((try? tunedConfiguration()) ?? nil).flatMap { try? $0.options() } ?? ModelOptions()
-        return saved.overridden(by: commandLineOptions)
-    }
-
     /// The hyperparameters given on the command line.
-    var commandLineOptions: ModelOptions {
+    var modelOptions: ModelOptions {
         var o = ModelOptions()
         o.factors = factors; o.iterations = iterations; o.regularization = regularization; o.regularizationExponent = regularizationExponent
         o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.confidence = confidence; o.learnWeights = learnWeights
         return o
     }
 
+    /// Bounds every model shares (the registry's check, here with the flags' names); what
+    /// depends on the model or a saved configuration is checked by ``HyperparameterSource``.
     func validate() throws {
-        _ = try tunedConfiguration()
-        if valueColumn != nil, keptValueColumn == nil {
-            throw ValidationError("--value-column has no effect without --confidence linear or log")
-        }
-        // Bounds every model shares (the registry's check, here with the flags' names).
         do { try modelOptions.validate() } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
+    }
+
+}
+
+/// Where a command's hyperparameters come from: the command line (``HyperparameterOptions``)
+/// and, for train and evaluate, a configuration saved by `rectrain tune` (``ModelSettings``).
+protocol HyperparameterSource {
+    /// The values given on the command line.
+    var values: HyperparameterOptions { get }
+    /// The configuration of --config, nil without one.
+    func tunedConfiguration() throws -> TunedConfiguration?
+}
+
+extension HyperparameterOptions: HyperparameterSource {
+    var values: HyperparameterOptions { self }
+    func tunedConfiguration() throws -> TunedConfiguration? { nil }
+}
+
+extension HyperparameterSource {
+    /// The hyperparameters: the saved configuration's, overridden by those given on the command line.
+    var effectiveOptions: ModelOptions {
+        let saved = ((try? tunedConfiguration()) ?? nil).flatMap { try? $0.options() } ?? ModelOptions()
+        return saved.overridden(by: values.modelOptions)
+    }
+
+    /// The model named by a saved configuration, when there is one.
+    var configuredModel: String? { (try? tunedConfiguration())??.model }
+
+    /// The value column: --value-column, else the saved configuration's.
+    var effectiveValueColumn: String? { values.valueColumn ?? ((try? tunedConfiguration()) ?? nil)?.valueColumn }
+
+    /// What the data loader keeps: the value column when ALS's confidence comes from values
+    /// ("" for the default column), nil otherwise.
+    var keptValueColumn: String? {
+        if case .values? = effectiveOptions.confidence { return effectiveValueColumn ?? "" }
+        return nil
     }
 
     /// Confidence from values: every row's value finite and ≥ 0 (a play count), every pair's sum
     /// finite; a warning when every pair still has strength 1 (the binary model).
     func checkValues(_ data: TrainingData, _ global: GlobalOptions) throws {
-        guard keptValueColumn != nil else { return }
-        let column = valueColumn ?? "rating", t = data.interactions
+        guard keptValueColumn != nil, let confidence = effectiveOptions.confidence else { return }
+        let column = effectiveValueColumn ?? "rating", t = data.interactions
         func pair(_ u: Int, _ i: Int) -> String { "user \(t.userIDs.id(at: u)), item \(t.itemIDs.id(at: i))" }
         if let r = t.values.indices.first(where: { !(t.values[$0] >= 0 && t.values[$0].isFinite) }) {
-            throw ValidationError("--confidence \(modelOptions.confidence!): the \(column) value of \(pair(Int(t.users[r]), Int(t.items[r]))) is \(t.values[r]); counts must be finite and ≥ 0")
+            throw ValidationError("--confidence \(confidence): the \(column) value of \(pair(Int(t.users[r]), Int(t.items[r]))) is \(t.values[r]); counts must be finite and ≥ 0")
         }
         let s = data.strengths
         for u in 0..<s.rows {
             let row = s.row(u)
             if let q = row.values.indices.first(where: { !row.values[$0].isFinite }) {
-                throw ValidationError("--confidence \(modelOptions.confidence!): the \(column) values of \(pair(u, Int(row.columns[q]))) add up past the largest single-precision number")
+                throw ValidationError("--confidence \(confidence): the \(column) values of \(pair(u, Int(row.columns[q]))) add up past the largest single-precision number")
             }
         }
         if s.values.allSatisfy({ $0 == 1 }) {
-            global.warn("--confidence \(modelOptions.confidence!): every pair's \(column) value is 1 and no pair repeats, so confidence is the binary matrix's")
+            global.warn("--confidence \(confidence): every pair's \(column) value is 1 and no pair repeats, so confidence is the binary matrix's")
         }
     }
 
-    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored), and
-    /// a --config tuned for another model.
+    /// Refuses a hyperparameter that `model` does not read (it would be silently ignored), a
+    /// value column without confidence from values, and a configuration tuned for another model.
     func checkUsed(by model: String) throws {
-        if let config, let tuned = try tunedConfiguration(), tuned.model != model {
-            throw ValidationError("--config \(config) holds hyperparameters of the \(tuned.model) model, not of \(model)")
+        if let tuned = try tunedConfiguration(), tuned.model != model {
+            throw ValidationError("--config holds hyperparameters of the \(tuned.model) model, not of \(model)")
         }
-        do { try ModelKind(model).checkUsed(modelOptions) } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
+        if values.valueColumn != nil, keptValueColumn == nil {
+            throw ValidationError("--value-column has no effect without --confidence linear or log")
+        }
+        do {
+            try effectiveOptions.validate()
+            try ModelKind(model).checkUsed(effectiveOptions)
+        } catch let error as RecommenderError { throw ValidationError(cliMessage(error)) }
     }
+
+    /// "factors 17, regularization 6.7, …": every hyperparameter the model reads, with the
+    /// value it trains with (its default where none is given).
+    func effectiveDescription(for model: String) -> String {
+        let o = effectiveOptions, kind = ModelKind(model)
+        return kind.hyperparameters.map { p in "\(HyperparameterOptions.flag(p.rawValue).dropFirst(2)) \(o.text(of: p) ?? kind.defaultValue(of: p) ?? "-")" }
+            .joined(separator: ", ")
+    }
+}
+
+/// The hyperparameters of train and evaluate: the command line's and a configuration saved by
+/// `rectrain tune --output` (--config).
+struct ModelSettings: ParsableArguments, HyperparameterSource {
+    @OptionGroup var values: HyperparameterOptions
+    @Option(help: "A configuration saved by `rectrain tune --output`: its model (when --model is not given), hyperparameters and value column; a hyperparameter given on the command line overrides the file's.")
+    var config: String?
+
+    func tunedConfiguration() throws -> TunedConfiguration? {
+        guard let config else { return nil }
+        var isDirectory: ObjCBool = false
+        guard !config.isEmpty, FileManager.default.fileExists(atPath: config, isDirectory: &isDirectory) else {
+            throw ValidationError("--config \(config.isEmpty ? "\"\"" : config): no such file")
+        }
+        guard !isDirectory.boolValue else { throw ValidationError("--config \(config): a folder, not a configuration file") }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
+            throw ValidationError("--config \(config): cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        let tuned: TunedConfiguration
+        do { tuned = try JSONDecoder().decode(TunedConfiguration.self, from: data) } catch {
+            throw ValidationError("--config \(config): not a configuration written by `rectrain tune --output` (\(jsonProblem(error)))")
+        }
+        do { _ = try tuned.options() } catch let error as RecommenderError {
+            throw ValidationError("--config \(config): \(cliMessage(error))")
+        }
+        return tuned
+    }
+
+    func validate() throws { _ = try tunedConfiguration() }
 }
 
 /// A library error in the command line's words: hyperparameters and arguments by their flags.

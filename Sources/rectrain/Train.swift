@@ -33,7 +33,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
 
     /// The models that can be saved, from the registry.
     static var models: [String] { ModelKind.allCases.filter(\.isPersistent).map(\.rawValue) }
-    @OptionGroup(title: "Model hyperparameters") var hyper: HyperparameterOptions
+    @OptionGroup(title: "Model hyperparameters") var hyper: ModelSettings
     @Option(help: "Model file to write.") var output: String
     @Option(help: "Also write the factor matrices as NumPy .npy files (user_factors.npy, item_factors.npy) into this folder (svd, nmf, als, als-explicit); with --distributed, each rank's shard (user_factors.rank-R.npy, item_factors.rank-R.npy, shard.rank-R.json).")
     var exportNpy: String?
@@ -58,11 +58,12 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     func run() throws {
         if distributed.distributed { return try runDistributed() }
         // Check the destination before spending time on training.
-        try checkOutput(output, notOver: data)
+        try checkOutput(output, notOver: data, items, feedback)
         let start = Date()
         let kind = ModelKind(model)
         let explicit = kind.task == .rating
-        var recommender = try kind.makeRecommender(hyper.modelOptions)
+        var recommender = try kind.makeRecommender(hyper.effectiveOptions)
+        if let config = hyper.config { global.log("\(model) with --config \(config): \(hyper.effectiveDescription(for: model))") }
         var (dataset, sessions): (Dataset, Sessions?)
         do {
             (dataset, sessions) = try DataSource.load(path: data, format: format, items: items, ratings: explicit,
@@ -131,12 +132,30 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     }
 }
 
-/// ``checkWritable(_:)``, and refuses an --output that is the --data file (it would be overwritten).
-func checkOutput(_ output: String, notOver data: String) throws {
+/// ``checkWritable(_:)``, and refuses an --output that is one of the input files (it would be
+/// overwritten): the --data file, a file a loader reads inside the --data folder, or any other
+/// input (`--items`, `--feedback`).
+func checkOutput(_ output: String, notOver data: String, _ others: String?...) throws {
+    guard !output.isEmpty else { throw ValidationError("--output is empty: give a file path") }
+    var isDirectory: ObjCBool = false
+    if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        throw ValidationError("--output \(output) is a folder: give a file path")
+    }
     try checkWritable(output)
-    guard URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
-            != URL(fileURLWithPath: data).standardizedFileURL.resolvingSymlinksInPath() else {
-        throw ValidationError("--output \(output) is the --data file: it would be overwritten")
+    func resolved(_ path: String) -> URL { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath() }
+    let target = resolved(output)
+    for input in [data] + others.compactMap({ $0 }) where target == resolved(input) {
+        throw ValidationError("--output \(output) is the input file \(input): it would be overwritten")
+    }
+    // Inside a data folder: the files the MovieLens and world loaders read, and any table.
+    if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue,
+       target.deletingLastPathComponent() == resolved(data) {
+        let name = target.lastPathComponent
+        let read = ["u.data", "u.item", "u.user", "u.genre", "u.occupation", "u.info", "ratings.csv", "movies.csv", "tags.csv", "links.csv",
+                    "titles.csv", "users.csv", "interactions.csv", "sessions.csv"]
+        if read.contains(name) || [".csv", ".tsv", ".dat", ".rmx"].contains(where: { name.lowercased().hasSuffix($0) }) {
+            throw ValidationError("--output \(output) is a data file inside the --data folder \(data): it would be overwritten")
+        }
     }
 }
 

@@ -43,8 +43,8 @@ struct DistributedOptions: ParsableArguments {
         guard count > 0 else { throw ValidationError("--recommend-count must be positive, got \(count)") }
         // Settings the solvers refuse, refused before any data is read.
         do {
-            if train.model == "als" { try ALSRecommender.make(train.hyper.modelOptions).configuration.validate() }
-            else { try ExplicitALSRecommender.make(train.hyper.modelOptions).configuration.validate() }
+            if train.model == "als" { try ALSRecommender.make(train.hyper.effectiveOptions).configuration.validate() }
+            else { try ExplicitALSRecommender.make(train.hyper.effectiveOptions).configuration.validate() }
         } catch let error as FactorizationError {
             throw ValidationError("\(error)")
         }
@@ -61,7 +61,7 @@ extension Train {
     /// What every rank must agree on: the model, its hyperparameters, the seed and the input
     /// files (names and sizes), whatever the order or spelling of the options.
     var trainingSettings: String {
-        let o = hyper.modelOptions
+        let o = hyper.effectiveOptions
         let values: [(String, String?)] = [("factors", o.factors.map { "\($0)" }), ("iterations", o.iterations.map { "\($0)" }),
                                            ("regularization", o.regularization.map { "\($0)" }), ("alpha", o.alpha.map { "\($0)" })]
         return "model \(model), " + values.map { "\($0.0) \($0.1 ?? "default")" }.joined(separator: ", ")
@@ -115,7 +115,7 @@ extension Train {
         }
         let trained: TrainedShard
         if explicit {
-            let recommender = try ExplicitALSRecommender.make(hyper.modelOptions)
+            let recommender = try ExplicitALSRecommender.make(hyper.effectiveOptions)
             var config = recommender.trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
             config.trackLoss = global.verbose
             let result = try DistributedExplicitALS.fit(
@@ -131,7 +131,7 @@ extension Train {
                                        configuration: recommender.configuration)
             }
         } else {
-            var config = try ALSRecommender.make(hyper.modelOptions)
+            var config = try ALSRecommender.make(hyper.effectiveOptions)
                 .trainingConfiguration(users: users, items: items, compute: global.compute, seed: global.seed)
             config.trackLoss = global.verbose  // the global loss each iteration (costs one pass and two all-reduces)
             let result = try DistributedImplicitALS.fit(

@@ -25,7 +25,7 @@ import Testing
         #expect(best.score! >= a[0].score!)
         // The score is the model's metric on a validation split the tuner cuts itself: the same
         // split and options evaluated by hand give the same number.
-        let split = try Splitter.randomPerUser(Self.data.interactions, testFraction: 0.2, seed: 3 &+ 7_919)
+        let split = try Splitter.randomPerUserPairs(Self.data.interactions, testFraction: 0.2, seed: 3 &+ 7_919)
         let train = try TrainingData(Self.data.interactions.subset(split.train), threads: 1, seed: 8)
         var model = try ModelKind("ease").makeRecommender(best.options)
         let report = try Evaluator.ranking(&model, train: train, test: Self.data.interactions.subset(split.test), k: 10)
@@ -91,5 +91,24 @@ import Testing
         let users = Array(0..<20)
         #expect(try model.recommend(users: users, count: 5, excluding: Self.data.binary)
                 == loaded.model.recommend(users: users, count: 5, excluding: loaded.history))
+    }
+
+    /// Validation splits keep every row of a pair on one side: a held-out pair with a copy left
+    /// in training would be excluded from the user's list and could never be hit. Without
+    /// repeated pairs the split is the per-user holdout exactly.
+    @Test func repeatedRowsOfAPairStayOnOneSide() throws {
+        let once = Self.data.interactions
+        #expect(try Splitter.randomPerUserPairs(once, testFraction: 0.2, seed: 5) == Splitter.randomPerUser(once, testFraction: 0.2, seed: 5))
+        var twice = once
+        for r in 0..<once.count { twice.append(user: once.users[r], item: once.items[r], value: once.values[r], timestamp: 0) }
+        let split = try Splitter.randomPerUserPairs(twice, testFraction: 0.2, seed: 5)
+        let trainPairs = Set(split.train.map { Int64(twice.users[$0]) << 32 | Int64(twice.items[$0]) })
+        #expect(split.test.allSatisfy { !trainPairs.contains(Int64(twice.users[$0]) << 32 | Int64(twice.items[$0])) })
+        #expect(try split.test.count == 2 * Splitter.randomPerUser(once, testFraction: 0.2, seed: 5).test.count)
+        // So tuning on the doubled file scores what it scores on the file itself.
+        var tuner = Tuner(kind: ModelKind("itemknn"))
+        tuner.budget = 1; tuner.splits = 1
+        let doubled = try TrainingData(twice, threads: 1, seed: 8)
+        #expect(try tuner.run(doubled, seed: 2)[0].score == tuner.run(Self.data, seed: 2)[0].score)
     }
 }

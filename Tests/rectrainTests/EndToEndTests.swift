@@ -206,11 +206,13 @@ enum CLI {
         try "{not json".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["train", "--data", dir + "/train.csv", "--config", dir + "/best.json", "--model", "als", "--output", dir + "/x.model"], "not of als"),
-            (["train", "--data", dir + "/train.csv", "--config", dir + "/missing.json", "--output", dir + "/x.model"], "cannot read"),
+            (["train", "--data", dir + "/train.csv", "--config", dir + "/missing.json", "--output", dir + "/x.model"], "no such file"),
             (["train", "--data", dir + "/train.csv", "--config", dir + "/unknown.json", "--output", dir + "/x.model"], "lambda"),
             (["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--config", dir + "/broken.json"], "not a configuration"),
             (["train", "--data", dir + "/train.csv", "--output", dir + "/x.model"], "--model"),
-            (["tune", "--model", "popular", "--train", dir + "/train.csv"], "no hyperparameters to search"),
+            (["tune", "--model", "popular", "--train", dir + "/train.csv"], "does not search the popular model"),
+            (["tune", "--model", "ease", "--train", dir + "/train.csv", "--regularization", "300"], "nothing left to search"),
+            (["tune", "--model", "ease", "--train", dir + "/train.csv", "--output", dir + "/train.csv"], "would be overwritten"),
             (["tune", "--model", "ease", "--train", dir + "/train.csv", "--budget", "0"], "--budget"),
         ]
         for (arguments, expected) in cases {

@@ -50,17 +50,27 @@ public enum DataSource {
             result = (Dataset(interactions: loaded.interactions), nil)
         case .movielens:
             guard isDirectory.boolValue else { throw DataError(file: path, reason: "the movielens format needs the MovieLens folder", argument: "format") }
+            if let valueColumn, !valueColumn.isEmpty, valueColumn != "rating" {
+                throw DataError(file: path, reason: "a MovieLens folder has no \(valueColumn) column: its only value is the rating", argument: "value-column")
+            }
             let exists = { FileManager.default.fileExists(atPath: path + "/" + $0) }
             result = (exists("u.data") ? try MovieLens.load100K(directory: path) : try MovieLens.loadCSVRelease(directory: path), nil)
         case .world:
             guard isDirectory.boolValue else { throw DataError(file: path, reason: "the world format needs the folder written by rectrain generate", argument: "format") }
             let world = try SyntheticWorld.load(directory: path, threads: threads)
             result = (world.dataset, world.sessions)
-            if ratings {
+            if ratings || valueColumn != nil {
+                // The rated views, or every view with its value column (watch_minutes, completion, …).
                 let base = Interactions(userIDs: world.dataset.interactions.userIDs, itemIDs: world.dataset.interactions.itemIDs)
-                var options = RatingsCSVOptions()
+                var options = RatingsCSVOptions(implicit: false)
+                options.requireRating = ratings
+                if let valueColumn, !valueColumn.isEmpty { options.ratingColumn = valueColumn }
                 options.threads = threads
-                result.dataset.interactions = try RatingsCSV.load(path: path + "/interactions.csv", options: options, into: base).interactions
+                let loaded = try RatingsCSV.load(path: path + "/interactions.csv", options: options, into: base)
+                if valueColumn != nil, loaded.unratedRows > 0 {
+                    throw DataError(file: path + "/interactions.csv", reason: "\(loaded.unratedRows) rows have an empty \(options.ratingColumn ?? "rating") value: confidence from values needs one on every row")
+                }
+                result.dataset.interactions = loaded.interactions
             }
         }
         if let items {

@@ -24,7 +24,7 @@ extension HybridRecommender {
 
     /// Adds each weight vector's validation nDCG@10 (summed over users) on one seeded split.
     func score(_ grid: [[Float]], on data: TrainingData, seed: UInt64, into totals: inout [Double]) throws {
-        let split = try Splitter.randomPerUser(data.interactions, testFraction: 0.2, seed: seed)
+        let split = try Splitter.randomPerUserPairs(data.interactions, testFraction: 0.2, seed: seed)
         // The subset keeps the id maps, so its matrices have the full shape.
         let sub = try TrainingData(data.interactions.subset(split.train), items: data.items, compute: data.compute, seed: data.seed)
         var relevant = [Int: Set<Int>]()

@@ -75,31 +75,59 @@ public struct Tuner: Sendable {
         return kind.searchSpace.filter { !held.contains($0.parameter) }
     }
 
-    /// Runs the search on `data` (the training data only), calling `progress` after each trial.
-    /// - Returns: every trial, in order.
-    /// - Throws: ``RecommenderError`` when the model is not a ranking model, has nothing to
-    ///   search, or the data cannot be split; a failing trial is recorded, not thrown.
-    public func run(_ data: TrainingData, seed: UInt64, progress: (TuningTrial) -> Void = { _ in }) throws -> [TuningTrial] {
-        guard kind.task == .ranking else {
-            throw RecommenderError.evaluation("tune searches ranking models (\(ModelKind.ranking.map(\.rawValue).joined(separator: ", "))); \(kind) is not one")
-        }
-        let tunable = ModelKind.ranking.filter { !$0.searchSpace.isEmpty }.map(\.rawValue).joined(separator: ", ")
-        guard !kind.searchSpace.isEmpty else {
-            throw RecommenderError.evaluation("the \(kind) model has no hyperparameters to search (tunable: \(tunable))")
+    /// The ranking models with a search space.
+    public static var tunable: [ModelKind] { ModelKind.ranking.filter { !$0.searchSpace.isEmpty } }
+
+    /// Checks that there is something to search with these settings, before any data is read.
+    /// - Throws: ``RecommenderError/invalidInput(model:reason:)`` naming what is wrong.
+    public func check() throws {
+        func fail(_ reason: String) -> RecommenderError { .invalidInput(model: kind.rawValue, reason: reason) }
+        guard Self.tunable.contains(kind) else {
+            throw fail("tune does not search this model; it searches \(Self.tunable.map(\.rawValue).joined(separator: ", "))")
         }
         guard !searched.isEmpty else {
-            throw RecommenderError.evaluation("every hyperparameter tune searches for \(kind) is held on the command line: nothing left to search")
+            throw fail("every hyperparameter tune searches (\(kind.searchSpace.map(\.parameter.rawValue).joined(separator: ", "))) is held: nothing left to search")
         }
         guard budget >= 1, splits >= 1, k >= 1, validationFraction > 0, validationFraction < 1 else {
-            throw RecommenderError.evaluation("tune needs a budget, splits and K ≥ 1 and a validation fraction in (0, 1)")
+            throw fail("tune needs a budget, splits and K ≥ 1 and a validation fraction in (0, 1)")
         }
         try kind.validate(held)
-        let folds = try (0..<splits).map { s -> (train: TrainingData, test: Interactions) in
-            let split = try Splitter.randomPerUser(data.interactions, testFraction: validationFraction, seed: seed &+ 7_919 &* UInt64(s + 1))
-            guard !split.test.isEmpty else { throw RecommenderError.evaluation("no interaction can be held out for validation: every user has too few") }
+        _ = try kind.make(held)
+    }
+
+    /// One validation split: the training part as a model trains on it, the held-out pairs, and
+    /// how many users have held-out pairs.
+    public struct ValidationSplit: Sendable {
+        public var train: TrainingData
+        public var test: Interactions
+        public var users: Int
+    }
+
+    /// The seeded validation splits of `data` a run scores on: each user's distinct pairs
+    /// shuffled, ``validationFraction`` of them held out (every row of a pair on one side).
+    /// - Throws: ``RecommenderError/invalidInput(model:reason:)`` when nothing can be held out.
+    public func validationSplits(_ data: TrainingData, seed: UInt64) throws -> [ValidationSplit] {
+        try (0..<splits).map { s in
+            let split = try Splitter.randomPerUserPairs(data.interactions, testFraction: validationFraction, seed: seed &+ 7_919 &* UInt64(s + 1))
+            let test = data.interactions.subset(split.test)
+            guard test.count > 0 else {
+                throw RecommenderError.invalidInput(model: kind.rawValue, reason: "no pair can be held out for validation: every user has fewer than \(Int((1 / validationFraction).rounded(.up))) distinct titles (raise the validation fraction)")
+            }
             let train = try TrainingData(data.interactions.subset(split.train), items: data.items, compute: data.compute, seed: data.seed)
-            return (train, data.interactions.subset(split.test))
+            return ValidationSplit(train: train, test: test, users: Set(test.users).count)
         }
+    }
+
+    /// Runs the search on `data` (the training data only), calling `progress` after each trial.
+    /// A search whose space holds no configuration not yet tried (20 draws near the best and 20
+    /// anywhere) ends before the budget.
+    /// - Returns: every trial, in order.
+    /// - Throws: as ``check()`` and ``validationSplits(_:seed:)``; a failing trial is recorded,
+    ///   not thrown.
+    public func run(_ data: TrainingData, seed: UInt64, splits prepared: [ValidationSplit]? = nil,
+                    progress: (TuningTrial) -> Void = { _ in }) throws -> [TuningTrial] {
+        try check()
+        let folds = try prepared ?? validationSplits(data, seed: seed)
         var generator = SeededGenerator(seed: seed, stream: 0x7475_6E65)  // "tune"
         let space = searched
         var trials: [TuningTrial] = []
@@ -111,19 +139,23 @@ public struct Tuner: Sendable {
                 let best = trials.filter { $0.score != nil }.max { $0.score! < $1.score! }
                 let refine = number > randomTrials && best != nil
                 phase = refine ? "refine" : "random"
-                // A configuration already tried is drawn again (a few times at most).
-                for _ in 0..<20 {
+                // A configuration already tried is drawn again: 20 times near the best, then 20
+                // times anywhere; when every draw was tried before, the space is exhausted.
+                var fresh = false
+                for attempt in 0..<40 {
                     options = held
-                    let width = refine ? 0.15 - 0.10 * Double(number - randomTrials - 1) / Double(max(1, budget - randomTrials - 1)) : 0
+                    let near = refine && attempt < 20
+                    let width = near ? 0.15 - 0.10 * Double(number - randomTrials - 1) / Double(max(1, budget - randomTrials - 1)) : 0
                     for (parameter, range) in space {
                         var u = generator.nextUnit()
-                        if refine, let text = best!.options.text(of: parameter) ?? kind.defaultValue(of: parameter), let x = Double(text) {
+                        if near, let text = best!.options.text(of: parameter) ?? kind.defaultValue(of: parameter), let x = Double(text) {
                             u = range.position(of: x) + width * Self.gaussian(&generator)
                         }
                         try options.set(parameter, text: SearchRange.text(range.value(at: u)))
                     }
-                    if !tried.contains(key(options)) { break }
+                    if !tried.contains(key(options)) { fresh = true; break }
                 }
+                if !fresh { break }
             }
             tried.insert(key(options))
             let start = Date()
@@ -152,8 +184,13 @@ public struct Tuner: Sendable {
         trials.filter { $0.score != nil }.max { a, b in a.score! < b.score! || (a.score! == b.score! && a.number > b.number) }
     }
 
+    /// A configuration's searched values as text, a default written as its value (so a draw
+    /// equal to the defaults is a repeat of trial 1).
     func key(_ options: ModelOptions) -> [String] {
-        searched.map { options.text(of: $0.parameter) ?? "-" }
+        searched.map { p in
+            let text = options.text(of: p.parameter) ?? kind.defaultValue(of: p.parameter) ?? "-"
+            return Double(text).map { SearchRange.text($0) } ?? text
+        }
     }
 
     /// A standard normal draw (Box–Muller).
@@ -168,11 +205,16 @@ public struct Tuner: Sendable {
 public struct TunedConfiguration: Codable, Equatable, Sendable {
     /// The model kind.
     public var model: String
-    /// Hyperparameters by ``Hyperparameter/jsonKey``, as text ("128", "0.05", "log:1").
+    /// Hyperparameters by ``Hyperparameter/jsonKey``, as text ("128", "0.05", "log:1"); the
+    /// file writes numbers as JSON numbers.
     public var hyperparameters: [String: String]
-    /// The metric maximised ("nDCG@10"), its mean over the validation splits for these values
-    /// and for the model's defaults.
+    /// The column the pairs' values came from (implicit ALS's confidence from values), when
+    /// not the default.
+    public var valueColumn: String?
+    /// The metric maximised ("nDCG@10") and its K, its mean over the validation splits for
+    /// these values and for the model's defaults.
     public var metric: String
+    public var k: Int?
     public var validationScore: Double
     public var defaultScore: Double?
     /// How the values were found: trials run, validation splits, held-out share, seed, data.
@@ -183,12 +225,15 @@ public struct TunedConfiguration: Codable, Equatable, Sendable {
     public var train: String
 
     enum CodingKeys: String, CodingKey {
-        case model, hyperparameters, metric, trials, splits, seed, train
+        case model, hyperparameters, metric, k, trials, splits, seed, train
         case validationScore = "validation_score", defaultScore = "default_score", validationFraction = "validation_fraction"
+        case valueColumn = "value_column"
     }
 
-    public init(model: String, options: ModelOptions, metric: String, validationScore: Double, defaultScore: Double?,
+    public init(model: String, options: ModelOptions, valueColumn: String? = nil, metric: String, k: Int? = nil,
+                validationScore: Double, defaultScore: Double?,
                 trials: Int, splits: Int, validationFraction: Double, seed: UInt64, train: String) {
+        self.valueColumn = valueColumn; self.k = k
         self.model = model
         var values: [String: String] = [:]
         for parameter in options.given { values[parameter.jsonKey] = options.text(of: parameter) }
@@ -204,6 +249,8 @@ public struct TunedConfiguration: Codable, Equatable, Sendable {
         model = try c.decode(String.self, forKey: .model)
         let raw = try c.decode([String: FlexibleValue].self, forKey: .hyperparameters)
         hyperparameters = raw.mapValues(\.text)
+        valueColumn = try c.decodeIfPresent(String.self, forKey: .valueColumn)
+        k = try c.decodeIfPresent(Int.self, forKey: .k)
         metric = try c.decodeIfPresent(String.self, forKey: .metric) ?? ""
         validationScore = try c.decodeIfPresent(Double.self, forKey: .validationScore) ?? .nan
         defaultScore = try c.decodeIfPresent(Double.self, forKey: .defaultScore)
@@ -214,13 +261,31 @@ public struct TunedConfiguration: Codable, Equatable, Sendable {
         train = try c.decodeIfPresent(String.self, forKey: .train) ?? ""
     }
 
+    /// Writes numbers as JSON numbers ("factors": 17), other values as strings ("log:1").
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(hyperparameters.mapValues(FlexibleValue.init(text:)), forKey: .hyperparameters)
+        try c.encodeIfPresent(valueColumn, forKey: .valueColumn)
+        try c.encode(metric, forKey: .metric)
+        try c.encodeIfPresent(k, forKey: .k)
+        try c.encode(validationScore, forKey: .validationScore)
+        try c.encodeIfPresent(defaultScore, forKey: .defaultScore)
+        try c.encode(trials, forKey: .trials)
+        try c.encode(splits, forKey: .splits)
+        try c.encode(validationFraction, forKey: .validationFraction)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(train, forKey: .train)
+    }
+
     /// The hyperparameters as options for ``ModelKind/make(_:)``.
     /// - Throws: ``RecommenderError/invalidParameter(model:name:value:expected:)`` for an
     ///   unknown key or a value of the wrong type.
     public func options() throws -> ModelOptions {
         var o = ModelOptions()
         for (key, text) in hyperparameters.sorted(by: { $0.key < $1.key }) {
-            guard let parameter = Hyperparameter(jsonKey: key) else {
+            guard let parameter = Hyperparameter(jsonKey: key.replacingOccurrences(of: "-", with: "_"))
+                    ?? Hyperparameter(rawValue: key) else {
                 throw RecommenderError.invalidParameter(model: model, name: key, value: text,
                                                         expected: "a hyperparameter: \(Hyperparameter.allCases.map(\.jsonKey).joined(separator: ", "))")
             }
@@ -230,8 +295,16 @@ public struct TunedConfiguration: Codable, Equatable, Sendable {
     }
 
     /// A JSON string, number or boolean, kept as text.
-    struct FlexibleValue: Decodable {
+    struct FlexibleValue: Codable {
         var text: String
+        init(text: String) { self.text = text }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            if let i = Int(text) { try c.encode(i) }
+            else if let x = Double(text), x.isFinite, !text.contains(":") { try c.encode(x) }
+            else if text == "true" || text == "false" { try c.encode(text == "true") }
+            else { try c.encode(text) }
+        }
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let s = try? c.decode(String.self) { text = s } else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" }
