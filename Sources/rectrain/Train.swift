@@ -58,7 +58,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
     func run() throws {
         if distributed.distributed { return try runDistributed() }
         // Check the destination before spending time on training.
-        try checkOutput(output, notOver: data, items, feedback)
+        try checkOutput(output, notOver: data, others: [("--items", items), ("--feedback", feedback)])
         let start = Date()
         let kind = ModelKind(model)
         let explicit = kind.task == .rating
@@ -135,7 +135,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
 /// ``checkWritable(_:)``, and refuses an --output that is one of the input files (it would be
 /// overwritten): the --data file, a file a loader reads inside the --data folder, or any other
 /// input (`--items`, `--feedback`).
-func checkOutput(_ output: String, notOver data: String, _ others: String?...) throws {
+func checkOutput(_ output: String, notOver data: String, flag: String = "--data", others: [(flag: String, path: String?)] = []) throws {
     guard !output.isEmpty else { throw ValidationError("--output is empty: give a file path") }
     var isDirectory: ObjCBool = false
     if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) && isDirectory.boolValue) {
@@ -144,8 +144,8 @@ func checkOutput(_ output: String, notOver data: String, _ others: String?...) t
     try checkWritable(output)
     func resolved(_ path: String) -> URL { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath() }
     let target = resolved(output)
-    for input in [data] + others.compactMap({ $0 }) where target == resolved(input) {
-        throw ValidationError("--output \(output) is the input file \(input): it would be overwritten")
+    for (name, input) in [(flag, data)] + others.compactMap({ i in i.path.map { (i.flag, $0) } }) where target == resolved(input) {
+        throw ValidationError("--output \(output) is the \(name) file: it would be overwritten")
     }
     // Inside a data folder: the files the MovieLens and world loaders read, and any table.
     if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue,
@@ -154,7 +154,7 @@ func checkOutput(_ output: String, notOver data: String, _ others: String?...) t
         let read = ["u.data", "u.item", "u.user", "u.genre", "u.occupation", "u.info", "ratings.csv", "movies.csv", "tags.csv", "links.csv",
                     "titles.csv", "users.csv", "interactions.csv", "sessions.csv"]
         if read.contains(name) || [".csv", ".tsv", ".dat", ".rmx"].contains(where: { name.lowercased().hasSuffix($0) }) {
-            throw ValidationError("--output \(output) is a data file inside the --data folder \(data): it would be overwritten")
+            throw ValidationError("--output \(output) is a data file inside the \(flag) folder \(data): it would be overwritten")
         }
     }
 }

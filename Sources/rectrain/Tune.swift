@@ -56,7 +56,7 @@ struct Tune: ParsableCommand, UsesGlobalOptions {
         do { try tuner.check() } catch let error as RecommenderError {
             throw ValidationError(error.description.replacingOccurrences(of: "invalid input to \(model): ", with: ""))
         }
-        if let output { try checkOutput(output, notOver: train) }
+        if let output { try checkOutput(output, notOver: train, flag: "--train") }
     }
 
     var tuner: Tuner {

@@ -183,12 +183,12 @@ enum CLI {
         let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
         try pairs.subset(split.train).writeCSV(to: dir + "/train.csv")
         try pairs.subset(split.test).writeCSV(to: dir + "/test.csv")
-        let tune = try CLI.run(["tune", "--model", "edlae", "--train", dir + "/train.csv", "--budget", "4", "--splits", "1",
+        let tune = try CLI.run(["tune", "--model", "edlae", "--train", dir + "/train.csv", "--budget", "3", "--splits", "1",
                                 "--output", dir + "/best.json", "--quiet"])
         #expect(tune.status == 0, "\(tune.err)")
         #expect(tune.out.contains("defaults") && tune.out.contains("best: trial"), "\(tune.out)")
         let saved = try JSONDecoder().decode(TunedConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/best.json")))
-        #expect(saved.model == "edlae" && saved.trials == 4 && saved.validationScore > 0)
+        #expect(saved.model == "edlae" && saved.trials == 3 && saved.validationScore > 0)
         let lambda = try #require(saved.hyperparameters["regularization"]), p = try #require(saved.hyperparameters["dropout"])
         func ndcg(_ arguments: [String]) throws -> Double {
             let r = try CLI.run(["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--json"] + arguments)
@@ -197,8 +197,7 @@ enum CLI {
         }
         let configured = try ndcg(["--config", dir + "/best.json"])
         #expect(configured == (try ndcg(["--model", "edlae", "--regularization", lambda, "--dropout", p])))
-        // The command line wins over the file.
-        #expect((try ndcg(["--config", dir + "/best.json", "--dropout", "0"])) == (try ndcg(["--model", "edlae", "--regularization", lambda, "--dropout", "0"])))
+        // (That the command line wins over the file: TunerTests.)
         let train = try CLI.run(["train", "--data", dir + "/train.csv", "--config", dir + "/best.json", "--output", dir + "/m.model", "--quiet"])
         #expect(train.status == 0, "\(train.err)")
         #expect(try SavedModel.read(path: dir + "/m.model").model.name == "edlae")
