@@ -43,6 +43,17 @@ enum CLI {
         return path
     }
 
+    /// A folder with train.csv and test.csv: the world's distinct pairs, 25% of each user's held out.
+    static func heldOutFiles(_ name: String) throws -> String {
+        let dir = try folder(name)
+        let (dataset, _) = try DataSource.load(path: world)
+        let pairs = dataset.interactions.distinctPairs()
+        let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
+        try pairs.subset(split.train).writeCSV(to: dir + "/train.csv")
+        try pairs.subset(split.test).writeCSV(to: dir + "/test.csv")
+        return dir
+    }
+
     /// A small generated world, written once per test process.
     static let world: String = {
         let dir = try! folder("e2e-world")
@@ -158,12 +169,7 @@ enum CLI {
     }
 
     @Test func evaluateJSONParses() throws {
-        let dir = try CLI.folder("e2e-eval")
-        let (dataset, _) = try DataSource.load(path: CLI.world)
-        let pairs = dataset.interactions.distinctPairs()
-        let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
-        try pairs.subset(split.train).writeCSV(to: dir + "/train.csv")
-        try pairs.subset(split.test).writeCSV(to: dir + "/test.csv")
+        let dir = try CLI.heldOutFiles("e2e-eval")
         let result = try CLI.run(["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--model", "ease", "--json"])
         #expect(result.status == 0, "\(result.err)")
         let json = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
@@ -175,14 +181,9 @@ enum CLI {
     }
 
     /// tune → best.json → train/evaluate --config: the saved hyperparameters are the ones used,
-    /// the command line overrides them, and bad files or mismatched models are one-line errors.
+    /// and bad files, mismatched models and outputs over inputs are one-line errors.
     @Test func tunedConfigurationsDriveTrainAndEvaluate() throws {
-        let dir = try CLI.folder("e2e-tune")
-        let (dataset, _) = try DataSource.load(path: CLI.world)
-        let pairs = dataset.interactions.distinctPairs()
-        let split = try Splitter.randomPerUser(pairs, testFraction: 0.25, seed: 1)
-        try pairs.subset(split.train).writeCSV(to: dir + "/train.csv")
-        try pairs.subset(split.test).writeCSV(to: dir + "/test.csv")
+        let dir = try CLI.heldOutFiles("e2e-tune")
         let tune = try CLI.run(["tune", "--model", "edlae", "--train", dir + "/train.csv", "--budget", "3", "--splits", "1",
                                 "--output", dir + "/best.json", "--quiet"])
         #expect(tune.status == 0, "\(tune.err)")
