@@ -50,7 +50,7 @@ fuzz: deps
 ## The same, 2,000 deterministic inputs per parser from a fresh corpus (seconds, after the build).
 fuzz-smoke: deps
 	@rm -rf .build-fuzz-smoke && mkdir -p .build-fuzz-smoke
-	FUZZ_WORK=$(CURDIR)/.build-fuzz-smoke FUZZ_FLAGS="-runs=2000 -seed=1" Fuzz/run.sh 60
+	FUZZ_WORK=$(CURDIR)/.build-fuzz-smoke FUZZ_CONFIG=debug FUZZ_FLAGS="-runs=2000 -seed=1" Fuzz/run.sh 60
 
 ## schemathesis against `rectrain serve` from docs/openapi.yaml: ALS and session models of a
 ## small generated world, FUZZ_API_EXAMPLES cases per operation and phase (virtual environment

@@ -16,9 +16,12 @@ runtime=$(ls "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")"/li
 # SwiftPM gives every executable its own main, so libFuzzer comes without one and the harness
 # calls its driver (LLVMFuzzerRunDriver). -sanitize=fuzzer goes to the compiler only (coverage);
 # the link takes the no-main runtime instead of the one with main.
-swift build -c release -Xswiftc -sanitize=address -Xswiftc -Xfrontend -Xswiftc -sanitize=fuzzer,address \
+# FUZZ_CONFIG=debug (make fuzz-smoke): an unoptimised build, a minute faster to compile, for
+# runs of a few thousand inputs; long runs keep the optimised one.
+config=${FUZZ_CONFIG:-release}
+swift build -c "$config" -Xswiftc -sanitize=address -Xswiftc -Xfrontend -Xswiftc -sanitize=fuzzer,address \
     -Xlinker "$runtime" -Xlinker -lstdc++ > "$work/build.log" 2>&1 || { grep -v "Cannot export" "$work/build.log" | tail -20; exit 1; }
-bin=.build/release/recommend-fuzz
+bin=.build/$config/recommend-fuzz
 failed=0; passed=0
 for t in "${targets[@]}"; do
   mkdir -p "$work/$t" "artifacts/$t"
