@@ -101,6 +101,9 @@ public struct Tuner: Sendable {
         public var train: TrainingData
         public var test: Interactions
         public var users: Int
+        /// The item vectors the reports' diversity is measured with (genres, else SVD factors of
+        /// the training part): the same for every trial, so computed once per split.
+        var itemVectors: [[Float]]
     }
 
     /// The seeded validation splits of `data` a run scores on: each user's distinct pairs
@@ -114,7 +117,8 @@ public struct Tuner: Sendable {
                 throw RecommenderError.invalidInput(model: kind.rawValue, reason: "no pair can be held out for validation: every user has fewer than \(Int((1 / validationFraction).rounded(.up))) distinct titles (raise the validation fraction)")
             }
             let train = try TrainingData(data.interactions.subset(split.train), items: data.items, compute: data.compute, seed: data.seed)
-            return ValidationSplit(train: train, test: test, users: Set(test.users).count)
+            let vectors = try Evaluator.genreVectors(train) ?? Evaluator.factorVectors(train)
+            return ValidationSplit(train: train, test: test, users: Set(test.users).count, itemVectors: vectors)
         }
     }
 
@@ -136,7 +140,7 @@ public struct Tuner: Sendable {
         for number in 1...budget {
             var options = held, phase = "defaults"
             if number > 1 {
-                let best = trials.filter { $0.score != nil }.max { $0.score! < $1.score! }
+                let best = Self.best(trials)
                 let refine = number > randomTrials && best != nil
                 phase = refine ? "refine" : "random"
                 // A configuration already tried is drawn again: 20 times near the best, then 20
@@ -164,7 +168,7 @@ public struct Tuner: Sendable {
                 var total = 0.0
                 for fold in folds {
                     var model = try kind.makeRecommender(options)
-                    let report = try Evaluator.ranking(&model, train: fold.train, test: fold.test, k: k)
+                    let report = try Evaluator.ranking(&model, train: fold.train, test: fold.test, k: k, itemVectors: fold.itemVectors)
                     total += metric.value(in: report)
                 }
                 let score = total / Double(folds.count)
