@@ -32,10 +32,6 @@ import Testing
         var options = ModelOptions()
         if kind.hyperparameters.contains(.factors) { options.factors = 64 }  // the AVX2 and half-precision widths
         if kind.hyperparameters.contains(.iterations) { options.iterations = 3 }
-        // The hybrid's weight learning refits its members on two validation splits (a third of
-        // this suite's time in a debug build); each member is checked here on its own and the
-        // grid is scored on one thread, so the hybrid is checked with its fixed weights.
-        if kind.hyperparameters.contains(.learnWeights) { options.learnWeights = false }
         var a = try kind.makeRecommender(options), b = try kind.makeRecommender(options)
         try Parallel.withBLASThreads(1) { try a.fit(one) }
         try Parallel.withBLASThreads(2) { try b.fit(two) }

@@ -7,7 +7,7 @@ enum CLI {
     /// The rectrain executable next to the test bundle (`.build/<config>/rectrain`).
     static let binary: String = {
         let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(), Bundle.main.bundleURL]
-            + [URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug").standardized]
+            + ["release", "debug"].map { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/\($0)").standardized }
         for folder in candidates {
             let path = folder.appendingPathComponent("rectrain").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
