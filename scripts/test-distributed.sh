@@ -69,25 +69,28 @@ run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data parts "${ARGS[@]}" --
 $CHECK factors als parts-npy "$FACTOR_TOLERANCE" || fail "part files: factors beyond the tolerance"
 pass "a folder of part files on 2 ranks: factors within $FACTOR_TOLERANCE"
 
-# Checkpoints: kill one rank with SIGKILL after the checkpoint of iteration 2, resume.
-LONG=(--model als --factors 16 --iterations 8 --threads 1 --quiet)
-run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv "${LONG[@]}" --output full.rec
+# Checkpoints: kill one rank with SIGKILL after the checkpoint of iteration 2, resume. The run
+# must outlast the kill: 100 iterations on a larger matrix, about 3 s on 2 ranks of an optimised
+# build (8 iterations of the small one ended before the kill arrived).
+run "$BIN" synth-matrix --users 20000 --items 2000 --nnz 300000 --seed 7 --out long.csv --quiet
+LONG=(--model als --factors 32 --iterations 100 --threads 1 --quiet)
+run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data long.csv "${LONG[@]}" --output full.rec
 set +e
-"${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv "${LONG[@]}" --output killed.rec --checkpoint ckpt --checkpoint-every 2 \
+"${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data long.csv "${LONG[@]}" --output killed.rec --checkpoint ckpt --checkpoint-every 2 \
     > killed.log 2>&1 &
 JOB=$!
 for _ in $(seq 1 600); do
     ls ckpt/iteration-000002.rank-1-of-2.ckpt ckpt/iteration-000002.rank-0-of-2.ckpt >/dev/null 2>&1 && break
     sleep 0.1
 done
-VICTIM=$(pgrep -f "rectrain train --distributed --data data.csv ${LONG[*]} --output killed.rec" | tail -1)
+VICTIM=$(pgrep -f "rectrain train --distributed --data long.csv ${LONG[*]} --output killed.rec" | tail -1)
 [ -n "$VICTIM" ] && kill -9 "$VICTIM"
 wait $JOB; STATUS=$?
 set -e
 [ "$STATUS" != 0 ] || fail "the killed job exited 0"
 [ ! -e killed.rec ] || fail "the killed job left a model file"
 ls ckpt/*.ckpt >/dev/null 2>&1 || fail "no checkpoint written before the kill"
-run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv "${LONG[@]}" --output killed.rec --checkpoint ckpt --checkpoint-every 2 --resume
+run "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data long.csv "${LONG[@]}" --output killed.rec --checkpoint ckpt --checkpoint-every 2 --resume
 cmp -s full.rec killed.rec || fail "resumed run's model differs from the uninterrupted run's"
 pass "SIGKILL of a rank, then --resume: model identical to the uninterrupted run's"
 
@@ -104,11 +107,11 @@ expect_failure "--distributed without mpirun" "MPI launcher" "$BIN" train --dist
 cp -r parts bad-parts && chmod 000 bad-parts/part-02.csv
 if [ "$(id -u)" = 0 ]; then printf 'user,item\n1,2\nbroken line without comma\n' > bad-parts/part-02.csv; chmod 644 bad-parts/part-02.csv; fi
 expect_failure "a bad part on one rank" "rank 1: .*bad-parts/part-02.csv" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data bad-parts "${ARGS[@]}" --output x.rec
-expect_failure "--resume with another number of ranks" "written by 2 ranks" "${MPIRUN[@]}" -np 3 "$BIN" train --distributed --data data.csv \
+expect_failure "--resume with another number of ranks" "written by 2 ranks" "${MPIRUN[@]}" -np 3 "$BIN" train --distributed --data long.csv \
     "${LONG[@]}" --output other.rec --checkpoint ckpt --checkpoint-every 2 --resume
 LAST=$(ls ckpt/*rank-1-of-2.ckpt | tail -1)
 printf 'XXXX' | dd of="$LAST" bs=1 seek=$(( $(stat -c %s "$LAST") - 100 )) conv=notrunc 2>/dev/null
-expect_failure "--resume from a damaged checkpoint" "damaged checkpoint" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data data.csv \
+expect_failure "--resume from a damaged checkpoint" "damaged checkpoint" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed --data long.csv \
     "${LONG[@]}" --output other.rec --checkpoint ckpt --checkpoint-every 2 --resume
 cp -r parts nested && mkdir nested/part-09
 expect_failure "a folder among the part files" "a folder inside the folder of part files" "${MPIRUN[@]}" -np 2 "$BIN" train --distributed \
