@@ -14,10 +14,18 @@ public struct EASEConfiguration: Sendable, Equatable {
     /// Λ = λI + p/(1−p)·diag(XᵀX), so popular items' self-weights are held back in proportion to
     /// their counts. 0 (the default) is EASE.
     public var dropout: Float = 0
+    /// The user weighting exponent e ≥ 0: user u's row enters the Gram matrix with weight
+    /// wᵤ ∝ nᵤ^(−e) for nᵤ stored entries, so the few users with long histories no longer
+    /// dominate the co-occurrence counts (a weighted least-squares fit, ‖W^½(X − XB)‖²). The
+    /// weights are scaled so that their mean over the stored entries is 1 (Σᵤ nᵤwᵤ = Σᵤ nᵤ): the
+    /// trace of XᵀWX stays that of XᵀX for 0/1 data, and λ keeps its scale. Scores still use the
+    /// unweighted rows. 0 (the default) is EASE's XᵀX. See ``EASE/userWeights(_:exponent:)``.
+    public var userWeightExponent: Float = 0
 
-    public init(regularization: Float = 500, threads: Int = 1, memoryLimitBytes: Int? = nil, dropout: Float = 0) {
+    public init(regularization: Float = 500, threads: Int = 1, memoryLimitBytes: Int? = nil, dropout: Float = 0,
+                userWeightExponent: Float = 0) {
         self.regularization = regularization; self.threads = threads; self.memoryLimitBytes = memoryLimitBytes
-        self.dropout = dropout
+        self.dropout = dropout; self.userWeightExponent = userWeightExponent
     }
 }
 
@@ -27,7 +35,9 @@ public struct EASEConfiguration: Sendable, Equatable {
 /// P = (XᵀX + λI)⁻¹,   B = I − P·diag(1/diag(P)),   i.e. Bᵢⱼ = −Pᵢⱼ / Pⱼⱼ, Bⱼⱼ = 0
 /// ```
 /// Scores of a user are xᵤ·B. With ``EASEConfiguration/dropout`` p > 0 the same closed form with
-/// Λ = λI + p/(1−p)·diag(XᵀX) in place of λI is full-rank EDLAE (Steck, NeurIPS 2020).
+/// Λ = λI + p/(1−p)·diag(XᵀX) in place of λI is full-rank EDLAE (Steck, NeurIPS 2020). With
+/// ``EASEConfiguration/userWeightExponent`` e > 0, XᵀWX (W = diag(wᵤ), wᵤ ∝ nᵤ^(−e)) takes the
+/// place of XᵀX, in λ's diagonal emphasis too.
 public enum EASE {
     /// Bytes the dense matrices of a fit need for `items` items: XᵀX, its factor and the
     /// weights, in Float.
@@ -44,12 +54,14 @@ public enum EASE {
                     "regularization", configuration.regularization, "a finite value > 0")
         try require(configuration.threads > 0, "threads", configuration.threads, "a positive integer")
         try require(configuration.dropout >= 0 && configuration.dropout < 1, "dropout", configuration.dropout, "a probability in [0, 1)")
+        try require(configuration.userWeightExponent >= 0 && configuration.userWeightExponent <= 4, "userWeightExponent",
+                    configuration.userWeightExponent, "a value in [0, 4]")
         let needed = requiredBytes(items: x.columns)
         let available = configuration.memoryLimitBytes ?? availableMemoryBytes()
         guard needed <= available else {
             throw FactorizationError.tooLarge(operation: "EASE with \(x.columns) items", requiredBytes: needed, availableBytes: available)
         }
-        var g = gram(x, threads: configuration.threads)
+        var g = gram(x, rowWeights: userWeights(x, exponent: configuration.userWeightExponent), threads: configuration.threads)
         if configuration.dropout > 0 {
             // EDLAE: λ + p/(1−p)·(XᵀX)ᵢᵢ on the diagonal.
             let emphasis = configuration.dropout / (1 - configuration.dropout), n = x.columns
@@ -74,9 +86,24 @@ public enum EASE {
         return p
     }
 
-    /// XᵀX as a dense items × items matrix, built row by row from the sparse data:
-    /// row i is Σ over the users u of item i of xᵤᵢ·xᵤ. Rows are independent, so they run in parallel.
-    static func gram(_ x: SparseMatrix, threads: Int) -> Matrix<Float> {
+    /// The user weights wᵤ ∝ nᵤ^(−e) of ``EASEConfiguration/userWeightExponent``, scaled so that
+    /// Σᵤ nᵤwᵤ = Σᵤ nᵤ (nᵤ: row u's stored entries; a row with none gets weight 0). Nil for e = 0
+    /// (every weight 1).
+    /// - Returns: one weight per row of `x`, or nil.
+    public static func userWeights(_ x: SparseMatrix, exponent: Float) -> [Float]? {
+        guard exponent != 0 else { return nil }
+        let counts = x.rowCounts
+        let raw = counts.map { $0 > 0 ? pow(Double($0), -Double(exponent)) : 0 }
+        let weighted = zip(counts, raw).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        guard weighted > 0 else { return nil }
+        let scale = Double(x.nnz) / weighted
+        return raw.map { Float($0 * scale) }
+    }
+
+    /// XᵀWX as a dense items × items matrix (W = diag(`rowWeights`), the identity when nil),
+    /// built row by row from the sparse data: row i is Σ over the users u of item i of
+    /// wᵤ·xᵤᵢ·xᵤ. Rows are independent, so they run in parallel.
+    static func gram(_ x: SparseMatrix, rowWeights: [Float]? = nil, threads: Int) -> Matrix<Float> {
         let n = x.columns
         let xt = x.transposed()
         var g = Matrix<Float>(rows: n, columns: n)
@@ -88,7 +115,8 @@ public enum EASE {
                 for i in range {
                     let row = g.value + i * n
                     for q in columns.range(of: i) {
-                        let u = Int(columns.columnIndices[q]), weight = columns.values[q]
+                        let u = Int(columns.columnIndices[q])
+                        let weight = columns.values[q] * (rowWeights?[u] ?? 1)
                         for p in rows.range(of: u) { row[Int(rows.columnIndices[p])] += weight * rows.values[p] }
                     }
                 }

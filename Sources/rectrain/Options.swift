@@ -49,6 +49,8 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.neighbors, "Neighbours"))") var neighbors: Int?
     @Option(parsing: .unconditional, help: "\(help(.shrinkage, "Similarity shrinkage"))") var shrinkage: Float?
     @Option(parsing: .unconditional, help: "\(help(.dropout, "Emphasised-denoising dropout probability p, in [0, 1)"))") var dropout: Float?
+    @Option(parsing: .unconditional, help: "\(help(.userWeightExponent, "User weighting exponent e in [0, 4]: a user with n interactions counts n^(−e) in the item-item Gram matrix (scaled to a mean of 1 per interaction), so long histories no longer dominate; 0 is EASE's plain XᵀX"))")
+    var userWeightExponent: Float?
     @Option(parsing: .unconditional,
             help: "\(help(.confidence, "Implicit ALS confidence: binary (1 + α on every pair), linear (1 + α·x on each pair's value x: the file's rating column or --value-column, summed over the rows a pair repeats) or log[:ε] (1 + α·ln(1 + x/ε), ε default 1)"))")
     var confidence: ConfidenceSource?
@@ -77,7 +79,7 @@ struct HyperparameterOptions: ParsableArguments {
     var modelOptions: ModelOptions {
         var o = ModelOptions()
         o.factors = factors; o.iterations = iterations; o.regularization = regularization; o.regularizationExponent = regularizationExponent
-        o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.confidence = confidence; o.learnWeights = learnWeights
+        o.alpha = alpha; o.beta = beta; o.neighbors = neighbors; o.shrinkage = shrinkage; o.dropout = dropout; o.userWeightExponent = userWeightExponent; o.confidence = confidence; o.learnWeights = learnWeights
         return o
     }
 

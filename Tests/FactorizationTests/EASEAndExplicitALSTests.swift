@@ -5,18 +5,23 @@ import Testing
 
 @Suite struct EASEAndExplicitALSTests {
     /// EASE (p = 0) and full-rank EDLAE (p > 0: Λ = λI + p/(1−p)·diag(XᵀX)) against the formula
-    /// computed naively in double precision.
-    @Test(arguments: [Float(0), 0.25, 0.6])
-    func easeEqualsTheFormulaComputedNaively(dropout: Float) throws {
+    /// computed naively in double precision; with a user weighting exponent e > 0, XᵀWX with
+    /// wᵤ = c·nᵤ^(−e), c making Σᵤ nᵤwᵤ the number of stored entries, in place of XᵀX.
+    @Test(arguments: [(Float(0), Float(0)), (0.25, 0), (0.6, 0), (0, 0.5), (0.7, 0.5), (0.3, 1.5)])
+    func easeEqualsTheFormulaComputedNaively(dropout: Float, userWeightExponent e: Float) throws {
         let x = TestData.implicitMatrix(users: 40, items: 12, density: 0.3, seed: 2).mapValues { _ in 1 }
         let lambda: Float = 3
-        let b = try EASE.fit(x, configuration: .init(regularization: lambda, threads: 2, dropout: dropout))
-        // Naive, in Double: P = (XᵀX + Λ)⁻¹ by Gauss–Jordan, B = −P/diag(P), diag 0.
+        let b = try EASE.fit(x, configuration: .init(regularization: lambda, threads: 2, dropout: dropout, userWeightExponent: e))
+        // Naive, in Double: P = (XᵀWX + Λ)⁻¹ by Gauss–Jordan, B = −P/diag(P), diag 0.
         let d = x.toDense().converted(to: Double.self)
         let n = 12
+        let counts = (0..<d.rows).map { u in (0..<n).reduce(0.0) { $0 + (d[u, $1] != 0 ? 1 : 0) } }
+        let raw = counts.map { $0 > 0 ? pow($0, -Double(e)) : 0 }
+        let c = counts.reduce(0, +) / zip(counts, raw).reduce(0) { $0 + $1.0 * $1.1 }
+        let w = raw.map { $0 * c }
         var g = [[Double]](repeating: [Double](repeating: 0, count: 2 * n), count: n)
         for i in 0..<n {
-            for j in 0..<n { g[i][j] = (0..<d.rows).reduce(0) { $0 + d[$1, i] * d[$1, j] } }
+            for j in 0..<n { g[i][j] = (0..<d.rows).reduce(0) { $0 + w[$1] * d[$1, i] * d[$1, j] } }
             g[i][i] += Double(lambda) + Double(dropout) / (1 - Double(dropout)) * g[i][i]
             g[i][n + i] = 1
         }
@@ -34,6 +39,18 @@ import Testing
                 #expect(abs(Double(b[i, j]) - want) < 1e-4, "B[\(i),\(j)]")
             }
         }
+    }
+
+    /// The user weights: none at e = 0; otherwise decreasing in the row's length, 0 for an empty
+    /// row, and a mean of 1 over the stored entries (so λ keeps its scale).
+    @Test func userWeightsAverageOneOverTheEntries() throws {
+        let x = try SparseMatrix(rows: 4, columns: 5, triplets: [(0, 0, 1), (1, 0, 1), (1, 1, 1), (1, 2, 1), (1, 3, 1), (3, 4, 1), (3, 1, 1)])
+        #expect(EASE.userWeights(x, exponent: 0) == nil)
+        let w = try #require(EASE.userWeights(x, exponent: 0.5))
+        #expect(w[2] == 0 && w[0] > w[3] && w[3] > w[1])
+        #expect(abs(w[0] * 1 + w[1] * 4 + w[3] * 2 - 7) < 1e-5)
+        #expect(abs(w[0] / w[1] - 2) < 1e-5)  // (1/4)^(−0.5)
+        #expect(throws: FactorizationError.self) { try EASE.fit(x, configuration: .init(regularization: 2, userWeightExponent: -1)) }
     }
 
     @Test func edlaeWithoutDropoutIsEASEAndRefusesAProbabilityOfOne() throws {

@@ -51,7 +51,7 @@ import Testing
             #expect(throws: RecommenderError.self, "\(name)") { try Tuner(kind: ModelKind(name)).run(Self.data, seed: 1) }
         }
         var tuner = Tuner(kind: ModelKind("ease"))
-        tuner.held.regularization = 100
+        tuner.held.regularization = 100; tuner.held.userWeightExponent = 0
         #expect(throws: RecommenderError.self) { try tuner.run(Self.data, seed: 1) }
     }
 

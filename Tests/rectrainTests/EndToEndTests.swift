@@ -211,7 +211,7 @@ enum CLI {
             (["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--config", dir + "/broken.json"], "not a configuration"),
             (["train", "--data", dir + "/train.csv", "--output", dir + "/x.model"], "--model"),
             (["tune", "--model", "popular", "--train", dir + "/train.csv"], "does not search the popular model"),
-            (["tune", "--model", "ease", "--train", dir + "/train.csv", "--regularization", "300"], "nothing left to search"),
+            (["tune", "--model", "ease", "--train", dir + "/train.csv", "--regularization", "300", "--user-weight-exponent", "0"], "nothing left to search"),
             (["tune", "--model", "ease", "--train", dir + "/train.csv", "--output", dir + "/train.csv"], "would be overwritten"),
             (["tune", "--model", "ease", "--train", dir + "/train.csv", "--budget", "0"], "--budget"),
         ]

@@ -6,22 +6,28 @@ import Foundation
 /// the history, Σᵢ Bᵢⱼ, so each history item's weight Bᵢⱼ is its share (explanations).
 public struct EASERecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("ease", .ranking, "EASE: closed-form item-item weights (Steck, WWW 2019)",
-                                                  hyperparameters: [.regularization: "500"], search: [.regularization: .logUniform(10, 5000)])
+                                                  hyperparameters: [.regularization: "500", .userWeightExponent: "0"],
+                                                  search: [.regularization: .logUniform(10, 5000), .userWeightExponent: .uniform(0, 1)])
     public static func make(_ o: ModelOptions) throws -> Self { 
         if let r = o.regularization, r <= 0 { throw RecommenderError.invalidParameter(model: "ease", name: "regularization", value: "\(r)", expected: "a value > 0 (EASE's closed form needs λ > 0)") }
-        return Self(regularization: o.regularization ?? 500)
+        var m = Self(regularization: o.regularization ?? 500)
+        m.userWeightExponent = o.userWeightExponent ?? 0
+        return m
      }
 
     public var regularization: Float = 500
     /// EDLAE's dropout p (``EDLAERecommender``); 0 for EASE.
     var dropout: Float = 0
+    /// The user weighting exponent (``EASEConfiguration/userWeightExponent``); 0 is Steck's EASE.
+    public var userWeightExponent: Float = 0
     public internal(set) var weights: Matrix<Float>?
     var history: SparseMatrix?
 
     public init(regularization: Float = 500) { self.regularization = regularization }
 
     public mutating func fit(_ data: TrainingData) throws {
-        weights = try EASE.fit(data.binary, configuration: .init(regularization: regularization, threads: data.threads, dropout: dropout))
+        weights = try EASE.fit(data.binary, configuration: .init(regularization: regularization, threads: data.threads, dropout: dropout,
+                                                                       userWeightExponent: userWeightExponent))
         history = data.binary
     }
 
@@ -65,12 +71,15 @@ public struct EASERecommender: ExplainingRecommender, RegisteredModel {
 extension EASERecommender: PersistentModel {
     func encode(into w: inout ArchiveWriter) throws {
         guard let weights else { throw RecommenderError.notFitted(model: name) }
-        w.table(["regularization": "\(regularization)"])
+        var table = ["regularization": "\(regularization)"]
+        if userWeightExponent != 0 { table["user_weight_exponent"] = "\(userWeightExponent)" }
+        w.table(table)
         w.matrix(weights)
     }
 
     static func decode(_ r: inout ArchiveReader, _ p: ModelArchive.Hyperparameters, _ c: ModelArchive.Context) throws -> Self {
         var m = Self(regularization: try p.float("regularization"))
+        if p.table["user_weight_exponent"] != nil { m.userWeightExponent = try p.float("user_weight_exponent") }
         let weights = try r.matrix()
         try c.check(weights.rows == c.items && weights.columns == c.items, "weights \(weights.rows)×\(weights.columns)")
         m.weights = weights

@@ -11,7 +11,7 @@ public enum ModelTask: String, Sendable {
 
 /// A hyperparameter of ``ModelOptions`` that a model may read.
 public enum Hyperparameter: String, Sendable, CaseIterable {
-    case factors, iterations, regularization, regularizationExponent, alpha, beta, neighbors, shrinkage, dropout, confidence, learnWeights
+    case factors, iterations, regularization, regularizationExponent, alpha, beta, neighbors, shrinkage, dropout, userWeightExponent, confidence, learnWeights
 }
 
 /// Hyperparameters as a caller gives them; nil means the model's default.
@@ -34,6 +34,9 @@ public struct ModelOptions: Sendable {
     public var shrinkage: Float?
     /// EDLAE's emphasised-denoising dropout probability, in [0, 1).
     public var dropout: Float?
+    /// EASE and EDLAE: the user weighting exponent e in [0, 4] (a user with n interactions
+    /// enters the Gram matrix with weight ∝ n^(−e); ``EASEConfiguration/userWeightExponent``).
+    public var userWeightExponent: Float?
     /// Implicit ALS: what its confidence is computed from (nil: the binary matrix).
     public var confidence: ConfidenceSource?
     /// hybrid: learn the weights on a validation split (nil: the model's default, on).
@@ -52,6 +55,7 @@ public struct ModelOptions: Sendable {
         if neighbors != nil { out.append(.neighbors) }
         if shrinkage != nil { out.append(.shrinkage) }
         if dropout != nil { out.append(.dropout) }
+        if userWeightExponent != nil { out.append(.userWeightExponent) }
         if confidence != nil { out.append(.confidence) }
         if learnWeights != nil { out.append(.learnWeights) }
         return out
@@ -203,6 +207,7 @@ extension ModelOptions {
         }
         if let p = o.dropout, !(p >= 0 && p < 1) { throw fail(.dropout, p, "a probability in [0, 1)") }
         if let v = o.regularizationExponent, !(v >= 0 && v <= 4) { throw fail(.regularizationExponent, v, "a value in [0, 4]") }
+        if let v = o.userWeightExponent, !(v >= 0 && v <= 4) { throw fail(.userWeightExponent, v, "a value in [0, 4]") }
         if case let .values(.logarithmic(epsilon))? = o.confidence, !(epsilon >= 1e-6 && epsilon.isFinite) {
             throw fail(.confidence, "log:\(epsilon)", "log:ε with a finite ε ≥ 10⁻⁶ (x/ε must stay within single precision)")
         }

@@ -80,6 +80,7 @@ extension ModelOptions {
         case .neighbors: return neighbors.map(String.init)
         case .shrinkage: return number(shrinkage)
         case .dropout: return number(dropout)
+        case .userWeightExponent: return number(userWeightExponent)
         case .confidence: return confidence?.description
         case .learnWeights: return learnWeights.map { $0 ? "true" : "false" }
         }
@@ -112,6 +113,7 @@ extension ModelOptions {
         case .neighbors: neighbors = try integer()
         case .shrinkage: shrinkage = try real()
         case .dropout: dropout = try real()
+        case .userWeightExponent: userWeightExponent = try real()
         case .confidence:
             guard let c = ConfidenceSource(text) else { throw fail("binary, linear or log[:ε]") }
             confidence = c
@@ -137,6 +139,7 @@ extension ModelOptions {
         if let v = other.neighbors { out.neighbors = v }
         if let v = other.shrinkage { out.shrinkage = v }
         if let v = other.dropout { out.dropout = v }
+        if let v = other.userWeightExponent { out.userWeightExponent = v }
         if let v = other.confidence { out.confidence = v }
         if let v = other.learnWeights { out.learnWeights = v }
         return out
