@@ -12,9 +12,10 @@ import Foundation
 public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("hybrid", .ranking,
                                                        "EDLAE, PureSVD (rank 20), ALS and RP3beta on min-max normalised scores, weights learned on a validation split",
-                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "0.1", .regularizationExponent: "0", .alpha: "2",
+                                                  hyperparameters: [.factors: "50", .iterations: "15", .regularization: "20", .regularizationExponent: "1", .alpha: "2",
                                                                     .beta: "\(RP3BetaRecommender.defaults.beta)", .neighbors: "\(RP3BetaRecommender.defaults.neighbors)",
-                                                                    .dropout: "\(EDLAERecommender.defaultDropout)", .learnWeights: "on"],
+                                                                    .dropout: "\(EDLAERecommender.defaultDropout)",
+                                                                    .userWeightExponent: "\(EDLAERecommender.defaultUserWeightExponent)", .learnWeights: "on"],
                                                   readsRows: true)
     /// The weights with learning off (`--no-learn-weights`): EDLAE 0.7, PureSVD, ALS and RP3β 0.1 each.
     public static let fixedWeights: [Float] = [0.7, 0.1, 0.1, 0.1]
@@ -23,13 +24,13 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     public static let svdRank = 20
 
     /// Each member reads its own options: ALS `factors`, `iterations`, `regularization`,
-    /// `regularizationExponent` and `alpha`; RP3β `neighbors` and `beta`; EDLAE `dropout`. The rest keep their defaults.
+    /// `regularizationExponent` and `alpha`; RP3β `neighbors` and `beta`; EDLAE `dropout` and `userWeightExponent`. The rest keep their defaults.
     public static func make(_ o: ModelOptions) throws -> Self {
         var als = ModelOptions(), rp3 = ModelOptions(), edlae = ModelOptions()
         als.factors = o.factors; als.iterations = o.iterations; als.regularization = o.regularization; als.alpha = o.alpha
         als.regularizationExponent = o.regularizationExponent
         rp3.neighbors = o.neighbors; rp3.beta = o.beta
-        edlae.dropout = o.dropout
+        edlae.dropout = o.dropout; edlae.userWeightExponent = o.userWeightExponent
         let members: [any Recommender] = [try EDLAERecommender.make(edlae), PureSVDRecommender(factors: svdRank),
                                           try ALSRecommender.make(als), try RP3BetaRecommender.make(rp3)]
         return Self(members: Array(zip(members, fixedWeights)), learnWeights: o.learnWeights ?? true)
