@@ -41,7 +41,7 @@ struct GlobalOptions: ParsableArguments {
 struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "\(help(.factors, "Latent factors"))") var factors: Int?
     @Option(parsing: .unconditional, help: "\(help(.iterations, "Iterations, at most \(ModelKind.maximumIterations.formatted())"))") var iterations: Int?
-    @Option(parsing: .unconditional, help: "\(help(.regularization, "Regularization λ"))") var regularization: Float?
+    @Option(parsing: .unconditional, help: "\(help(.regularization, "Regularization λ; als's default is scaled by min(1, min(users, items)/200), so small data get a smaller λ"))") var regularization: Float?
     @Option(parsing: .unconditional, help: "\(help(.regularizationExponent, "Frequency-scaled regularisation ν in [0, 4] (Rendle et al. 2022): a user or item with n interactions gets λ·(1 + n/(α₀·N))^ν, α₀ = 1/(1 + α), N the other side's count; 0 is plain λ"))")
     var regularizationExponent: Float?
     @Option(parsing: .unconditional, help: "\(help(.alpha, "Confidence slope α (als, hybrid) or transition exponent α (rp3beta)"))") var alpha: Float?
@@ -58,7 +58,7 @@ struct HyperparameterOptions: ParsableArguments {
     var valueColumn: String?
 
     @Flag(inversion: .prefixedNo,
-          help: "hybrid: learn the member weights on a validation split cut from the training data (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
+          help: "hybrid: learn the member weights on three seeded validation splits cut from the training data, each holding out 10% of every user's pairs (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
     var learnWeights: Bool?
 
     /// "What (default: als 50, svd 50, …)": the models that read `parameter`, with their

@@ -102,7 +102,20 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         let fitStart = Date()
         try recommender.fit(training)  // BLAS on --threads: main set it
         let fitSeconds = seconds(since: fitStart)
-        if let hybrid = recommender as? HybridRecommender { global.log("hybrid weights: \(hybrid.weightsDescription)") }
+        if let hybrid = recommender as? HybridRecommender {
+            let fallback = hybrid.learnWeights && !hybrid.weightsWereLearned
+                ? " (fixed: too little data to learn them, no user has 5 or more titles to hold out)" : ""
+            global.log("hybrid weights: \(hybrid.weightsDescription)\(fallback)")
+        }
+        if let als = recommender as? ALSRecommender, let model = als.model {
+            // Too large a λ for the data shrinks every factor towards 0: every user then gets
+            // much the same list, scored about 0.
+            let largest = { (m: Matrix<Float>) in m.elements.reduce(Float(0)) { max($0, abs($1)) } }
+            let bound = largest(model.userFactors) * largest(model.itemFactors) * Float(model.userFactors.columns)
+            if bound < 1e-6 {
+                global.warn("ALS's factors shrank to about 0 (no score above \(bound)): λ = \(model.configuration.regularization) is too large for this data; give a smaller --regularization or run rectrain tune")
+            }
+        }
         let saved = SavedModel(model: recommender, data: training)
         try saved.write(to: output)
         if let exportNpy { try exportFactors(recommender, to: exportNpy) }

@@ -25,6 +25,19 @@ import Testing
 
     static let personalised = ["itemknn", "rp3beta", "userknn", "svd", "nmf", "als", "ease", "edlae", "sansa", "hybrid"]
 
+    /// ALS's default λ shrinks with data of fewer than 200 users or items (the checkerboard
+    /// below trains with λ = 1); a λ given by the caller is kept as given.
+    @Test func alsDefaultRegularizationScalesWithSmallData() throws {
+        let als = try ALSRecommender.make(ModelOptions())
+        let compute = ComputeSettings(threads: 1)
+        #expect(als.trainingConfiguration(users: 20, items: 10, compute: compute, seed: 1).regularization == 1)
+        #expect(als.trainingConfiguration(users: 50, items: 1_600, compute: compute, seed: 1).regularization == 5)
+        #expect(als.trainingConfiguration(users: 943, items: 1_682, compute: compute, seed: 1).regularization == 20)
+        var given = ModelOptions()
+        given.regularization = 20
+        #expect(try ALSRecommender.make(given).trainingConfiguration(users: 20, items: 10, compute: compute, seed: 1).regularization == 20)
+    }
+
     @Test(arguments: personalised)
     func heldOutItemRanksFirst(model name: String) throws {
         let (train, heldOut) = try Self.checkerboard()
@@ -34,10 +47,6 @@ import Testing
         // space, some of which rank another group's title first (LAPACK's choice works, an
         // equally valid one found by OpenBLAS on AMD EPYC does not).
         options.factors = 2
-        // ALS's default λ = 20 (ν = 1) is calibrated on data of hundreds of users: it thresholds
-        // singular values below about λ, and this 20 × 10 matrix's are 4√2 (times the
-        // confidence): at the default every user gets the same list (tune finds a small λ).
-        if name == "als" { options.regularization = 1 }
         var model = try ModelKind(name).makeRecommender(options)
         try model.fit(train)
         let lists = try model.recommend(users: Array(0..<Self.users), count: 3, excluding: train.binary)
@@ -76,10 +85,6 @@ import Testing
         let train = try TrainingData(data, items: items, threads: 1)
         var options = ModelOptions()
         options.factors = 2
-        // ALS's default λ = 20 (ν = 1) is calibrated on data of hundreds of users: it thresholds
-        // singular values below about λ, and this 20 × 10 matrix's are 4√2 (times the
-        // confidence): at the default every user gets the same list (tune finds a small λ).
-        if name == "als" { options.regularization = 1 }
         var model = try ModelKind(name).makeRecommender(options)
         try model.fit(train)
         let list = try model.recommend(user: 3, count: 2, excluding: train.binary)
@@ -123,6 +128,13 @@ import Testing
         var hybrid = HybridRecommender(members: [(PopularityRecommender(), 0.9), (ItemKNNRecommender(neighbors: 10), 0.1)], learnWeights: true)
         try hybrid.fit(train)
         #expect(hybrid.members[1].weight > hybrid.members[0].weight, "learned \(hybrid.members.map(\.weight))")
+        #expect(hybrid.weightsWereLearned)
+        // No user with 5 titles to hold out: the given weights stay, and the model says so.
+        var tiny = Interactions(userIDs: IDMap((0..<6).map { "u\($0)" }), itemIDs: IDMap((0..<6).map { "i\($0)" }))
+        for u in 0..<6 { for i in 0..<3 { tiny.append(user: Int32(u), item: Int32((u + i) % 6), value: 1) } }
+        var small = HybridRecommender(members: [(PopularityRecommender(), 0.9), (ItemKNNRecommender(neighbors: 10), 0.1)], learnWeights: true)
+        try small.fit(try TrainingData(tiny, threads: 1, seed: 5))
+        #expect(!small.weightsWereLearned && small.members.map(\.weight) == [0.9, 0.1])
     }
 
     @Test func itemKNNExplainsWithTheHistory() throws {

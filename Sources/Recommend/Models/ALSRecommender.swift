@@ -21,12 +21,24 @@ public struct ALSRecommender: FactorRecommender, ExplainingRecommender, Register
         if case let .values(scale)? = o.confidence { c.confidence = scale }
         var m = Self(configuration: c)
         m.confidenceSource = o.confidence ?? .binary
+        m.scalesRegularizationToData = o.regularization == nil
         return m
     }
+
+    /// Data of fewer than this many users or items get a proportionally smaller default λ
+    /// (``scalesRegularizationToData``).
+    public static let fullRegularizationSize = 200
 
     public var configuration: ImplicitALSConfiguration
     /// Whether confidence comes from the binary matrix (default) or the pairs' values.
     public var confidenceSource: ConfidenceSource = .binary
+    /// Whether λ is the default and scales with the data (set by ``make(_:)`` when no λ is
+    /// given): on users × items data it is λ·min(1, min(users, items)/``fullRegularizationSize``).
+    /// The other side's count sets the scale of a row's data term, and the default λ = 20 that
+    /// suits hundreds to thousands of users thresholds away every direction of a small matrix.
+    /// On subsets of ML-100K the best λ was 5 at 50 users, 10 at 100 and 20 from 200 to 943
+    /// (docs/benchmarks.md, "Past 0.49"); the 20 × 10 checkerboard gets λ = 1.
+    public var scalesRegularizationToData = false
     public internal(set) var model: ImplicitALSModel? { didSet { gram = try? model?.regularizedGram() } }
     /// YᵀY + λI of the model's item factors (k × k), computed once per fitted model: every
     /// explanation solves against it.
@@ -94,6 +106,9 @@ public struct ALSRecommender: FactorRecommender, ExplainingRecommender, Register
         config.seed = seed
         // X·Yᵀ has rank at most min(users, items): more factors add cost, not rank (as for svd, nmf).
         config.factors = min(config.factors, max(1, min(users, items)))
+        if scalesRegularizationToData {
+            config.regularization *= min(1, Float(max(1, min(users, items))) / Float(Self.fullRegularizationSize))
+        }
         return config
     }
 }

@@ -25,6 +25,7 @@ extension HybridRecommender {
         }
         guard let best = totals.indices.max(by: { totals[$0] < totals[$1] || (totals[$0] == totals[$1] && $0 > $1) }), totals[best] > 0 else { return }
         for m in members.indices { members[m].weight = grid[best][m] }
+        weightsWereLearned = true
     }
 
     /// Adds each weight vector's validation nDCG@10 (summed over users) on one seeded split.

@@ -37,9 +37,12 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     }
 
     public var members: [(model: any Recommender, weight: Float)]
-    /// Learn the weights on a validation split cut from the training data (a grid over the
+    /// Learn the weights on validation splits cut from the training data (a grid over the
     /// simplex in steps of 0.1, maximising nDCG@10) instead of using the given ones.
     public var learnWeights = false
+    /// Whether the last ``fit(_:)`` learned the weights: false when learning was off, and when
+    /// the data had no validation user (one with at least 5 titles), so the given weights stayed.
+    public internal(set) var weightsWereLearned = false
     var history: SparseMatrix?
 
     public init(members: [(model: any Recommender, weight: Float)], learnWeights: Bool = false) {
@@ -62,6 +65,7 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
         // Content members need item metadata; without it they drop out and the weights of the
         // rest keep their proportions.
         if !data.items.contains(where: { $0 != nil }) { members.removeAll { $0.model is ContentRecommender } }
+        weightsWereLearned = false
         if learnWeights && members.count > 1 { try learn(data) }
         for m in members.indices { try members[m].model.fit(data) }
         history = data.binary
