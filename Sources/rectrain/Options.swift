@@ -192,7 +192,8 @@ struct ModelSettings: ParsableArguments, HyperparameterSource {
         do { tuned = try JSONDecoder().decode(TunedConfiguration.self, from: data) } catch {
             throw ValidationError("--config \(config): not a configuration written by `rectrain tune --output` (\(jsonProblem(error)))")
         }
-        do { _ = try tuned.options() } catch let error as RecommenderError {
+        // Values of the wrong type and out of range alike name the file they came from.
+        do { try tuned.options().validate() } catch let error as RecommenderError {
             throw ValidationError("--config \(config): \(cliMessage(error))")
         }
         return tuned

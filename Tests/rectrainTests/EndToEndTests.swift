@@ -204,11 +204,13 @@ enum CLI {
         #expect(try SavedModel.read(path: dir + "/m.model").model.name == "edlae")
         try #"{"model": "ease", "hyperparameters": {"lambda": 3}}"#.write(toFile: dir + "/unknown.json", atomically: true, encoding: .utf8)
         try "{not json".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
+        try #"{"model": "edlae", "hyperparameters": {"user_weight_exponent": -1}}"#.write(toFile: dir + "/range.json", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["train", "--data", dir + "/train.csv", "--config", dir + "/best.json", "--model", "als", "--output", dir + "/x.model"], "not of als"),
             (["train", "--data", dir + "/train.csv", "--config", dir + "/missing.json", "--output", dir + "/x.model"], "no such file"),
             (["train", "--data", dir + "/train.csv", "--config", dir + "/unknown.json", "--output", dir + "/x.model"], "lambda"),
             (["evaluate", "--train", dir + "/train.csv", "--test", dir + "/test.csv", "--config", dir + "/broken.json"], "not a configuration"),
+            (["train", "--data", dir + "/train.csv", "--config", dir + "/range.json", "--output", dir + "/x.model"], "range.json: invalid --user-weight-exponent"),
             (["train", "--data", dir + "/train.csv", "--output", dir + "/x.model"], "--model"),
             (["tune", "--model", "popular", "--train", dir + "/train.csv"], "does not search the popular model"),
             (["tune", "--model", "ease", "--train", dir + "/train.csv", "--regularization", "300", "--user-weight-exponent", "0"], "nothing left to search"),
