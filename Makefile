@@ -42,7 +42,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	$(SWIFT) test -c release
 	scripts/test-distributed.sh $(TEST_BIN)
-	@$(MAKE) --no-print-directory api-fuzz-smoke API_FUZZ_BIN=$(TEST_BIN)
+	@$(MAKE) --no-print-directory api-fuzz-smoke
 
 ## Every parser of outside bytes under libFuzzer for FUZZ_SECONDS each (docs/reliability.md).
 FUZZ_SECONDS ?= 600
@@ -58,7 +58,7 @@ fuzz-smoke: deps
 ## small generated world, FUZZ_API_EXAMPLES cases per operation and phase (virtual environment
 ## .venv-fuzz from PyPI on first use).
 API_FUZZ_DIR := .build-api-fuzz
-API_FUZZ_BIN ?= $(CURDIR)/.build/release/rectrain
+API_FUZZ_BIN ?= $(TEST_BIN)
 api-fuzz-models:
 	@mkdir -p $(API_FUZZ_DIR)
 	@test -f $(API_FUZZ_DIR)/world/interactions.csv || $(API_FUZZ_BIN) generate --out $(API_FUZZ_DIR)/world --users 400 --titles 200 --interactions 8000 --sessions 1500 --seed 7 --quiet

@@ -58,7 +58,7 @@ struct HyperparameterOptions: ParsableArguments {
     var valueColumn: String?
 
     @Flag(inversion: .prefixedNo,
-          help: "hybrid: learn the member weights on three seeded validation splits cut from the training data, each holding out 10% of every user's pairs (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
+          help: "hybrid: learn the member weights on \(HybridRecommender.validationSplits) seeded validation splits cut from the training data, each holding out \(Int(HybridRecommender.validationFraction * 100))% of every user's pairs (a grid over the simplex, maximising nDCG@10; the default), or keep the fixed weights \(HybridRecommender.fixedWeightsText) (--no-learn-weights).")
     var learnWeights: Bool?
 
     /// "What (default: als 50, svd 50, …)": the models that read `parameter`, with their

@@ -104,7 +104,7 @@ struct Train: ParsableCommand, UsesGlobalOptions {
         let fitSeconds = seconds(since: fitStart)
         if let hybrid = recommender as? HybridRecommender {
             let fallback = hybrid.learnWeights && !hybrid.weightsWereLearned
-                ? " (fixed: too little data to learn them, no user has 5 or more titles to hold out)" : ""
+                ? " (fixed: too little data to learn them, no user has \(HybridRecommender.minimumValidationHistory) or more titles to hold out)" : ""
             global.log("hybrid weights: \(hybrid.weightsDescription)\(fallback)")
         }
         if let als = recommender as? ALSRecommender, let model = als.model {

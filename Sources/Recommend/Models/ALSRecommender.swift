@@ -81,7 +81,7 @@ public struct ALSRecommender: FactorRecommender, ExplainingRecommender, Register
     /// validation splits of ML-100K's training file and checked on generated worlds: nDCG@10 on
     /// ML-100K's test 0.406 → 0.487 against the earlier λ = 0.1, ν = 0 (implicit's style of
     /// default), with the same sharp optimum near λ = 20 on every dataset tried
-    /// (docs/benchmarks.md, "Beyond EASE").
+    /// (docs/benchmarks.md, "Past 0.49").
     public static var defaults: ImplicitALSConfiguration {
         var c = ImplicitALSConfiguration(factors: 50, regularization: 20, alpha: 2, iterations: 15, threads: 1)
         c.regularizationExponent = 1

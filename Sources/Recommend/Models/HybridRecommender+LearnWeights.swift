@@ -6,16 +6,19 @@ import Foundation
 extension HybridRecommender {
     /// Validation splits the weights are scored on: one split of a small dataset is noisy, so each
     /// grid point's nDCG@10 is summed over this many seeded splits.
-    static let validationSplits = 3
+    public static let validationSplits = 3
     /// The share of each user's pairs a validation split holds out. The members are fitted on
     /// the rest, so a small share keeps their relative strengths close to those on the whole
     /// training data (models differ in how they gain from more data); three splits make up for
     /// the fewer held-out pairs. Against 20% and two splits, the learned hybrid's test nDCG@10
     /// was higher on ML-100K and on two generated worlds alike (docs/benchmarks.md).
-    static let validationFraction = 0.1
+    public static let validationFraction = 0.1
+    /// Only users with at least this many training titles are validation users: with fewer,
+    /// holding out a share leaves too little history to score. Without any, the given weights stay.
+    public static let minimumValidationHistory = 5
 
     /// For each of ``validationSplits`` seeded splits, holds out ``validationFraction`` of each
-    /// user's pairs (users with at least 5, at most 2,000 users) and fits the members on the rest;
+    /// user's pairs (users with at least ``minimumValidationHistory`` titles, at most 2,000 users) and fits the members on the rest;
     /// keeps the weights with the best nDCG@10 summed over the splits.
     mutating func learn(_ data: TrainingData) throws {
         let grid = HybridRecommender.simplex(members.count, steps: 10)
@@ -36,7 +39,7 @@ extension HybridRecommender {
         var relevant = [Int: Set<Int>]()
         for row in split.test { relevant[Int(data.interactions.users[row]), default: []].insert(Int(data.interactions.items[row])) }
         let counts = data.binary.rowCounts
-        let users = relevant.keys.filter { counts[$0] >= 5 }.sorted().prefix(2_000)
+        let users = relevant.keys.filter { counts[$0] >= Self.minimumValidationHistory }.sorted().prefix(2_000)
         guard !users.isEmpty else { return }
         var trial = self
         trial.learnWeights = false

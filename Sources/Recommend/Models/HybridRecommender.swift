@@ -7,11 +7,11 @@ import Foundation
 ///
 /// The default members are the strongest of the other families: EDLAE (the EASE family), PureSVD
 /// of rank 20 and implicit ALS (factor models) and RP3β (a neighbourhood model). Their weights are
-/// learned on a validation split cut from the training data (``learnWeights``); the grid holds
-/// every member alone, so on the validation split the blend is never below its best member.
+/// learned on validation splits cut from the training data (``learnWeights``); the grid holds
+/// every member alone, so on the validation splits the blend is never below its best member.
 public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     public static let registration = ModelRegistration("hybrid", .ranking,
-                                                       "EDLAE, PureSVD (rank 20), ALS and RP3beta on min-max normalised scores, weights learned on a validation split",
+                                                       "EDLAE, PureSVD (rank 20), ALS and RP3beta on min-max normalised scores, weights learned on validation splits",
                                                   hyperparameters: [.factors: "50", .iterations: "15", .regularization: "20", .regularizationExponent: "1", .alpha: "2",
                                                                     .beta: "\(RP3BetaRecommender.defaults.beta)", .neighbors: "\(RP3BetaRecommender.defaults.neighbors)",
                                                                     .dropout: "\(EDLAERecommender.defaultDropout)",
@@ -41,7 +41,7 @@ public struct HybridRecommender: ExplainingRecommender, RegisteredModel {
     /// simplex in steps of 0.1, maximising nDCG@10) instead of using the given ones.
     public var learnWeights = false
     /// Whether the last ``fit(_:)`` learned the weights: false when learning was off, and when
-    /// the data had no validation user (one with at least 5 titles), so the given weights stayed.
+    /// the data had no validation user (``minimumValidationHistory``), so the given weights stayed.
     public internal(set) var weightsWereLearned = false
     var history: SparseMatrix?
 
